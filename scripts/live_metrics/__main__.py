@@ -1,0 +1,3 @@
+from live_metrics.cli import main
+
+raise SystemExit(main())
