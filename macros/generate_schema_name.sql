@@ -1,0 +1,12 @@
+{#
+    Use the custom schema name as is (staging, intermediate, marts, reference)
+    instead of dbt's default "<target_schema>_<custom>", so BI tools find the
+    marts in a stable schema called `marts`.
+#}
+{% macro generate_schema_name(custom_schema_name, node) -%}
+    {%- if custom_schema_name is none -%}
+        {{ target.schema }}
+    {%- else -%}
+        {{ custom_schema_name | trim }}
+    {%- endif -%}
+{%- endmacro %}

@@ -1,0 +1,79 @@
+{#
+    The raw event contract of EVENTS.md as data: one entry per event type.
+
+    family          the staging model that carries the type
+    needs_stream    the type must carry a stream_id
+    required        properties that must be present (non-empty)
+    positive_int    properties that must be whole numbers >= 1 (else non_positive_quantity,
+                    or invalid_property_value when not a whole number)
+    non_negative    properties that must be numbers >= 0
+    allowed         properties restricted to a closed set of values
+    business_key    the id that must be unique among clean events of the type
+                    (a second event with the same id is `duplicate_business_key`)
+
+    Every rule of the ingestion gate (base_live__events) is generated from this
+    dictionary, so adding an event type is a change here and in one staging model.
+#}
+{% macro live_event_contract() %}
+    {{ return({
+        'stream_started': {
+            'family': 'stream', 'needs_stream': true,
+            'required': ['title', 'category'], 'business_key': 'stream_id'},
+        'stream_ended': {
+            'family': 'stream', 'needs_stream': true,
+            'required': ['end_reason'], 'business_key': 'stream_id',
+            'allowed': {'end_reason': ['creator_ended', 'crashed', 'banned']}},
+        'notification_sent': {
+            'family': 'notification', 'needs_stream': true,
+            'required': ['notification_id', 'creator_id'], 'business_key': 'notification_id'},
+        'notification_opened': {
+            'family': 'notification', 'needs_stream': true, 'required': ['notification_id']},
+        'notification_opt_out': {
+            'family': 'notification', 'needs_stream': false, 'required': ['creator_id']},
+        'viewer_joined': {
+            'family': 'presence', 'needs_stream': true, 'required': ['source'],
+            'allowed': {'source': ['notification', 'for_you', 'following', 'profile', 'share_link', 'search']}},
+        'viewer_left': {'family': 'presence', 'needs_stream': true, 'required': []},
+        'playback_stats': {
+            'family': 'playback', 'needs_stream': true,
+            'required': ['startup_ms', 'rebuffer_ms', 'played_ms'],
+            'non_negative': ['startup_ms', 'rebuffer_ms', 'played_ms']},
+        'comment_posted': {
+            'family': 'chat', 'needs_stream': true,
+            'required': ['comment_id', 'text'], 'business_key': 'comment_id'},
+        'creator_replied': {'family': 'chat', 'needs_stream': true, 'required': ['comment_id', 'text']},
+        'like_sent': {
+            'family': 'reaction', 'needs_stream': true, 'required': ['count'], 'positive_int': ['count']},
+        'stream_shared': {'family': 'reaction', 'needs_stream': true, 'required': ['channel']},
+        'creator_followed': {'family': 'reaction', 'needs_stream': true, 'required': ['creator_id']},
+        'gift_sent': {
+            'family': 'gift', 'needs_stream': true,
+            'required': ['gift_txn_id', 'gift_id', 'quantity'], 'positive_int': ['quantity'],
+            'business_key': 'gift_txn_id'},
+        'gift_refunded': {'family': 'gift', 'needs_stream': true, 'required': ['gift_txn_id']},
+        'gift_blocked': {
+            'family': 'gift', 'needs_stream': true,
+            'required': ['gift_id', 'quantity', 'reason'], 'positive_int': ['quantity'],
+            'allowed': {'reason': ['underage', 'spending_limit', 'payment_failed']}},
+        'ad_impression': {
+            'family': 'ad', 'needs_stream': true,
+            'required': ['impression_id', 'campaign_id'], 'business_key': 'impression_id'},
+        'ad_clicked': {'family': 'ad', 'needs_stream': true, 'required': ['impression_id']},
+        'stream_reported': {'family': 'moderation', 'needs_stream': true, 'required': ['reason']},
+        'moderation_action': {
+            'family': 'moderation', 'needs_stream': true, 'required': ['action', 'target_user_id'],
+            'allowed': {'action': ['warn', 'mute', 'remove_viewer', 'end_stream']}},
+    }) }}
+{% endmacro %}
+
+
+{#- A quoted, comma-separated SQL list of the known event types (optionally of one family). -#}
+{% macro live_event_types(family=none) -%}
+    {%- set types = [] -%}
+    {%- for event_type, rule in live_event_contract().items() -%}
+        {%- if family is none or rule.family == family -%}
+            {%- do types.append("'" ~ event_type ~ "'") -%}
+        {%- endif -%}
+    {%- endfor -%}
+    {{ types | join(', ') }}
+{%- endmacro %}

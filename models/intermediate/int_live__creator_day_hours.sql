@@ -1,0 +1,50 @@
+{#
+    Hours live per creator and calendar day (UTC). A stream that crosses
+    midnight is split at midnight; every day a stream touches gets a row, even
+    with zero hours (a stream that ended as it started).
+#}
+
+with
+
+streams as (
+
+    select * from {{ ref('int_live__streams') }}
+
+),
+
+days as (
+
+    select date_day from {{ ref('metricflow_time_spine') }}
+
+),
+
+stream_days as (
+
+    select
+        streams.creator_id,
+        streams.stream_id,
+        days.date_day as activity_date,
+        greatest(streams.started_at, cast(days.date_day as {{ dbt.type_timestamp() }})) as live_from,
+        least(
+            streams.ended_at,
+            cast({{ dbt.dateadd('day', 1, 'days.date_day') }} as {{ dbt.type_timestamp() }})
+        ) as live_to
+    from streams
+    inner join days
+        on days.date_day between cast(streams.started_at as date) and cast(streams.ended_at as date)
+
+),
+
+final as (
+
+    select
+        creator_id,
+        activity_date,
+        count(distinct stream_id) as streams_live,
+        sum({{ minutes_between('live_from', 'live_to') }}) / 60.0 as hours_live
+    from stream_days
+    group by creator_id, activity_date
+
+)
+
+select * from final

@@ -1,0 +1,63 @@
+{#
+    Every clean gift_refunded event, checked against the gifts sent. A refund
+    of an unknown transaction (`unknown_refund_txn`) or a second refund of the
+    same transaction (`repeated_refund`) cannot be applied and is quarantined;
+    quarantine_reason is null for a valid refund.
+#}
+
+with
+
+gift_events as (
+
+    select * from {{ ref('stg_live__gift_events') }}
+
+),
+
+sent as (
+
+    select
+        event_id,
+        gift_txn_id
+    from gift_events
+    where event_type = 'gift_sent'
+
+),
+
+refunds as (
+
+    select
+        *,
+        row_number() over (
+            partition by gift_txn_id
+            order by event_at, received_at, event_id
+        ) as refund_number
+    from gift_events
+    where event_type = 'gift_refunded'
+
+),
+
+final as (
+
+    select
+        refunds.event_id,
+        refunds.gift_txn_id,
+        refunds.stream_id,
+        refunds.viewer_id,
+        refunds.event_at,
+        refunds.event_date,
+        refunds.is_late_arrival,
+        refunds.platform,
+        refunds.country,
+        refunds.refund_number,
+        sent.event_id as sent_event_id,
+        case
+            when sent.event_id is null then 'unknown_refund_txn'
+            when refunds.refund_number > 1 then 'repeated_refund'
+        end as quarantine_reason
+    from refunds
+    left join sent
+        on refunds.gift_txn_id = sent.gift_txn_id
+
+)
+
+select * from final

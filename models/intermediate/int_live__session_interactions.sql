@@ -1,0 +1,104 @@
+{#
+    Interactions (comment, like, share, follow, gift sent) matched to the viewer
+    session they happened in: same stream, same viewer, inside the session's
+    clipped start and end. An interaction on the boundary of two back-to-back
+    sessions goes to the later one. Interactions outside any session are not
+    counted here (they still count on the stream).
+#}
+
+with
+
+sessions as (
+
+    select
+        session_id,
+        stream_id,
+        viewer_id,
+        session_number,
+        started_at,
+        ended_at
+    from {{ ref('int_live__viewer_sessions') }}
+
+),
+
+comments as (
+
+    select event_id, stream_id, author_id as viewer_id, event_at, 'comment' as interaction_type, 1 as like_count
+    from {{ ref('stg_live__chat_events') }}
+    where event_type = 'comment_posted'
+
+),
+
+reactions as (
+
+    select
+        event_id,
+        stream_id,
+        viewer_id,
+        event_at,
+        case event_type
+            when 'like_sent' then 'like'
+            when 'stream_shared' then 'share'
+            when 'creator_followed' then 'follow'
+        end as interaction_type,
+        coalesce(like_count, 0) as like_count
+    from {{ ref('stg_live__reaction_events') }}
+
+),
+
+gifts as (
+
+    select event_id, stream_id, viewer_id, event_at, 'gift' as interaction_type, 0 as like_count
+    from {{ ref('stg_live__gift_events') }}
+    where event_type = 'gift_sent'
+
+),
+
+interactions as (
+
+    select * from comments
+    union all
+    select * from reactions
+    union all
+    select * from gifts
+
+),
+
+matched as (
+
+    select
+        interactions.event_id,
+        interactions.interaction_type,
+        interactions.like_count,
+        sessions.session_id,
+        row_number() over (
+            partition by interactions.event_id
+            order by sessions.session_number desc
+        ) as match_rank
+    from interactions
+    inner join sessions
+        on
+            interactions.stream_id = sessions.stream_id
+            and interactions.viewer_id = sessions.viewer_id
+            and interactions.event_at >= sessions.started_at
+            and interactions.event_at <= sessions.ended_at
+
+),
+
+final as (
+
+    select
+        session_id,
+        count(*) as interactions,
+        sum(case when interaction_type = 'comment' then 1 else 0 end) as comments,
+        sum(case when interaction_type = 'like' then like_count else 0 end) as likes,
+        sum(case when interaction_type = 'share' then 1 else 0 end) as shares,
+        sum(case when interaction_type = 'follow' then 1 else 0 end) as follows,
+        sum(case when interaction_type = 'gift' then 1 else 0 end) as gifts
+    from matched
+    where match_rank = 1
+    group by session_id
+
+)
+
+select * from final

@@ -1,0 +1,74 @@
+{#
+    Peak concurrent viewers per stream, by a sweep over session starts (+1) and
+    ends (-1): the running sum is the number of open sessions at each instant.
+    At equal timestamps a leave counts before a join, so back-to-back sessions
+    of different viewers are not counted as overlapping.
+#}
+
+with
+
+sessions as (
+
+    select * from {{ ref('int_live__viewer_sessions') }}
+
+),
+
+streams as (
+
+    select stream_id from {{ ref('int_live__streams') }}
+
+),
+
+deltas as (
+
+    select
+        stream_id,
+        started_at as changed_at,
+        1 as delta
+    from sessions
+
+    union all
+
+    select
+        stream_id,
+        ended_at as changed_at,
+        -1 as delta
+    from sessions
+
+),
+
+sweep as (
+
+    select
+        stream_id,
+        changed_at,
+        sum(delta) over (
+            partition by stream_id
+            order by changed_at, delta
+            rows between unbounded preceding and current row
+        ) as concurrent_viewers
+    from deltas
+
+),
+
+peaks as (
+
+    select
+        stream_id,
+        max(concurrent_viewers) as peak_concurrent_viewers
+    from sweep
+    group by stream_id
+
+),
+
+final as (
+
+    select
+        streams.stream_id,
+        coalesce(peaks.peak_concurrent_viewers, 0) as peak_concurrent_viewers
+    from streams
+    left join peaks on streams.stream_id = peaks.stream_id
+
+)
+
+select * from final

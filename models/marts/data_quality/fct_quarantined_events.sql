@@ -1,0 +1,38 @@
+{#
+    Every quarantined raw row, as it arrived (text), with its reason code: the
+    place to look when the audit shows quarantined rows.
+#}
+
+with
+
+outcomes as (
+
+    select
+        raw_row_number,
+        event_id,
+        event_type,
+        raw_event_at,
+        raw_received_at,
+        event_date,
+        user_id,
+        stream_id,
+        properties,
+        outcome,
+        reason
+    from {{ ref('int_live__event_outcomes') }}
+
+)
+
+select
+    raw_row_number,
+    reason,
+    event_id,
+    event_type,
+    raw_event_at,
+    raw_received_at,
+    event_date,
+    user_id,
+    stream_id,
+    properties
+from outcomes
+where outcome = 'quarantined'

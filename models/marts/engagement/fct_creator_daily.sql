@@ -1,0 +1,95 @@
+{#
+    One row per creator and day on which one of their streams was live (UTC).
+    Hours live are split at midnight; the other figures follow the stream's
+    start day (sessions, comments, gifts), except money, which counts on the
+    day of the gift.
+#}
+
+with
+
+day_hours as (
+
+    select
+        creator_id,
+        activity_date,
+        streams_live,
+        hours_live
+    from {{ ref('int_live__creator_day_hours') }}
+
+),
+
+streams as (
+
+    select
+        creator_id,
+        started_date,
+        watch_minutes,
+        new_followers,
+        comments
+    from {{ ref('fct_live_streams') }}
+
+),
+
+gifts as (
+
+    select
+        creator_id,
+        event_date,
+        sent_usd,
+        diamonds,
+        refunded_usd
+    from {{ ref('fct_gifts') }}
+
+),
+
+started as (
+
+    select
+        creator_id,
+        started_date as activity_date,
+        count(*) as streams_started,
+        sum(watch_minutes) as watch_minutes,
+        sum(new_followers) as new_followers,
+        sum(comments) as comments
+    from streams
+    group by creator_id, started_date
+
+),
+
+earned as (
+
+    select
+        creator_id,
+        event_date as activity_date,
+        sum(sent_usd) as gift_usd,
+        sum(refunded_usd) as refunded_usd,
+        sum(diamonds) as diamonds
+    from gifts
+    group by creator_id, event_date
+
+)
+
+select
+    {{ dbt.concat(['day_hours.creator_id', "'|'", 'cast(day_hours.activity_date as ' ~ dbt.type_string() ~ ')']) }}
+        as creator_day_id,
+    day_hours.creator_id,
+    day_hours.activity_date,
+    day_hours.streams_live,
+    coalesce(started.streams_started, 0) as streams_started,
+    day_hours.hours_live,
+    day_hours.hours_live > 6 as is_over_six_hours_live,
+    coalesce(started.watch_minutes, 0) as watch_minutes,
+    coalesce(started.new_followers, 0) as new_followers,
+    coalesce(started.comments, 0) as comments,
+    coalesce(earned.gift_usd, 0) as gift_usd,
+    coalesce(earned.refunded_usd, 0) as refunded_usd,
+    coalesce(earned.diamonds, 0) as diamonds
+from day_hours
+left join started
+    on
+        day_hours.creator_id = started.creator_id
+        and day_hours.activity_date = started.activity_date
+left join earned
+    on
+        day_hours.creator_id = earned.creator_id
+        and day_hours.activity_date = earned.activity_date

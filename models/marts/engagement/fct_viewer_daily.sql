@@ -1,0 +1,123 @@
+{#
+    One row per viewer and day (UTC, by event time) with any activity: sessions
+    started, watch minutes, gifting and notifications. A viewer-day spending
+    more than 100 USD on gifts is a whale day (the whale_revenue_share guardrail).
+#}
+
+with
+
+sessions as (
+
+    select
+        viewer_id,
+        started_date,
+        watch_minutes
+    from {{ ref('fct_viewer_sessions') }}
+
+),
+
+gifts as (
+
+    select
+        viewer_id,
+        event_date,
+        gift_event_type,
+        sent_coins,
+        sent_usd,
+        refunded_usd,
+        block_reason
+    from {{ ref('fct_gifts') }}
+
+),
+
+notifications as (
+
+    select
+        recipient_id,
+        event_date,
+        event_type
+    from {{ ref('stg_live__notification_events') }}
+
+),
+
+session_days as (
+
+    select
+        viewer_id,
+        started_date as activity_date,
+        count(*) as viewer_sessions,
+        sum(watch_minutes) as watch_minutes
+    from sessions
+    group by viewer_id, started_date
+
+),
+
+gift_days as (
+
+    select
+        viewer_id,
+        event_date as activity_date,
+        sum(case when gift_event_type = 'sent' then 1 else 0 end) as gifts_sent,
+        sum(sent_coins) as gift_coins,
+        sum(sent_usd) as gift_usd,
+        sum(refunded_usd) as refunded_usd,
+        sum(case when gift_event_type = 'blocked' then 1 else 0 end) as gifts_blocked,
+        sum(case when block_reason = 'underage' then 1 else 0 end) as underage_gift_attempts
+    from gifts
+    group by viewer_id, event_date
+
+),
+
+notification_days as (
+
+    select
+        recipient_id as viewer_id,
+        event_date as activity_date,
+        sum(case when event_type = 'notification_sent' then 1 else 0 end) as notifications_received,
+        sum(case when event_type = 'notification_opened' then 1 else 0 end) as notifications_opened,
+        sum(case when event_type = 'notification_opt_out' then 1 else 0 end) as notification_opt_outs
+    from notifications
+    group by recipient_id, event_date
+
+),
+
+viewer_days as (
+
+    select viewer_id, activity_date from session_days
+    union
+    select viewer_id, activity_date from gift_days
+    union
+    select viewer_id, activity_date from notification_days
+
+)
+
+select
+    {{ dbt.concat(['viewer_days.viewer_id', "'|'", 'cast(viewer_days.activity_date as ' ~ dbt.type_string() ~ ')']) }}
+        as viewer_day_id,
+    viewer_days.viewer_id,
+    viewer_days.activity_date,
+    coalesce(session_days.viewer_sessions, 0) as viewer_sessions,
+    coalesce(session_days.watch_minutes, 0) as watch_minutes,
+    coalesce(gift_days.gifts_sent, 0) as gifts_sent,
+    coalesce(gift_days.gift_coins, 0) as gift_coins,
+    coalesce(gift_days.gift_usd, 0) as gift_usd,
+    coalesce(gift_days.refunded_usd, 0) as refunded_usd,
+    coalesce(gift_days.gift_usd, 0) > 100 as is_whale_day,
+    coalesce(gift_days.gifts_blocked, 0) as gifts_blocked,
+    coalesce(gift_days.underage_gift_attempts, 0) as underage_gift_attempts,
+    coalesce(notification_days.notifications_received, 0) as notifications_received,
+    coalesce(notification_days.notifications_opened, 0) as notifications_opened,
+    coalesce(notification_days.notification_opt_outs, 0) as notification_opt_outs
+from viewer_days
+left join session_days
+    on
+        viewer_days.viewer_id = session_days.viewer_id
+        and viewer_days.activity_date = session_days.activity_date
+left join gift_days
+    on
+        viewer_days.viewer_id = gift_days.viewer_id
+        and viewer_days.activity_date = gift_days.activity_date
+left join notification_days
+    on
+        viewer_days.viewer_id = notification_days.viewer_id
+        and viewer_days.activity_date = notification_days.activity_date

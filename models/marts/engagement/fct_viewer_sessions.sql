@@ -1,0 +1,82 @@
+{# One row per viewer session (see int_live__viewer_sessions for the rules). #}
+
+with
+
+sessions as (
+
+    select
+        session_id,
+        stream_id,
+        creator_id,
+        viewer_id,
+        session_number,
+        joined_at,
+        left_at,
+        started_at,
+        ended_at,
+        started_date,
+        end_kind,
+        reconnects,
+        traffic_source,
+        notification_id,
+        platform,
+        app_version,
+        country,
+        watch_minutes
+    from {{ ref('int_live__viewer_sessions') }}
+
+),
+
+interactions as (
+
+    select
+        session_id,
+        interactions,
+        comments,
+        likes,
+        shares,
+        follows,
+        gifts
+    from {{ ref('int_live__session_interactions') }}
+
+),
+
+streams as (
+
+    select
+        stream_id,
+        category
+    from {{ ref('int_live__streams') }}
+
+)
+
+select
+    sessions.session_id,
+    sessions.stream_id,
+    sessions.creator_id,
+    sessions.viewer_id,
+    sessions.session_number,
+    sessions.joined_at,
+    sessions.left_at,
+    sessions.started_at,
+    sessions.ended_at,
+    sessions.started_date,
+    sessions.end_kind,
+    sessions.reconnects,
+    sessions.traffic_source,
+    sessions.notification_id,
+    streams.category,
+    sessions.platform,
+    sessions.app_version,
+    sessions.country,
+    sessions.watch_minutes,
+    coalesce(interactions.interactions, 0) > 0 as has_interaction,
+    coalesce(interactions.interactions, 0) as interactions,
+    coalesce(interactions.comments, 0) as comments,
+    coalesce(interactions.likes, 0) as likes,
+    coalesce(interactions.shares, 0) as shares,
+    coalesce(interactions.follows, 0) as follows,
+    coalesce(interactions.gifts, 0) as gifts
+from sessions
+inner join streams on sessions.stream_id = streams.stream_id
+left join interactions on sessions.session_id = interactions.session_id

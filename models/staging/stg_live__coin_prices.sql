@@ -1,0 +1,31 @@
+-- A table, not a view: it reads a raw file by a path relative to the project.
+{{ config(materialized='table') }}
+
+with
+
+source as (
+
+    select * from {{ source('live_raw', 'coin_prices') }}
+
+),
+
+renamed as (
+
+    select
+        {{ dbt.safe_cast(clean_text('valid_from'), 'date') }} as valid_from,
+        {{ dbt.safe_cast(clean_text('usd_per_coin'), 'decimal(18, 8)') }} as usd_per_coin
+    from source
+
+),
+
+with_validity as (
+
+    select
+        valid_from,
+        lead(valid_from) over (order by valid_from) as valid_to,
+        usd_per_coin
+    from renamed
+
+)
+
+select * from with_validity

@@ -1,0 +1,56 @@
+"""Human formatting of metric values and changes (shared by the text, Markdown and HTML outputs)."""
+
+from __future__ import annotations
+
+import math
+
+_PERCENT_SUFFIXES = ("_rate", "_ratio", "_share", "_growth")
+
+
+def value_kind(metric_name: str) -> str:
+    """Guess how a metric's value reads best: ``usd``, ``percent`` or ``number``."""
+    if metric_name.endswith("_usd"):
+        return "usd"
+    if metric_name.endswith(_PERCENT_SUFFIXES):
+        return "percent"
+    return "number"
+
+
+def is_number(value: object) -> bool:
+    return isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(float(value))
+
+
+def format_value(value: object, metric_name: str = "") -> str:
+    """Format a metric value; ``—`` when missing."""
+    if value is None:
+        return "—"
+    if not is_number(value):
+        return str(value)
+    number = float(value)  # type: ignore[arg-type]
+    kind = value_kind(metric_name)
+    if kind == "percent":
+        return f"{number * 100:.2f}%"
+    if kind == "usd":
+        return f"${number:,.2f}"
+    if number == int(number) and abs(number) < 1e15:
+        return f"{int(number):,}"
+    if abs(number) >= 100:
+        return f"{number:,.1f}"
+    if abs(number) >= 1:
+        return f"{number:,.2f}"
+    return f"{number:.4g}"
+
+
+def format_change(change: float | None) -> str:
+    """Format a relative change (0.032 → ``+3.2%``); ``—`` when not computable."""
+    if change is None or not is_number(change):
+        return "—"
+    return f"{change * 100:+.1f}%"
+
+
+def format_threshold(threshold: object, metric_name: str = "") -> str:
+    if threshold is None:
+        return ""
+    if isinstance(threshold, str):
+        return threshold
+    return format_value(threshold, metric_name)
