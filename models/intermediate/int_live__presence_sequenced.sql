@@ -65,7 +65,7 @@ numbered as (
 
     select
         *,
-        sum(case when presence_role = 'session_start' then 1 else 0 end) over (
+        count(case when presence_role = 'session_start' then 1 end) over (
             partition by stream_id, viewer_id
             order by presence_sequence
             rows between unbounded preceding and current row

@@ -90,11 +90,11 @@ final as (
     select
         session_id,
         count(*) as interactions,
-        sum(case when interaction_type = 'comment' then 1 else 0 end) as comments,
-        sum(case when interaction_type = 'like' then like_count else 0 end) as likes,
-        sum(case when interaction_type = 'share' then 1 else 0 end) as shares,
-        sum(case when interaction_type = 'follow' then 1 else 0 end) as follows,
-        sum(case when interaction_type = 'gift' then 1 else 0 end) as gifts
+        count(case when interaction_type = 'comment' then 1 end) as comments,
+        {{ sum_count("case when interaction_type = 'like' then like_count else 0 end") }} as likes,
+        count(case when interaction_type = 'share' then 1 end) as shares,
+        count(case when interaction_type = 'follow' then 1 end) as follows,
+        count(case when interaction_type = 'gift' then 1 end) as gifts
     from matched
     where match_rank = 1
     group by session_id

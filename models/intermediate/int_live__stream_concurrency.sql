@@ -55,7 +55,7 @@ peaks as (
 
     select
         stream_id,
-        max(concurrent_viewers) as peak_concurrent_viewers
+        cast(max(concurrent_viewers) as {{ dbt.type_bigint() }}) as peak_concurrent_viewers
     from sweep
     group by stream_id
 

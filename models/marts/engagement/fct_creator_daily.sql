@@ -49,8 +49,8 @@ started as (
         started_date as activity_date,
         count(*) as streams_started,
         sum(watch_minutes) as watch_minutes,
-        sum(new_followers) as new_followers,
-        sum(comments) as comments
+        {{ sum_count('new_followers') }} as new_followers,
+        {{ sum_count('comments') }} as comments
     from streams
     group by creator_id, started_date
 
@@ -61,9 +61,9 @@ earned as (
     select
         creator_id,
         event_date as activity_date,
-        sum(sent_usd) as gift_usd,
-        sum(refunded_usd) as refunded_usd,
-        sum(diamonds) as diamonds
+        {{ sum_usd('sent_usd') }} as gift_usd,
+        {{ sum_usd('refunded_usd') }} as refunded_usd,
+        {{ sum_count('diamonds') }} as diamonds
     from gifts
     group by creator_id, event_date
 

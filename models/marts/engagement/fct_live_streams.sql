@@ -105,7 +105,7 @@ session_stats as (
         count(*) as viewer_sessions,
         sum(watch_minutes) as watch_minutes,
         {%- for source in ['notification', 'for_you', 'following', 'profile', 'share_link', 'search'] %}
-        sum(case when traffic_source = '{{ source }}' then 1 else 0 end) as joins_from_{{ source }}
+        count(case when traffic_source = '{{ source }}' then 1 end) as joins_from_{{ source }}
         {%- if not loop.last %},{% endif %}
         {%- endfor %}
     from sessions
@@ -118,7 +118,7 @@ comment_stats as (
     select
         stream_id,
         count(*) as comments,
-        sum(case when is_replied then 1 else 0 end) as answered_comments
+        count(case when is_replied then 1 end) as answered_comments
     from comments
     group by stream_id
 
@@ -128,9 +128,9 @@ reaction_stats as (
 
     select
         stream_id,
-        sum(case when event_type = 'like_sent' then like_count else 0 end) as likes,
-        sum(case when event_type = 'stream_shared' then 1 else 0 end) as shares,
-        sum(case when event_type = 'creator_followed' then 1 else 0 end) as new_followers
+        {{ sum_count("case when event_type = 'like_sent' then like_count else 0 end") }} as likes,
+        count(case when event_type = 'stream_shared' then 1 end) as shares,
+        count(case when event_type = 'creator_followed' then 1 end) as new_followers
     from reactions
     group by stream_id
 
@@ -141,11 +141,11 @@ gift_stats as (
     select
         stream_id,
         count(distinct case when gift_event_type = 'sent' then viewer_id end) as gifters,
-        sum(case when gift_event_type = 'sent' then 1 else 0 end) as gifts_sent,
-        sum(sent_coins) as gift_coins,
-        sum(diamonds) as diamonds,
-        sum(sent_usd) as gift_usd,
-        sum(refunded_usd) as refunded_usd
+        count(case when gift_event_type = 'sent' then 1 end) as gifts_sent,
+        {{ sum_count('sent_coins') }} as gift_coins,
+        {{ sum_count('diamonds') }} as diamonds,
+        {{ sum_usd('sent_usd') }} as gift_usd,
+        {{ sum_usd('refunded_usd') }} as refunded_usd
     from gifts
     group by stream_id
 
@@ -155,8 +155,8 @@ moderation_stats as (
 
     select
         stream_id,
-        sum(case when event_type = 'stream_reported' then 1 else 0 end) as reports,
-        sum(case when event_type = 'moderation_action' then 1 else 0 end) as moderation_actions
+        count(case when event_type = 'stream_reported' then 1 end) as reports,
+        count(case when event_type = 'moderation_action' then 1 end) as moderation_actions
     from moderation
     group by stream_id
 
@@ -166,7 +166,7 @@ notification_stats as (
 
     select
         stream_id,
-        sum(case when event_type = 'notification_sent' then 1 else 0 end) as notifications_sent
+        count(case when event_type = 'notification_sent' then 1 end) as notifications_sent
     from notifications
     group by stream_id
 

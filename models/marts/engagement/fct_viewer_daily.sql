@@ -57,12 +57,12 @@ gift_days as (
     select
         viewer_id,
         event_date as activity_date,
-        sum(case when gift_event_type = 'sent' then 1 else 0 end) as gifts_sent,
-        sum(sent_coins) as gift_coins,
-        sum(sent_usd) as gift_usd,
-        sum(refunded_usd) as refunded_usd,
-        sum(case when gift_event_type = 'blocked' then 1 else 0 end) as gifts_blocked,
-        sum(case when block_reason = 'underage' then 1 else 0 end) as underage_gift_attempts
+        count(case when gift_event_type = 'sent' then 1 end) as gifts_sent,
+        {{ sum_count('sent_coins') }} as gift_coins,
+        {{ sum_usd('sent_usd') }} as gift_usd,
+        {{ sum_usd('refunded_usd') }} as refunded_usd,
+        count(case when gift_event_type = 'blocked' then 1 end) as gifts_blocked,
+        count(case when block_reason = 'underage' then 1 end) as underage_gift_attempts
     from gifts
     group by viewer_id, event_date
 
@@ -73,9 +73,9 @@ notification_days as (
     select
         recipient_id as viewer_id,
         event_date as activity_date,
-        sum(case when event_type = 'notification_sent' then 1 else 0 end) as notifications_received,
-        sum(case when event_type = 'notification_opened' then 1 else 0 end) as notifications_opened,
-        sum(case when event_type = 'notification_opt_out' then 1 else 0 end) as notification_opt_outs
+        count(case when event_type = 'notification_sent' then 1 end) as notifications_received,
+        count(case when event_type = 'notification_opened' then 1 end) as notifications_opened,
+        count(case when event_type = 'notification_opt_out' then 1 end) as notification_opt_outs
     from notifications
     group by recipient_id, event_date
 

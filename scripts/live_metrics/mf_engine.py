@@ -1,0 +1,355 @@
+"""One MetricFlow engine per run, through MetricFlow's Python API (no `mf` subprocess per metric).
+
+``MetricFlowSession`` is a context manager: on entry it checks the DuckDB file (exists, not locked by
+another process), loads the dbt profile from profiles.yml (``dbtProjectMetadata``), takes the dbt
+adapter and builds ``MetricFlowEngine`` over the semantic manifest given on the command line; on exit
+it closes the adapter's connections so the DuckDB file is released. MetricFlow and dbt are imported
+lazily so commands that need no warehouse stay fast.
+
+``run_validate_configs`` runs ``mf validate-configs`` once, as a subprocess, for ``check``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import re
+import shutil
+import subprocess
+import sys
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from types import TracebackType
+from typing import Any
+
+from live_metrics.errors import UserError
+
+DEBUG_ENV_VAR = "LIVE_METRICS_DEBUG"  # set to 1 to see the underlying traceback instead of a one-line error
+
+
+@dataclass(frozen=True)
+class QueryResult:
+    columns: tuple[str, ...]
+    rows: tuple[tuple[Any, ...], ...]
+
+    def records(self) -> list[dict[str, Any]]:
+        return [dict(zip(self.columns, row)) for row in self.rows]
+
+
+# ---------------------------------------------------------------------------------------------------
+# Warehouse location and locking
+
+
+def profiles_dir_for(project_dir: Path) -> Path:
+    """``DBT_PROFILES_DIR`` when set, else the project dir (where this repo keeps profiles.yml)."""
+    env_value = os.environ.get("DBT_PROFILES_DIR")
+    return Path(env_value).resolve() if env_value else project_dir
+
+
+def _render_env_vars(text: str) -> str:
+    """Render the ``{{ env_var('NAME', 'default') }}`` calls dbt allows in profiles.yml."""
+    pattern = re.compile(r"\{\{\s*env_var\(\s*['\"]([^'\"]+)['\"]\s*(?:,\s*['\"]([^'\"]*)['\"]\s*)?\)\s*\}\}")
+
+    def replace(match: re.Match[str]) -> str:
+        value = os.environ.get(match.group(1), match.group(2))
+        if value is None:
+            raise UserError(f"profiles.yml needs environment variable {match.group(1)}, which is not set")
+        return value
+
+    return pattern.sub(replace, text)
+
+
+def duckdb_path_from_profile(project_dir: Path, profiles_dir: Path) -> Path | None:
+    """The DuckDB file the dbt profile points at (absolute), or None if it is not a DuckDB file profile."""
+    import yaml  # installed with dbt
+
+    profiles_file = profiles_dir / "profiles.yml"
+    project_file = project_dir / "dbt_project.yml"
+    if not profiles_file.exists():
+        raise UserError(f"no profiles.yml in {profiles_dir}: set DBT_PROFILES_DIR to the repo root")
+    if not project_file.exists():
+        raise UserError(f"no dbt_project.yml in {project_dir}: pass --project-dir pointing at the dbt project")
+    try:
+        project = yaml.safe_load(project_file.read_text(encoding="utf-8")) or {}
+        profiles = yaml.safe_load(profiles_file.read_text(encoding="utf-8")) or {}
+    except yaml.YAMLError as error:
+        raise UserError(f"cannot parse dbt_project.yml/profiles.yml: {str(error).splitlines()[0]}") from error
+    profile = profiles.get(project.get("profile")) if isinstance(profiles, dict) else None
+    if not isinstance(profile, dict):
+        raise UserError(f"profile '{project.get('profile')}' not found in {profiles_file}")
+    target_name = os.environ.get("DBT_TARGET") or profile.get("target")
+    output = (profile.get("outputs") or {}).get(target_name)
+    if not isinstance(output, dict) or output.get("type") != "duckdb":
+        return None
+    raw_path = _render_env_vars(str(output.get("path") or ":memory:")).strip()
+    if raw_path == ":memory:" or raw_path.startswith("md:"):
+        return None
+    path = Path(raw_path)
+    return path if path.is_absolute() else (project_dir / path)
+
+
+def lock_error(path: Path, message: str) -> UserError:
+    pid = re.search(r"\(PID (\d+)\)", message)
+    holder = f" (PID {pid.group(1)})" if pid else ""
+    return UserError(
+        f"DuckDB file {path} is locked by another process{holder}: close it (a DuckDB shell, a running dbt, "
+        f"a notebook) and try again"
+    )
+
+
+def is_lock_message(message: str) -> bool:
+    return "Could not set lock" in message or "Conflicting lock" in message
+
+
+def ensure_warehouse_usable(path: Path) -> None:
+    """Fail early, in one line, if the DuckDB file is missing or locked by another process."""
+    import duckdb
+
+    if not path.exists():
+        raise UserError(f"DuckDB warehouse {path} does not exist: run `make build` (dbt build) first")
+    try:
+        connection = duckdb.connect(str(path), read_only=True)
+    except duckdb.Error as error:
+        if is_lock_message(str(error)):
+            raise lock_error(path, str(error)) from error
+        raise UserError(f"cannot open DuckDB warehouse {path}: {str(error).splitlines()[0]}") from error
+    connection.close()
+
+
+def _first_line(error: BaseException) -> str:
+    text = str(error).strip() or type(error).__name__
+    for line in text.splitlines():
+        if line.strip():
+            return line.strip()
+    return text
+
+
+# ---------------------------------------------------------------------------------------------------
+# The engine session
+
+
+class MetricFlowSession:
+    """A MetricFlow engine over the project's dbt profile, opened once per command run."""
+
+    def __init__(self, project_dir: Path, manifest_path: Path, profiles_dir: Path | None = None) -> None:
+        self.project_dir = project_dir.resolve()
+        self.manifest_path = manifest_path.resolve()
+        self.profiles_dir = (profiles_dir or profiles_dir_for(self.project_dir)).resolve()
+        self.duckdb_path: Path | None = None
+        self._engine: Any = None
+        self._sql_client: Any = None
+        self._adapter: Any = None
+        self._previous_cwd: Path | None = None
+
+    # -- lifecycle -----------------------------------------------------------------------------------
+
+    def __enter__(self) -> MetricFlowSession:
+        self.duckdb_path = duckdb_path_from_profile(self.project_dir, self.profiles_dir)
+        if self.duckdb_path is not None:
+            ensure_warehouse_usable(self.duckdb_path)
+        # dbt-duckdb opens relative paths against the working directory: use the project's.
+        self._previous_cwd = Path.cwd()
+        os.chdir(self.project_dir)
+        try:
+            self._start()
+        except BaseException:
+            self.close()
+            raise
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
+        self.close()
+
+    def _start(self) -> None:
+        try:
+            from dbt.adapters.factory import get_adapter_by_type
+            from dbt_metricflow.cli.dbt_connectors.adapter_backed_client import AdapterBackedSqlClient
+            from dbt_metricflow.cli.dbt_connectors.dbt_config_accessor import dbtProjectMetadata
+            from metricflow.engine.metricflow_engine import MetricFlowEngine
+            from metricflow_semantics.model.dbt_manifest_parser import parse_manifest_from_dbt_generated_manifest
+            from metricflow_semantics.model.semantic_manifest_lookup import SemanticManifestLookup
+        except ImportError as error:  # pragma: no cover - the venv has them
+            raise UserError(f"MetricFlow is not installed in this Python ({error}): use .venv/bin/python") from error
+        try:
+            metadata = dbtProjectMetadata.load_from_paths(profiles_path=self.profiles_dir, project_path=self.project_dir)
+            self._adapter = get_adapter_by_type(metadata.profile.credentials.type)
+        except Exception as error:
+            raise self._translate(error, "cannot load the dbt profile") from error
+        try:
+            semantic_manifest = parse_manifest_from_dbt_generated_manifest(
+                manifest_json_string=self.manifest_path.read_text(encoding="utf-8")
+            )
+            self._sql_client = AdapterBackedSqlClient(self._adapter)
+            self._engine = MetricFlowEngine(
+                semantic_manifest_lookup=SemanticManifestLookup(semantic_manifest),
+                sql_client=self._sql_client,
+            )
+        except Exception as error:
+            raise self._translate(error, f"MetricFlow cannot load the semantic manifest {self.manifest_path}") from error
+
+    def close(self) -> None:
+        """Close every adapter connection (releasing the DuckDB file) and restore the working directory."""
+        if self._adapter is not None:
+            try:
+                self._adapter.cleanup_connections()
+            except Exception:  # noqa: BLE001 - closing must not mask the real outcome
+                pass
+            try:
+                from dbt.adapters.duckdb.connections import DuckDBConnectionManager
+
+                DuckDBConnectionManager.close_all_connections()
+            except Exception:  # noqa: BLE001
+                pass
+            self._adapter = None
+        self._engine = None
+        self._sql_client = None
+        if self._previous_cwd is not None:
+            os.chdir(self._previous_cwd)
+            self._previous_cwd = None
+
+    # -- queries ----------------------------------------------------------------------------------------
+
+    def _translate(self, error: BaseException, what: str) -> BaseException:
+        if os.environ.get(DEBUG_ENV_VAR):
+            return error
+        message = str(error)
+        cause = error.__cause__ or error.__context__
+        if is_lock_message(message) or (cause is not None and is_lock_message(str(cause))):
+            return lock_error(self.duckdb_path or Path("?"), message if is_lock_message(message) else str(cause))
+        if isinstance(error, UserError):
+            return error
+        return UserError(f"{what}: {_first_line(error)} (set {DEBUG_ENV_VAR}=1 for the traceback)")
+
+    @property
+    def engine(self) -> Any:
+        if self._engine is None:
+            raise RuntimeError("MetricFlowSession used outside its `with` block")
+        return self._engine
+
+    def query_metrics(
+        self,
+        metrics: Sequence[str],
+        group_by: Sequence[str] = (),
+        start: dt.date | None = None,
+        end: dt.date | None = None,
+        order_by: Sequence[str] | None = None,
+    ) -> QueryResult:
+        """Query ``metrics`` grouped by ``group_by`` (e.g. ``metric_time__week``) between two dates."""
+        from metricflow.engine.metricflow_engine import MetricFlowQueryRequest
+
+        request = MetricFlowQueryRequest.create(
+            metric_names=list(metrics),
+            group_by_names=list(group_by),
+            time_constraint_start=dt.datetime.combine(start, dt.time()) if start else None,
+            time_constraint_end=dt.datetime.combine(end, dt.time()) if end else None,
+            order_by_names=list(order_by) if order_by else None,
+        )
+        try:
+            result = self.engine.query(mf_request=request)
+        except Exception as error:
+            raise self._translate(error, f"MetricFlow query of {', '.join(metrics)} failed") from error
+        table = result.result_df
+        if table is None:
+            return QueryResult(columns=(), rows=())
+        return QueryResult(columns=tuple(table.column_names), rows=tuple(tuple(row) for row in table.rows))
+
+    def saved_query_sql(self, name: str) -> str:
+        """The SQL MetricFlow compiles for a saved query (without MetricFlow's comments)."""
+        from metricflow.engine.metricflow_engine import MetricFlowQueryRequest
+
+        try:
+            explained = self.engine.explain(mf_request=MetricFlowQueryRequest.create(saved_query_name=name))
+            return str(explained.sql_statement.without_descriptions.sql)
+        except Exception as error:
+            raise self._translate(error, f"MetricFlow cannot compile saved query {name}") from error
+
+    def execute(self, sql: str) -> None:
+        """Run a statement on the engine's own adapter connection (committed)."""
+        try:
+            self._sql_client.execute(sql)
+        except Exception as error:
+            raise self._translate(error, "warehouse statement failed") from error
+
+    def fetch(self, sql: str) -> QueryResult:
+        try:
+            table = self._sql_client.query(sql)
+        except Exception as error:
+            raise self._translate(error, "warehouse query failed") from error
+        return QueryResult(columns=tuple(table.column_names), rows=tuple(tuple(row) for row in table.rows))
+
+
+# ---------------------------------------------------------------------------------------------------
+# mf validate-configs
+
+
+@dataclass(frozen=True)
+class ValidationOutcome:
+    ok: bool
+    detail: str
+
+
+def _mf_executable() -> str | None:
+    beside_python = Path(sys.executable).parent / "mf"
+    if beside_python.exists():
+        return str(beside_python)
+    return shutil.which("mf")
+
+
+_ANSI = re.compile(r"\x1b\[[0-9;?]*[A-Za-z]")
+_SUMMARY = re.compile(r"ERRORS: (\d+), FUTURE_ERRORS: (\d+), WARNINGS: (\d+)")
+
+
+def summarize_validation_output(output: str) -> tuple[int, int, int, str | None]:
+    """Total errors, future errors and warnings in `mf validate-configs` output, plus its first issue line."""
+    text = _ANSI.sub("", output)
+    errors = future = warnings = 0
+    for match in _SUMMARY.finditer(text):
+        errors += int(match.group(1))
+        future += int(match.group(2))
+        warnings += int(match.group(3))
+    first_issue = None
+    for line in re.split(r"[\r\n]+", text):
+        stripped = line.strip()
+        if stripped.startswith(("• ERROR", "ERROR", "✖", "❌")) or "Exception found" in stripped:
+            first_issue = stripped
+            break
+    return errors, future, warnings, first_issue
+
+
+def run_validate_configs(project_dir: Path, profiles_dir: Path, timeout: float = 900.0) -> ValidationOutcome:
+    """Run `mf validate-configs` once with DBT_PROFILES_DIR/DBT_PROJECT_DIR set; never raises."""
+    executable = _mf_executable()
+    if executable is None:
+        return ValidationOutcome(False, "`mf` not found next to this Python or on PATH")
+    env = dict(os.environ, DBT_PROFILES_DIR=str(profiles_dir), DBT_PROJECT_DIR=str(project_dir))
+    try:
+        completed = subprocess.run(
+            [executable, "validate-configs"],
+            cwd=project_dir,
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=timeout,
+            check=False,
+        )
+    except subprocess.TimeoutExpired:
+        return ValidationOutcome(False, f"timed out after {timeout:.0f} s")
+    except OSError as error:
+        return ValidationOutcome(False, f"cannot run mf: {error}")
+    output = completed.stdout + "\n" + completed.stderr
+    errors, future, warnings, first_issue = summarize_validation_output(output)
+    counts = f"errors {errors}, future errors {future}, warnings {warnings}"
+    if completed.returncode == 0:
+        return ValidationOutcome(True, counts)
+    if is_lock_message(output):
+        return ValidationOutcome(False, "the DuckDB file is locked by another process")
+    detail = f"exit {completed.returncode}; {counts}"
+    if first_issue:
+        detail += f"; {first_issue}"
+    return ValidationOutcome(False, detail)

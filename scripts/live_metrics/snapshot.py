@@ -1,0 +1,250 @@
+"""Metric values for the latest complete period and the period before, fetched through MetricFlow.
+
+"Latest complete" = the latest day / week (Monday–Sunday, like DuckDB's ``date_trunc('week')``) /
+month whose last day is on or before the data's last day, which is the latest ``metric_time__day``
+where the north star has a value.
+"""
+
+from __future__ import annotations
+
+import calendar
+import datetime as dt
+import math
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Any, Protocol
+
+from live_metrics.errors import UserError
+from live_metrics.mf_engine import QueryResult
+from live_metrics.tree import NO_THRESHOLD, MetricNode
+
+GRAINS = ("day", "week", "month")
+
+STATUS_OK = "ok"
+STATUS_BREACHED = "breached"
+STATUS_TRACKED = "tracked"
+STATUS_NO_DATA = "no data"
+
+
+class MetricQuerier(Protocol):
+    """What a snapshot needs from the engine (``MetricFlowSession`` provides it; tests can fake it)."""
+
+    def query_metrics(
+        self,
+        metrics: Sequence[str],
+        group_by: Sequence[str] = (),
+        start: dt.date | None = None,
+        end: dt.date | None = None,
+        order_by: Sequence[str] | None = None,
+    ) -> QueryResult: ...
+
+
+@dataclass(frozen=True)
+class Period:
+    grain: str
+    start: dt.date
+    end: dt.date  # inclusive
+
+    @property
+    def label(self) -> str:
+        if self.grain == "day":
+            return f"day {self.start.isoformat()}"
+        if self.grain == "month":
+            return f"month {self.start.strftime('%Y-%m')}"
+        return f"week {self.start.isoformat()} – {self.end.isoformat()}"
+
+    def as_dict(self) -> dict[str, str]:
+        return {"grain": self.grain, "start": self.start.isoformat(), "end": self.end.isoformat(), "label": self.label}
+
+
+def period_containing(day: dt.date, grain: str) -> Period:
+    if grain == "day":
+        return Period(grain, day, day)
+    if grain == "week":
+        start = day - dt.timedelta(days=day.weekday())
+        return Period(grain, start, start + dt.timedelta(days=6))
+    if grain == "month":
+        last = calendar.monthrange(day.year, day.month)[1]
+        return Period(grain, day.replace(day=1), day.replace(day=last))
+    raise ValueError(f"unknown grain {grain!r}")
+
+
+def latest_complete_period(last_day: dt.date, grain: str) -> Period:
+    """The latest period of ``grain`` whose last day is on or before ``last_day``."""
+    period = period_containing(last_day, grain)
+    if period.end <= last_day:
+        return period
+    return previous_period(period)
+
+
+def previous_period(period: Period) -> Period:
+    return period_containing(period.start - dt.timedelta(days=1), period.grain)
+
+
+def _as_date(value: Any) -> dt.date | None:
+    if isinstance(value, dt.datetime):
+        return value.date()
+    if isinstance(value, dt.date):
+        return value
+    if isinstance(value, str):
+        try:
+            return dt.date.fromisoformat(value[:10])
+        except ValueError:
+            return None
+    return None
+
+
+def as_number(value: Any) -> float | int | None:
+    if value is None or isinstance(value, bool):
+        return None
+    if isinstance(value, int):
+        return value
+    if isinstance(value, (float, Decimal)):
+        number = float(value)
+        return number if math.isfinite(number) else None
+    return None
+
+
+def last_data_day(querier: MetricQuerier, north_star: str) -> dt.date:
+    """The latest day on which the north star has a (non-zero) value, from MetricFlow."""
+    result = querier.query_metrics([north_star], group_by=["metric_time__day"])
+    days = [
+        day
+        for record in result.records()
+        if (day := _as_date(record.get("metric_time__day"))) is not None and as_number(record.get(north_star))
+    ]
+    if not days:
+        raise UserError(f"the north star {north_star} has no data: build the warehouse (`make build`) first")
+    return max(days)
+
+
+def guardrail_status(node: MetricNode, value: float | int | None) -> str | None:
+    """ok / breached / tracked / no data for a guardrail; None for other tiers."""
+    if not node.is_guardrail:
+        return None
+    if node.threshold == NO_THRESHOLD or not isinstance(node.threshold, float):
+        return STATUS_TRACKED
+    if value is None:
+        return STATUS_NO_DATA
+    if node.direction == "increase":
+        return STATUS_BREACHED if value < node.threshold else STATUS_OK
+    return STATUS_BREACHED if value > node.threshold else STATUS_OK
+
+
+def relative_change(value: float | int | None, previous: float | int | None) -> float | None:
+    if value is None or previous is None or previous == 0:
+        return None
+    return (value - previous) / abs(previous)
+
+
+def trend(direction: str | None, value: float | int | None, previous: float | int | None) -> str | None:
+    """better / worse / flat in the metric's own direction; None when either value is missing."""
+    if value is None or previous is None:
+        return None
+    if math.isclose(value, previous, rel_tol=1e-9, abs_tol=1e-12):
+        return "flat"
+    went_up = value > previous
+    return "better" if went_up == (direction != "decrease") else "worse"
+
+
+@dataclass(frozen=True)
+class MetricValue:
+    name: str
+    value: float | int | None
+    previous: float | int | None
+    change: float | None
+    trend: str | None
+    status: str | None
+    error: str | None = None
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "value": self.value,
+            "previous": self.previous,
+            "change": self.change,
+            "trend": self.trend,
+            "status": self.status,
+            "error": self.error,
+        }
+
+
+@dataclass(frozen=True)
+class Snapshot:
+    period: Period
+    previous: Period
+    last_data_day: dt.date
+    values: Mapping[str, MetricValue] = field(default_factory=dict)
+    queries: int = 0
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "period": self.period.as_dict(),
+            "previous_period": self.previous.as_dict(),
+            "last_data_day": self.last_data_day.isoformat(),
+        }
+
+
+def _values_by_period(result: QueryResult, time_column: str, metrics: Iterable[str]) -> dict[dt.date, dict[str, Any]]:
+    by_day: dict[dt.date, dict[str, Any]] = {}
+    wanted = list(metrics)
+    for record in result.records():
+        day = _as_date(record.get(time_column))
+        if day is not None:
+            by_day[day] = {name: as_number(record.get(name)) for name in wanted if name in record}
+    return by_day
+
+
+def take_snapshot(
+    querier: MetricQuerier,
+    nodes: Sequence[MetricNode],
+    grain: str,
+    last_day: dt.date,
+) -> Snapshot:
+    """Values of ``nodes`` for the latest complete ``grain`` period and the one before.
+
+    All metrics go in ONE MetricFlow query; if that fails (one broken metric), each metric is queried on
+    its own so the others still get values and the broken one carries its error.
+    """
+    if grain not in GRAINS:
+        raise UserError(f"unknown grain '{grain}': use one of {', '.join(GRAINS)}")
+    period = latest_complete_period(last_day, grain)
+    before = previous_period(period)
+    time_column = f"metric_time__{grain}"
+    names = [node.name for node in nodes]
+    errors: dict[str, str] = {}
+    by_period: dict[dt.date, dict[str, Any]] = {}
+    queries = 0
+    if names:
+        try:
+            queries += 1
+            result = querier.query_metrics(names, group_by=[time_column], start=before.start, end=period.end)
+            by_period = _values_by_period(result, time_column, names)
+        except UserError as combined_error:
+            if "locked by another process" in str(combined_error):
+                raise
+            for name in names:
+                try:
+                    queries += 1
+                    result = querier.query_metrics([name], group_by=[time_column], start=before.start, end=period.end)
+                except UserError as error:
+                    errors[name] = str(error)
+                    continue
+                for day, values in _values_by_period(result, time_column, [name]).items():
+                    by_period.setdefault(day, {}).update(values)
+    current_values = by_period.get(period.start, {})
+    previous_values = by_period.get(before.start, {})
+    values: dict[str, MetricValue] = {}
+    for node in nodes:
+        value = current_values.get(node.name)
+        previous = previous_values.get(node.name)
+        values[node.name] = MetricValue(
+            name=node.name,
+            value=value,
+            previous=previous,
+            change=relative_change(value, previous),
+            trend=trend(node.direction, value, previous),
+            status=guardrail_status(node, value),
+            error=errors.get(node.name),
+        )
+    return Snapshot(period=period, previous=before, last_data_day=last_day, values=values, queries=queries)
