@@ -1,0 +1,38 @@
+-- raw rows = clean + duplicates + quarantined, per event type and in total,
+-- counted independently from the raw source. Returns the event types that do not balance.
+
+with
+
+raw_rows as (
+
+    select
+        coalesce(nullif(trim(cast(event_type as varchar)), ''), '(missing)') as event_type,
+        count(*) as raw_rows
+    from {{ source('live_raw', 'raw_live_events') }}
+    group by 1
+
+),
+
+audited as (
+
+    select
+        event_type,
+        sum(case when outcome = 'clean' then row_count else 0 end) as clean_rows,
+        sum(case when outcome = 'duplicate' then row_count else 0 end) as duplicate_rows,
+        sum(case when outcome = 'quarantined' then row_count else 0 end) as quarantined_rows
+    from {{ ref('fct_ingestion_audit') }}
+    group by event_type
+
+)
+
+select
+    coalesce(raw_rows.event_type, audited.event_type) as event_type,
+    raw_rows.raw_rows,
+    audited.clean_rows,
+    audited.duplicate_rows,
+    audited.quarantined_rows
+from raw_rows
+full outer join audited on raw_rows.event_type = audited.event_type
+where
+    coalesce(raw_rows.raw_rows, 0)
+    != coalesce(audited.clean_rows + audited.duplicate_rows + audited.quarantined_rows, 0)
