@@ -9,7 +9,7 @@ raw_rows as (
         coalesce(nullif(trim(cast(event_type as varchar)), ''), '(missing)') as event_type,
         count(*) as raw_rows
     from {{ source('live_raw', 'raw_live_events') }}
-    group by 1
+    group by coalesce(nullif(trim(cast(event_type as varchar)), ''), '(missing)')
 
 ),
 
@@ -26,11 +26,11 @@ audited as (
 )
 
 select
-    coalesce(raw_rows.event_type, audited.event_type) as event_type,
     raw_rows.raw_rows,
     audited.clean_rows,
     audited.duplicate_rows,
-    audited.quarantined_rows
+    audited.quarantined_rows,
+    coalesce(raw_rows.event_type, audited.event_type) as event_type
 from raw_rows
 full outer join audited on raw_rows.event_type = audited.event_type
 where

@@ -18,36 +18,78 @@ audit as (
 
 facts as (
 
-    select 'stream_started' as event_type, count(*) as fact_rows from {{ ref('fct_live_streams') }}
+    select
+        'stream_started' as event_type,
+        count(*) as fact_rows
+    from {{ ref('fct_live_streams') }}
     union all
-    select 'viewer_joined', count(*) + sum(reconnects) from {{ ref('fct_viewer_sessions') }}
+    select
+        'viewer_joined' as event_type,
+        count(*) + sum(reconnects) as fact_rows
+    from {{ ref('fct_viewer_sessions') }}
     union all
-    select 'viewer_left', count(*) from {{ ref('fct_viewer_sessions') }} where end_kind = 'viewer_left'
+    select
+        'viewer_left' as event_type,
+        count(*) as fact_rows
+    from {{ ref('fct_viewer_sessions') }}
+    where end_kind = 'viewer_left'
     union all
-    select 'notification_sent', count(*) from {{ ref('fct_notifications') }}
+    select
+        'notification_sent' as event_type,
+        count(*) as fact_rows
+    from {{ ref('fct_notifications') }}
     union all
-    select 'comment_posted', count(*) from {{ ref('fct_comments') }}
+    select
+        'comment_posted' as event_type,
+        count(*) as fact_rows
+    from {{ ref('fct_comments') }}
     union all
-    select 'playback_stats', count(*) from {{ ref('fct_playback_stats') }}
+    select
+        'playback_stats' as event_type,
+        count(*) as fact_rows
+    from {{ ref('fct_playback_stats') }}
     union all
-    select 'gift_sent', count(*) from {{ ref('fct_gifts') }} where gift_event_type = 'sent'
+    select
+        'gift_sent' as event_type,
+        count(*) as fact_rows
+    from {{ ref('fct_gifts') }}
+    where gift_event_type = 'sent'
     union all
-    select 'gift_refunded', count(*) from {{ ref('fct_gifts') }} where gift_event_type = 'refunded'
+    select
+        'gift_refunded' as event_type,
+        count(*) as fact_rows
+    from {{ ref('fct_gifts') }}
+    where gift_event_type = 'refunded'
     union all
-    select 'gift_blocked', count(*) from {{ ref('fct_gifts') }} where gift_event_type = 'blocked'
+    select
+        'gift_blocked' as event_type,
+        count(*) as fact_rows
+    from {{ ref('fct_gifts') }}
+    where gift_event_type = 'blocked'
     union all
-    select 'ad_impression', count(*) from {{ ref('fct_ad_impressions') }}
+    select
+        'ad_impression' as event_type,
+        count(*) as fact_rows
+    from {{ ref('fct_ad_impressions') }}
     union all
-    select 'stream_reported', count(*) from {{ ref('fct_moderation_events') }} where moderation_event_kind = 'report'
+    select
+        'stream_reported' as event_type,
+        count(*) as fact_rows
+    from {{ ref('fct_moderation_events') }}
+    where moderation_event_kind = 'report'
     union all
-    select 'moderation_action', count(*) from {{ ref('fct_moderation_events') }} where moderation_event_kind = 'action'
+    select
+        'moderation_action' as event_type,
+        count(*) as fact_rows
+    from {{ ref('fct_moderation_events') }}
+    where moderation_event_kind = 'action'
 
 )
 
 select
     facts.event_type,
-    coalesce(audit.clean_rows, 0) as clean_rows,
-    facts.fact_rows
+    facts.fact_rows,
+    coalesce(audit.clean_rows, 0) as clean_rows
 from facts
 left join audit on facts.event_type = audit.event_type
 where coalesce(audit.clean_rows, 0) != coalesce(facts.fact_rows, 0)

@@ -65,10 +65,10 @@ live_replies as (
         on
             comments.comment_id = replies.comment_id
             and comments.stream_id = replies.stream_id
-            and replies.replier_id = streams.creator_id
-            and replies.replied_at >= comments.commented_at
-            and replies.replied_at >= streams.started_at
-            and replies.replied_at <= streams.ended_at
+            and streams.creator_id = replies.replier_id
+            and comments.commented_at <= replies.replied_at
+            and streams.started_at <= replies.replied_at
+            and streams.ended_at >= replies.replied_at
     group by comments.event_id
 
 ),
@@ -87,8 +87,8 @@ final as (
         comments.platform,
         comments.country,
         comments.message_length,
-        live_replies.first_replied_at is not null as is_replied,
         live_replies.first_replied_at,
+        live_replies.first_replied_at is not null as is_replied,
         {{ seconds_between('comments.commented_at', 'live_replies.first_replied_at') }} as reply_latency_seconds
     from comments
     inner join streams on comments.stream_id = streams.stream_id

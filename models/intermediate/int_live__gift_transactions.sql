@@ -41,8 +41,8 @@ priced as (
     select
         gift_events.*,
         gift_catalog.gift_name,
-        gift_catalog.coin_cost * gift_events.quantity as coins,
-        coin_prices.usd_per_coin
+        coin_prices.usd_per_coin,
+        gift_catalog.coin_cost * gift_events.quantity as coins
     from gift_events
     left join gift_catalog
         on gift_events.gift_id = gift_catalog.gift_id

@@ -23,7 +23,13 @@ sessions as (
 
 comments as (
 
-    select event_id, stream_id, author_id as viewer_id, event_at, 'comment' as interaction_type, 1 as like_count
+    select
+        event_id,
+        stream_id,
+        author_id as viewer_id,
+        event_at,
+        'comment' as interaction_type,
+        1 as like_count
     from {{ ref('stg_live__chat_events') }}
     where event_type = 'comment_posted'
 
@@ -48,7 +54,13 @@ reactions as (
 
 gifts as (
 
-    select event_id, stream_id, viewer_id, event_at, 'gift' as interaction_type, 0 as like_count
+    select
+        event_id,
+        stream_id,
+        viewer_id,
+        event_at,
+        'gift' as interaction_type,
+        0 as like_count
     from {{ ref('stg_live__gift_events') }}
     where event_type = 'gift_sent'
 

@@ -68,10 +68,10 @@ sessions as (
         session_starts.*,
         session_ends.leave_event_id,
         session_ends.left_at,
-        coalesce(reconnects.reconnects, 0) as reconnects,
         streams.creator_id,
         streams.started_at as stream_started_at,
-        streams.ended_at as stream_ended_at
+        streams.ended_at as stream_ended_at,
+        coalesce(reconnects.reconnects, 0) as reconnects
     from session_starts
     inner join streams
         on session_starts.stream_id = streams.stream_id

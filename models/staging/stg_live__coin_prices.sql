@@ -22,8 +22,8 @@ with_validity as (
 
     select
         valid_from,
-        lead(valid_from) over (order by valid_from) as valid_to,
-        usd_per_coin
+        usd_per_coin,
+        lead(valid_from) over (order by valid_from) as valid_to
     from renamed
 
 )

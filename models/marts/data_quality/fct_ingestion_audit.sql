@@ -23,12 +23,12 @@ counted as (
 
     select
         event_date,
-        coalesce(event_type, '(missing)') as event_type,
         outcome,
+        coalesce(event_type, '(missing)') as event_type,
         coalesce(reason, 'none') as reason,
         count(*) as row_count
     from outcomes
-    group by 1, 2, 3, 4
+    group by event_date, outcome, coalesce(event_type, '(missing)'), coalesce(reason, 'none')
 
 )
 

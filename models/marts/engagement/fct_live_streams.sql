@@ -105,8 +105,8 @@ session_stats as (
         count(*) as viewer_sessions,
         sum(watch_minutes) as watch_minutes,
         {%- for source in ['notification', 'for_you', 'following', 'profile', 'share_link', 'search'] %}
-        count(case when traffic_source = '{{ source }}' then 1 end) as joins_from_{{ source }}
-        {%- if not loop.last %},{% endif %}
+            count(case when traffic_source = '{{ source }}' then 1 end) as joins_from_{{ source }}
+            {%- if not loop.last %},{% endif %}
         {%- endfor %}
     from sessions
     group by stream_id
@@ -186,16 +186,16 @@ select
     streams.has_end_event,
     streams.is_crash,
     streams.minutes_live,
+    concurrency.peak_concurrent_viewers,
     coalesce(session_stats.unique_viewers, 0) as unique_viewers,
     coalesce(session_stats.viewer_sessions, 0) as viewer_sessions,
     coalesce(session_stats.watch_minutes, 0) as watch_minutes,
     coalesce(session_stats.watch_minutes / nullif(session_stats.unique_viewers, 0), 0)
         as avg_watch_minutes_per_viewer,
-    concurrency.peak_concurrent_viewers,
     coalesce(session_stats.watch_minutes / nullif(streams.minutes_live, 0), 0)
         as avg_concurrent_viewers,
     {%- for source in ['notification', 'for_you', 'following', 'profile', 'share_link', 'search'] %}
-    coalesce(session_stats.joins_from_{{ source }}, 0) as joins_from_{{ source }},
+        coalesce(session_stats.joins_from_{{ source }}, 0) as joins_from_{{ source }},
     {%- endfor %}
     coalesce(notification_stats.notifications_sent, 0) as notifications_sent,
     coalesce(reaction_stats.new_followers, 0) as new_followers,
@@ -219,4 +219,3 @@ left join reaction_stats on streams.stream_id = reaction_stats.stream_id
 left join gift_stats on streams.stream_id = gift_stats.stream_id
 left join moderation_stats on streams.stream_id = moderation_stats.stream_id
 left join notification_stats on streams.stream_id = notification_stats.stream_id
-

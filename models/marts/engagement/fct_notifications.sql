@@ -70,7 +70,7 @@ joins_within_hour as (
         on
             sent.recipient_id = sessions.viewer_id
             and sent.creator_id = sessions.creator_id
-            and sessions.joined_at >= sent.sent_at
+            and sent.sent_at <= sessions.joined_at
             and sessions.joined_at <= {{ dbt.dateadd('hour', 1, 'sent.sent_at') }}
     group by sent.notification_id
 
@@ -86,10 +86,10 @@ select
     sent.sent_date,
     sent.platform,
     sent.country,
-    opens.opened_at is not null as is_opened,
     opens.opened_at,
-    joins_within_hour.joined_at is not null as is_joined_within_hour,
-    joins_within_hour.joined_at
+    joins_within_hour.joined_at,
+    opens.opened_at is not null as is_opened,
+    joins_within_hour.joined_at is not null as is_joined_within_hour
 from sent
 left join opens on sent.notification_id = opens.notification_id
 left join joins_within_hour on sent.notification_id = joins_within_hour.notification_id

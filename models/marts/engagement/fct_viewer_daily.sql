@@ -83,11 +83,20 @@ notification_days as (
 
 viewer_days as (
 
-    select viewer_id, activity_date from session_days
+    select
+        viewer_id,
+        activity_date
+    from session_days
     union
-    select viewer_id, activity_date from gift_days
+    select
+        viewer_id,
+        activity_date
+    from gift_days
     union
-    select viewer_id, activity_date from notification_days
+    select
+        viewer_id,
+        activity_date
+    from notification_days
 
 )
 

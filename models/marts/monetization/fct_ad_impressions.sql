@@ -88,8 +88,8 @@ select
     impressions.platform,
     impressions.country,
     cast(campaigns.cpm_usd / 1000 as decimal(18, 6)) as revenue_usd,
-    clicks.impression_id is not null as is_clicked,
     clicks.first_clicked_at,
+    clicks.impression_id is not null as is_clicked,
     coalesce(clicks.click_events, 0) as click_events
 from impressions
 inner join campaigns on impressions.campaign_id = campaigns.campaign_id

@@ -32,21 +32,21 @@ streams as (
 
 select
     moderation.event_id as moderation_event_id,
-    case moderation.event_type
-        when 'stream_reported' then 'report'
-        else 'action'
-    end as moderation_event_kind,
     moderation.stream_id,
     streams.creator_id,
     streams.category,
     moderation.actor_id,
-    moderation.actor_id = 'system' as is_system_actor,
     moderation.event_at,
     moderation.event_date,
     moderation.report_reason,
     moderation.moderation_action,
     moderation.target_user_id,
     moderation.platform,
-    moderation.country
+    moderation.country,
+    case moderation.event_type
+        when 'stream_reported' then 'report'
+        else 'action'
+    end as moderation_event_kind,
+    moderation.actor_id = 'system' as is_system_actor
 from moderation
 inner join streams on moderation.stream_id = streams.stream_id

@@ -68,8 +68,9 @@ with_keys as (
         {{ json_text('properties', 'campaign_id') }} as campaign_id,
         case event_type
             {%- for event_type, rule in contract.items() if rule.business_key is defined %}
-            when '{{ event_type }}' then
-                {%- if rule.business_key == 'stream_id' %} stream_id
+                when '{{ event_type }}'
+                    then
+                        {%- if rule.business_key == 'stream_id' %} stream_id
                 {%- else %} {{ json_text('properties', rule.business_key) }}
                 {%- endif %}
             {%- endfor %}
@@ -77,9 +78,9 @@ with_keys as (
         case
             when event_id is not null
                 then row_number() over (
-                    partition by event_id
-                    order by received_at nulls last, raw_row_number
-                )
+                        partition by event_id
+                        order by received_at nulls last, raw_row_number
+                    )
             else 1
         end as delivery_number
     from typed
@@ -105,35 +106,35 @@ row_checked as (
                 then 'missing_stream_id'
             when not with_keys.is_properties_object then 'properties_not_object'
             {%- for event_type, rule in contract.items() if rule.required %}
-            when with_keys.event_type = '{{ event_type }}' and (
-                {%- for field in rule.required %}
-                {{ json_text('with_keys.properties', field) }} is null
-                {%- if not loop.last %} or {% endif %}
-                {%- endfor %}
-            ) then 'missing_required_property'
+                when with_keys.event_type = '{{ event_type }}' and (
+                        {%- for field in rule.required %}
+                            {{ json_text('with_keys.properties', field) }} is null
+                            {%- if not loop.last %} or {% endif %}
+                        {%- endfor %}
+                    ) then 'missing_required_property'
             {%- endfor %}
             {%- for event_type, rule in contract.items() %}
                 {%- for field in rule.get('positive_int', []) %}
-            when with_keys.event_type = '{{ event_type }}'
-                and {{ json_integer('with_keys.properties', field) }} is null
-                then 'invalid_property_value'
-            when with_keys.event_type = '{{ event_type }}'
-                and {{ json_integer('with_keys.properties', field) }} < 1
-                then 'non_positive_quantity'
+                    when with_keys.event_type = '{{ event_type }}'
+                        and {{ json_integer('with_keys.properties', field) }} is null
+                        then 'invalid_property_value'
+                    when with_keys.event_type = '{{ event_type }}'
+                        and {{ json_integer('with_keys.properties', field) }} < 1
+                        then 'non_positive_quantity'
                 {%- endfor %}
                 {%- for field in rule.get('non_negative', []) %}
-            when with_keys.event_type = '{{ event_type }}'
-                and coalesce(
-                    {{ dbt.safe_cast(json_text('with_keys.properties', field), dbt.type_float()) }} < 0,
-                    true
-                )
-                then 'invalid_property_value'
+                    when with_keys.event_type = '{{ event_type }}'
+                        and coalesce(
+                            {{ dbt.safe_cast(json_text('with_keys.properties', field), dbt.type_float()) }} < 0,
+                            true
+                        )
+                        then 'invalid_property_value'
                 {%- endfor %}
                 {%- for field, values in rule.get('allowed', {}).items() %}
-            when with_keys.event_type = '{{ event_type }}'
-                and {{ json_text('with_keys.properties', field) }}
-                not in ('{{ values | join("', '") }}')
-                then 'invalid_property_value'
+                    when with_keys.event_type = '{{ event_type }}'
+                        and {{ json_text('with_keys.properties', field) }}
+                        not in ('{{ values | join("', '") }}')
+                        then 'invalid_property_value'
                 {%- endfor %}
             {%- endfor %}
             when with_keys.event_type in ('gift_sent', 'gift_blocked')
@@ -158,12 +159,12 @@ key_ranked as (
         case
             when business_key is not null and delivery_number = 1 and row_reason is null
                 then row_number() over (
-                    partition by
-                        event_type,
-                        business_key,
-                        (business_key is not null and delivery_number = 1 and row_reason is null)
-                    order by event_at, received_at, raw_row_number
-                )
+                        partition by
+                            event_type,
+                            business_key,
+                            (business_key is not null and delivery_number = 1 and row_reason is null)
+                        order by event_at, received_at, raw_row_number
+                    )
         end as business_key_rank
     from row_checked
 
@@ -217,15 +218,15 @@ final as (
         app_version,
         country,
         delivery_number,
+        ingestion_reason,
+        raw_event_at,
+        raw_received_at,
         coalesce(cast(received_at as date) > cast(event_at as date), false) as is_late_arrival,
         case
             when ingestion_reason is null then 'clean'
             when ingestion_reason = 'duplicate_delivery' then 'duplicate'
             else 'quarantined'
-        end as ingestion_outcome,
-        ingestion_reason,
-        raw_event_at,
-        raw_received_at
+        end as ingestion_outcome
     from classified
 
 )
