@@ -83,6 +83,24 @@ facts as (
         count(*) as fact_rows
     from {{ ref('fct_moderation_events') }}
     where moderation_event_kind = 'action'
+    union all
+    select
+        'like_sent' as event_type,
+        count(*) as fact_rows
+    from {{ ref('fct_reactions') }}
+    where reaction_type = 'like'
+    union all
+    select
+        'stream_shared' as event_type,
+        count(*) as fact_rows
+    from {{ ref('fct_reactions') }}
+    where reaction_type = 'share'
+    union all
+    select
+        'creator_followed' as event_type,
+        count(*) as fact_rows
+    from {{ ref('fct_reactions') }}
+    where reaction_type = 'follow'
 
 )
 

@@ -1,0 +1,52 @@
+{# One row per like burst, share or follow, on the day it happened. #}
+
+with
+
+reactions as (
+
+    select
+        event_id,
+        event_type,
+        event_at,
+        event_date,
+        stream_id,
+        viewer_id,
+        like_count,
+        share_channel,
+        followed_creator_id,
+        platform,
+        country
+    from {{ ref('stg_live__reaction_events') }}
+
+),
+
+streams as (
+
+    select
+        stream_id,
+        creator_id,
+        category
+    from {{ ref('int_live__streams') }}
+
+)
+
+select
+    reactions.event_id as reaction_event_id,
+    case reactions.event_type
+        when 'like_sent' then 'like'
+        when 'stream_shared' then 'share'
+        when 'creator_followed' then 'follow'
+    end as reaction_type,
+    reactions.stream_id,
+    streams.creator_id,
+    streams.category,
+    reactions.viewer_id,
+    reactions.event_at,
+    reactions.event_date,
+    reactions.platform,
+    reactions.country,
+    case when reactions.event_type = 'like_sent' then reactions.like_count else 0 end as likes,
+    reactions.share_channel,
+    reactions.followed_creator_id
+from reactions
+inner join streams on reactions.stream_id = streams.stream_id
