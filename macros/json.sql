@@ -37,9 +37,9 @@
 
 {#- the value at `key` as a whole number; null when absent, not a number or fractional -#}
 {% macro json_integer(column, key) -%}
-    {%- set as_number = dbt.safe_cast(json_text(column, key), api.Column.translate_type('double')) -%}
+    {%- set as_number = try_cast(json_text(column, key), api.Column.translate_type('double')) -%}
     case
         when {{ as_number }} = floor({{ as_number }})
-            then cast({{ as_number }} as {{ api.Column.translate_type('bigint') }})
+            then {{ try_cast(as_number, api.Column.translate_type('bigint')) }}
     end
 {%- endmacro %}

@@ -8,7 +8,7 @@
 {%- endmacro %}
 
 {% macro default__parse_utc_timestamp(column) -%}
-    {{ dbt.safe_cast(column, api.Column.translate_type('timestamp')) }}
+    {{ try_cast(column, api.Column.translate_type('timestamp')) }}
 {%- endmacro %}
 
 {% macro duckdb__parse_utc_timestamp(column) -%}

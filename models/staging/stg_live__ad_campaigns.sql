@@ -15,7 +15,7 @@ renamed as (
         {{ clean_text('campaign_id') }} as campaign_id,
         {{ clean_text('advertiser_id') }} as advertiser_id,
         {{ clean_text('advertiser_name') }} as advertiser_name,
-        {{ dbt.safe_cast(clean_text('cpm_usd'), 'decimal(18, 6)') }} as cpm_usd
+        {{ try_cast(clean_text('cpm_usd'), 'decimal(18, 6)') }} as cpm_usd
     from source
 
 )

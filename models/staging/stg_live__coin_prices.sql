@@ -12,8 +12,8 @@ source as (
 renamed as (
 
     select
-        {{ dbt.safe_cast(clean_text('valid_from'), 'date') }} as valid_from,
-        {{ dbt.safe_cast(clean_text('usd_per_coin'), 'decimal(18, 8)') }} as usd_per_coin
+        {{ try_cast(clean_text('valid_from'), 'date') }} as valid_from,
+        {{ try_cast(clean_text('usd_per_coin'), 'decimal(18, 8)') }} as usd_per_coin
     from source
 
 ),

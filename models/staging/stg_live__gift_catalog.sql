@@ -14,7 +14,7 @@ renamed as (
     select
         {{ clean_text('gift_id') }} as gift_id,
         {{ clean_text('gift_name') }} as gift_name,
-        {{ dbt.safe_cast(clean_text('coin_cost'), dbt.type_int()) }} as coin_cost
+        {{ try_cast(clean_text('coin_cost'), dbt.type_int()) }} as coin_cost
     from source
 
 )

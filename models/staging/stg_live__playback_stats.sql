@@ -11,9 +11,9 @@ parsed as (
     select
         {{ live_event_columns() }},
         user_id as viewer_id,
-        {{ dbt.safe_cast(json_text('properties', 'startup_ms'), 'double') }} as startup_ms,
-        {{ dbt.safe_cast(json_text('properties', 'rebuffer_ms'), 'double') }} as rebuffer_ms,
-        {{ dbt.safe_cast(json_text('properties', 'played_ms'), 'double') }} as played_ms
+        {{ try_cast(json_text('properties', 'startup_ms'), 'double') }} as startup_ms,
+        {{ try_cast(json_text('properties', 'rebuffer_ms'), 'double') }} as rebuffer_ms,
+        {{ try_cast(json_text('properties', 'played_ms'), 'double') }} as played_ms
     from events
 
 )

@@ -13,9 +13,9 @@ renamed as (
 
     select
         {{ clean_text('user_id') }} as user_id,
-        {{ dbt.safe_cast(clean_text('signup_date'), 'date') }} as signup_date,
+        {{ try_cast(clean_text('signup_date'), 'date') }} as signup_date,
         upper({{ clean_text('country') }}) as country,
-        {{ dbt.safe_cast(clean_text('birth_year'), dbt.type_int()) }} as birth_year
+        {{ try_cast(clean_text('birth_year'), dbt.type_int()) }} as birth_year
     from source
 
 )

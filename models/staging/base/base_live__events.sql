@@ -125,7 +125,7 @@ row_checked as (
                 {%- for field in rule.get('non_negative', []) %}
                     when with_keys.event_type = '{{ event_type }}'
                         and coalesce(
-                            {{ dbt.safe_cast(json_text('with_keys.properties', field), dbt.type_float()) }} < 0,
+                            {{ try_cast(json_text('with_keys.properties', field), 'double') }} < 0,
                             true
                         )
                         then 'invalid_property_value'
