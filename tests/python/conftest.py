@@ -1,0 +1,81 @@
+"""Shared fixtures: one warehouse built from the demo data per test session.
+
+The ``warehouse`` fixture runs ``dbt build`` (models, seeds, data tests and unit
+tests) into a DuckDB file in a temporary folder, so tests never touch the
+user's warehouse, and fails the session with dbt's own summary if the build fails.
+Set LIVE_RAW_DATA_PATH / LIVE_RAW_FORMAT to build from other raw data.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+REPO_ROOT = Path(__file__).resolve().parents[2]
+DEMO_DATA = REPO_ROOT / "seeds" / "demo"
+
+
+@dataclass(frozen=True)
+class Warehouse:
+    """A built warehouse: its DuckDB file, dbt target folder and the raw data it was built from."""
+
+    duckdb_path: Path
+    target_path: Path
+    raw_data_path: Path
+    build_seconds: float
+
+    @property
+    def semantic_manifest(self) -> Path:
+        return self.target_path / "semantic_manifest.json"
+
+
+def dbt_env(duckdb_path: Path, raw_data_path: Path) -> dict[str, str]:
+    env = dict(os.environ)
+    env.update(
+        DBT_PROFILES_DIR=str(REPO_ROOT),
+        LIVE_DUCKDB_PATH=str(duckdb_path),
+        LIVE_RAW_DATA_PATH=str(raw_data_path),
+        DBT_SEND_ANONYMOUS_USAGE_STATS="False",
+    )
+    return env
+
+
+def run_dbt(args: list[str], duckdb_path: Path, raw_data_path: Path, target_path: Path, log_path: Path) -> str:
+    """Run dbt with the repo's project and profile; return its output, fail the test on a non-zero exit."""
+    dbt = Path(sys.executable).parent / "dbt"
+    command = [str(dbt), *args, "--target-path", str(target_path), "--log-path", str(log_path)]
+    completed = subprocess.run(
+        command,
+        cwd=REPO_ROOT,
+        env=dbt_env(duckdb_path, raw_data_path),
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    if completed.returncode != 0:
+        tail = "\n".join(completed.stdout.splitlines()[-40:])
+        pytest.fail(f"dbt {' '.join(args)} failed (exit {completed.returncode}):\n{tail}", pytrace=False)
+    return completed.stdout
+
+
+@pytest.fixture(scope="session")
+def warehouse(tmp_path_factory: pytest.TempPathFactory) -> Warehouse:
+    import time
+
+    root = tmp_path_factory.mktemp("warehouse")
+    raw_data_path = Path(os.environ.get("LIVE_RAW_DATA_PATH", DEMO_DATA)).resolve()
+    duckdb_path = root / "live.duckdb"
+    target_path = root / "target"
+    started = time.perf_counter()
+    run_dbt(["build"], duckdb_path, raw_data_path, target_path, root / "logs")
+    return Warehouse(
+        duckdb_path=duckdb_path,
+        target_path=target_path,
+        raw_data_path=raw_data_path,
+        build_seconds=time.perf_counter() - started,
+    )
