@@ -11,10 +11,10 @@ import argparse
 import sys
 from collections.abc import Sequence
 
-from live_metrics import __version__, generate
+from live_metrics import __version__, check, export, generate, materialize, scorecard
 from live_metrics.errors import UserError
 
-SUBCOMMAND_MODULES = (generate,)
+SUBCOMMAND_MODULES = (generate, check, export, materialize, scorecard)
 
 
 def build_parser() -> argparse.ArgumentParser:

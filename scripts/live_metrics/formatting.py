@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import math
 
-_PERCENT_SUFFIXES = ("_rate", "_ratio", "_share", "_growth")
+_PERCENT_SUFFIXES = ("_rate", "_ratio", "_share", "_growth", "_ctr")
 
 
 def value_kind(metric_name: str) -> str:

@@ -93,9 +93,9 @@ def parse_manifest(document: Any, path: Path) -> SemanticManifest:
             f"semantic manifest {path} has no `metrics` list: is it a dbt semantic_manifest.json? {HOW_TO_BUILD}"
         )
     measures: set[str] = set()
-    for model in document.get("semantic_models") or []:
+    for model in _list(document.get("semantic_models")):
         if isinstance(model, dict):
-            for measure in model.get("measures") or []:
+            for measure in _list(model.get("measures")):
                 if isinstance(measure, dict) and isinstance(measure.get("name"), str):
                     measures.add(measure["name"])
     metrics = tuple(_parse_metric(raw, index, path) for index, raw in enumerate(document["metrics"]))
@@ -105,7 +105,7 @@ def parse_manifest(document: Any, path: Path) -> SemanticManifest:
             raise UserError(f"semantic manifest {path} defines metric '{metric.name}' twice")
         seen.add(metric.name)
     saved_queries = tuple(
-        _parse_saved_query(raw, index, path) for index, raw in enumerate(document.get("saved_queries") or [])
+        _parse_saved_query(raw, index, path) for index, raw in enumerate(_list(document.get("saved_queries")))
     )
     return SemanticManifest(path=path, metrics=metrics, saved_queries=saved_queries, measures=frozenset(measures))
 
@@ -152,6 +152,11 @@ def _parse_metric(raw: Any, index: int, path: Path) -> ManifestMetric:
     )
 
 
+def _list(value: Any) -> list[Any]:
+    """A JSON list, or an empty list for anything else (null, a mapping, a number)."""
+    return value if isinstance(value, list) else []
+
+
 def _ref_name(ref: Any) -> str | None:
     if isinstance(ref, str):
         return ref
@@ -186,7 +191,7 @@ def _metric_inputs(type_params: dict[str, Any], metric_type: str) -> tuple[Metri
         add(type_params.get("measure"), "measure", "measure")
     add(type_params.get("numerator"), "metric", "numerator")
     add(type_params.get("denominator"), "metric", "denominator")
-    for ref in type_params.get("metrics") or []:
+    for ref in _list(type_params.get("metrics")):
         add(ref, "metric", "metric")
     cumulative = type_params.get("cumulative_type_params") or {}
     if isinstance(cumulative, dict):
@@ -206,8 +211,8 @@ def _parse_saved_query(raw: Any, index: int, path: Path) -> SavedQuery:
     params = raw.get("query_params")
     if not isinstance(params, dict):
         params = {}
-    metrics = params.get("metrics") or []
-    group_by = params.get("group_by") or []
+    metrics = _list(params.get("metrics"))
+    group_by = _list(params.get("group_by"))
     return SavedQuery(
         name=raw["name"],
         label=str(raw.get("label") or ""),

@@ -12,6 +12,7 @@ lazily so commands that need no warehouse stay fast.
 from __future__ import annotations
 
 import datetime as dt
+import json
 import os
 import re
 import shutil
@@ -102,8 +103,11 @@ def is_lock_message(message: str) -> bool:
     return "Could not set lock" in message or "Conflicting lock" in message
 
 
-def ensure_warehouse_usable(path: Path) -> None:
-    """Fail early, in one line, if the DuckDB file is missing or locked by another process."""
+def ensure_warehouse_usable(path: Path) -> str:
+    """Fail early, in one line, if the DuckDB file is missing or locked by another process.
+
+    Returns the file's database (catalog) name, which is what the semantic manifest's relations name.
+    """
     import duckdb
 
     if not path.exists():
@@ -114,15 +118,53 @@ def ensure_warehouse_usable(path: Path) -> None:
         if is_lock_message(str(error)):
             raise lock_error(path, str(error)) from error
         raise UserError(f"cannot open DuckDB warehouse {path}: {str(error).splitlines()[0]}") from error
-    connection.close()
+    try:
+        row = connection.execute("select current_database()").fetchall()
+    finally:
+        connection.close()
+    return str(row[0][0]) if row else path.stem
+
+
+def manifest_databases(manifest_path: Path) -> set[str]:
+    """The databases the manifest's semantic models and time spines live in (from their node_relation)."""
+    try:
+        document = json.loads(manifest_path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return set()
+    if not isinstance(document, dict):
+        return set()
+    configuration = document.get("project_configuration")
+    spines = configuration.get("time_spines") if isinstance(configuration, dict) else None
+    holders = [
+        *(document.get("semantic_models") if isinstance(document.get("semantic_models"), list) else []),
+        *(spines if isinstance(spines, list) else []),
+    ]
+    relations = [holder.get("node_relation") for holder in holders if isinstance(holder, dict)]
+    return {str(rel["database"]) for rel in relations if isinstance(rel, dict) and rel.get("database")}
+
+
+def ensure_manifest_matches_warehouse(manifest_path: Path, duckdb_path: Path, database: str) -> None:
+    """dbt bakes the DuckDB file's name into every relation at parse time: refuse a mismatch in one line."""
+    others = sorted(manifest_databases(manifest_path) - {database})
+    if others:
+        raise UserError(
+            f"the semantic manifest {manifest_path} was parsed for DuckDB database '{others[0]}', but the warehouse "
+            f"{duckdb_path} is database '{database}': run `dbt parse` (or `make build`) again with LIVE_DUCKDB_PATH "
+            f"pointing at the file you query"
+        )
+
+
+_GENERIC_HEADERS = {"runtime error", "database error", "compilation error", "got errors while executing tasks:"}
 
 
 def _first_line(error: BaseException) -> str:
+    """The first informative line of an error message (dbt wraps messages under a generic header)."""
     text = str(error).strip() or type(error).__name__
     for line in text.splitlines():
-        if line.strip():
-            return line.strip()
-    return text
+        stripped = line.strip()
+        if stripped and stripped.lower() not in _GENERIC_HEADERS:
+            return stripped
+    return text.splitlines()[0].strip() if text.splitlines() else text
 
 
 # ---------------------------------------------------------------------------------------------------
@@ -147,7 +189,8 @@ class MetricFlowSession:
     def __enter__(self) -> MetricFlowSession:
         self.duckdb_path = duckdb_path_from_profile(self.project_dir, self.profiles_dir)
         if self.duckdb_path is not None:
-            ensure_warehouse_usable(self.duckdb_path)
+            database = ensure_warehouse_usable(self.duckdb_path)
+            ensure_manifest_matches_warehouse(self.manifest_path, self.duckdb_path, database)
         # dbt-duckdb opens relative paths against the working directory: use the project's.
         self._previous_cwd = Path.cwd()
         os.chdir(self.project_dir)
@@ -303,6 +346,7 @@ def _mf_executable() -> str | None:
 
 _ANSI = re.compile(r"\x1b\[[0-9;?]*[A-Za-z]")
 _SUMMARY = re.compile(r"ERRORS: (\d+), FUTURE_ERRORS: (\d+), WARNINGS: (\d+)")
+_DB_ERROR = re.compile(r"^[A-Z][A-Za-z ]* Error: ")
 
 
 def summarize_validation_output(output: str) -> tuple[int, int, int, str | None]:
@@ -313,12 +357,16 @@ def summarize_validation_output(output: str) -> tuple[int, int, int, str | None]
         errors += int(match.group(1))
         future += int(match.group(2))
         warnings += int(match.group(3))
+    lines = [line.strip() for line in re.split(r"[\r\n]+", text) if line.strip()]
+    first_index = next((i for i, line in enumerate(lines) if line.lstrip("• ").startswith("ERROR")), None)
     first_issue = None
-    for line in re.split(r"[\r\n]+", text):
-        stripped = line.strip()
-        if stripped.startswith(("• ERROR", "ERROR", "✖", "❌")) or "Exception found" in stripped:
-            first_issue = stripped
-            break
+    if first_index is not None:
+        first_issue = lines[first_index].lstrip("• ")
+        cause = next((line for line in lines[first_index + 1: first_index + 6] if _DB_ERROR.match(line)), None)
+        if cause:
+            first_issue += f" ({cause})"
+    if first_issue is None:
+        first_issue = next((line for line in lines if line.startswith(("✖", "❌")) or "Exception found" in line), None)
     return errors, future, warnings, first_issue
 
 

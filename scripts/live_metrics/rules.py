@@ -46,12 +46,12 @@ class RuleResult:
         return self.status == FAIL
 
 
-def summarize(items: Sequence[str], limit: int = 4) -> str:
+def summarize(items: Sequence[str], limit: int = 4, separator: str = "; ") -> str:
     """Join problem descriptions, listing at most ``limit`` and counting the rest."""
-    shown = list(items[:limit])
+    text = separator.join(items[:limit])
     if len(items) > limit:
-        shown.append(f"+{len(items) - limit} more")
-    return "; ".join(shown)
+        text += f" (+{len(items) - limit} more)"
+    return text
 
 
 def check_one_north_star(tree: MetricTree, catalogue: Sequence[CatalogueEntry]) -> RuleResult:
@@ -128,7 +128,7 @@ def check_reachable(tree: MetricTree, catalogue: Sequence[CatalogueEntry]) -> Ru
     unreachable = sorted(set(tree.nodes) - reached)
     if unreachable:
         return RuleResult(
-            RULE_REACHABLE, FAIL, f"{len(unreachable)} not under {star} via parent links: " + summarize(unreachable, 6)
+            RULE_REACHABLE, FAIL, f"{len(unreachable)} not under {star} via parent links: " + summarize(unreachable, 6, ", ")
         )
     return RuleResult(RULE_REACHABLE, PASS, f"all {len(tree)} metrics roll up to {star}")
 
@@ -151,7 +151,7 @@ def check_thresholds(tree: MetricTree, catalogue: Sequence[CatalogueEntry]) -> R
     if problems:
         return RuleResult(RULE_THRESHOLDS, FAIL, summarize(problems))
     if stray:
-        return RuleResult(RULE_THRESHOLDS, WARN, "threshold set on non-guardrail: " + summarize(stray))
+        return RuleResult(RULE_THRESHOLDS, WARN, "threshold set on non-guardrail: " + summarize(stray, 6, ", "))
     return RuleResult(RULE_THRESHOLDS, PASS, f"{guardrails} guardrails have a threshold or `none`")
 
 
@@ -190,7 +190,7 @@ def check_catalogue(tree: MetricTree, catalogue: Sequence[CatalogueEntry]) -> Ru
             mismatched.append(f"{entry.metric_name}: {', '.join(diffs)}")
     problems = []
     if missing:
-        problems.append(f"{len(missing)} missing from the manifest: {summarize(missing, 6)}")
+        problems.append(f"{len(missing)} missing from the manifest: {summarize(missing, 6, ', ')}")
     if mismatched:
         problems.append(summarize(mismatched, 3))
     if problems:

@@ -1,8 +1,10 @@
 """Metric values for the latest complete period and the period before, fetched through MetricFlow.
 
-"Latest complete" = the latest day / week (Monday–Sunday, like DuckDB's ``date_trunc('week')``) /
-month whose last day is on or before the data's last day, which is the latest ``metric_time__day``
-where the north star has a value.
+The data's last day is the latest ``metric_time__day`` on which the north star has a value. That day
+is usually cut off (the feed stops mid-day, and sessions spill past midnight), so the latest complete
+DAY is the day before it, and a week (Monday–Sunday, like DuckDB's ``date_trunc('week')``) or month is
+complete when its last day is on or before the latest complete day: in other words a period counts as
+complete once the data runs past its end.
 """
 
 from __future__ import annotations
@@ -70,10 +72,15 @@ def period_containing(day: dt.date, grain: str) -> Period:
     raise ValueError(f"unknown grain {grain!r}")
 
 
-def latest_complete_period(last_day: dt.date, grain: str) -> Period:
-    """The latest period of ``grain`` whose last day is on or before ``last_day``."""
-    period = period_containing(last_day, grain)
-    if period.end <= last_day:
+def last_complete_day(last_data_day: dt.date) -> dt.date:
+    """The latest day fully covered by data ending on ``last_data_day`` (which may be cut off)."""
+    return last_data_day - dt.timedelta(days=1)
+
+
+def latest_complete_period(complete_day: dt.date, grain: str) -> Period:
+    """The latest period of ``grain`` whose last day is on or before ``complete_day``."""
+    period = period_containing(complete_day, grain)
+    if period.end <= complete_day:
         return period
     return previous_period(period)
 
@@ -177,11 +184,16 @@ class Snapshot:
     values: Mapping[str, MetricValue] = field(default_factory=dict)
     queries: int = 0
 
+    @property
+    def last_complete_day(self) -> dt.date:
+        return last_complete_day(self.last_data_day)
+
     def as_dict(self) -> dict[str, Any]:
         return {
             "period": self.period.as_dict(),
             "previous_period": self.previous.as_dict(),
             "last_data_day": self.last_data_day.isoformat(),
+            "last_complete_day": self.last_complete_day.isoformat(),
         }
 
 
@@ -201,24 +213,29 @@ def take_snapshot(
     grain: str,
     last_day: dt.date,
 ) -> Snapshot:
-    """Values of ``nodes`` for the latest complete ``grain`` period and the one before.
+    """Values of ``nodes`` for the latest complete ``grain`` period and the one before, given the data's
+    last day (``last_data_day``).
 
     All metrics go in ONE MetricFlow query; if that fails (one broken metric), each metric is queried on
     its own so the others still get values and the broken one carries its error.
     """
     if grain not in GRAINS:
         raise UserError(f"unknown grain '{grain}': use one of {', '.join(GRAINS)}")
-    period = latest_complete_period(last_day, grain)
+    period = latest_complete_period(last_complete_day(last_day), grain)
     before = previous_period(period)
     time_column = f"metric_time__{grain}"
     names = [node.name for node in nodes]
+    # MetricFlow renders the end constraint at day precision even on sub-day time dimensions
+    # (`DATE_TRUNC('second', sent_at) BETWEEN start AND '<end day>'` drops the end day after midnight),
+    # so ask for one day more and keep only the two periods' rows.
+    start, end = before.start, period.end + dt.timedelta(days=1)
     errors: dict[str, str] = {}
     by_period: dict[dt.date, dict[str, Any]] = {}
     queries = 0
     if names:
         try:
             queries += 1
-            result = querier.query_metrics(names, group_by=[time_column], start=before.start, end=period.end)
+            result = querier.query_metrics(names, group_by=[time_column], start=start, end=end)
             by_period = _values_by_period(result, time_column, names)
         except UserError as combined_error:
             if "locked by another process" in str(combined_error):
@@ -226,7 +243,7 @@ def take_snapshot(
             for name in names:
                 try:
                     queries += 1
-                    result = querier.query_metrics([name], group_by=[time_column], start=before.start, end=period.end)
+                    result = querier.query_metrics([name], group_by=[time_column], start=start, end=end)
                 except UserError as error:
                     errors[name] = str(error)
                     continue

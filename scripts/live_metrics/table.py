@@ -2,15 +2,16 @@
 
 from __future__ import annotations
 
+import textwrap
 from collections.abc import Sequence
 
-Cell = object
+DEFAULT_WRAP = 100  # wider cells wrap onto continuation lines
 
 
-def _cell_text(value: Cell) -> str:
+def _cell_text(value: object) -> str:
     if value is None:
         return ""
-    return " ".join(str(value).split()) if "\n" in str(value) else str(value)
+    return " ".join(str(value).split())
 
 
 def _looks_numeric(text: str) -> bool:
@@ -24,32 +25,27 @@ def _looks_numeric(text: str) -> bool:
     return True
 
 
-def format_table(
-    headers: Sequence[str],
-    rows: Sequence[Sequence[Cell]],
-    max_width: int | None = None,
-) -> str:
+def format_table(headers: Sequence[str], rows: Sequence[Sequence[object]], wrap: int = DEFAULT_WRAP) -> str:
     """Render ``rows`` under ``headers`` as an aligned text table.
 
-    Numeric-looking columns are right-aligned, everything else left-aligned. Cells longer than
-    ``max_width`` characters are cut with an ellipsis so one long detail cannot wreck the layout.
+    Columns whose cells all look numeric (or are empty, or ``—``) are right-aligned, others left-aligned.
+    Cells longer than ``wrap`` characters continue on the following lines of the same column.
     """
-    text_rows = [[_cell_text(cell) for cell in row] for row in rows]
-    if max_width is not None:
-        text_rows = [[_truncate(cell, max_width) for cell in row] for row in text_rows]
     column_count = len(headers)
+    text_rows = [[_cell_text(cell) for cell in row] for row in rows]
     for row in text_rows:
         if len(row) != column_count:
             raise ValueError(f"row has {len(row)} cells, expected {column_count}: {row!r}")
-    widths = [len(header) for header in headers]
-    for row in text_rows:
-        for index, cell in enumerate(row):
-            widths[index] = max(widths[index], len(cell))
     numeric = [
-        bool(text_rows) and all(_looks_numeric(row[index]) or not row[index] for row in text_rows)
-        and any(row[index] for row in text_rows)
+        any(row[index] for row in text_rows)
+        and all(_looks_numeric(row[index]) or row[index] in ("", "—") for row in text_rows)
         for index in range(column_count)
     ]
+    wrapped_rows = [[textwrap.wrap(cell, wrap) or [""] for cell in row] for row in text_rows]
+    widths = [len(header) for header in headers]
+    for row in wrapped_rows:
+        for index, lines in enumerate(row):
+            widths[index] = max(widths[index], *(len(line) for line in lines))
 
     def render(cells: Sequence[str]) -> str:
         parts = [
@@ -58,12 +54,9 @@ def format_table(
         ]
         return "  ".join(parts).rstrip()
 
-    lines = [render(list(headers)), "  ".join("-" * width for width in widths)]
-    lines.extend(render(row) for row in text_rows)
+    lines = [render(list(headers)), render(["-" * width for width in widths])]
+    for row in wrapped_rows:
+        height = max(len(cell_lines) for cell_lines in row)
+        for line_index in range(height):
+            lines.append(render([cell[line_index] if line_index < len(cell) else "" for cell in row]))
     return "\n".join(lines)
-
-
-def _truncate(text: str, width: int) -> str:
-    if len(text) <= width:
-        return text
-    return text[: max(width - 1, 0)] + "…"

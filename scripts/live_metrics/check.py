@@ -1,0 +1,165 @@
+"""`live-metrics check`: the metric-tree rules, `mf validate-configs` and the guardrails, in one table."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from typing import Any
+
+from live_metrics.catalogue import load_catalogue
+from live_metrics.formatting import format_threshold, format_value
+from live_metrics.manifest import load_manifest
+from live_metrics.mf_engine import (
+    MetricFlowSession,
+    duckdb_path_from_profile,
+    ensure_manifest_matches_warehouse,
+    ensure_warehouse_usable,
+    profiles_dir_for,
+    run_validate_configs,
+)
+from live_metrics.options import add_project_arguments, resolve_paths
+from live_metrics.rules import FAIL, PASS, WARN, RuleResult, run_rules
+from live_metrics.snapshot import (
+    STATUS_BREACHED,
+    STATUS_NO_DATA,
+    STATUS_OK,
+    STATUS_TRACKED,
+    Snapshot,
+    last_data_day,
+    take_snapshot,
+)
+from live_metrics.table import format_table
+from live_metrics.tree import MetricTree, build_tree
+
+RULE_VALIDATE = "mf validate-configs"
+
+DESCRIPTION = """\
+Check the metric tree and the semantic layer, and print ONE summary table (rule, status, detail).
+
+Rules on the semantic manifest: exactly one north star; every metric tagged with a valid stakeholder,
+tier, direction and owner; every parent exists; no cycles; every metric reachable from the north star
+via parent links; every guardrail has a threshold (a number) or an explicit `none`; every catalogue
+metric (seeds/metric_catalogue.csv) present with the catalogue's stakeholder/tier/parent/direction/
+threshold; labels and descriptions present.
+
+With the warehouse (default): one `mf validate-configs` run, then every guardrail evaluated through
+MetricFlow on the latest complete day and the latest complete week of data (value vs threshold:
+ok / breached; threshold `none` = tracked).
+
+Exit status: 0 when every row passes (WARN is not a failure), 1 when a row FAILs, 2 on a usage error.
+Guardrail breaches are WARN unless --fail-on-breach."""
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    parser = subparsers.add_parser(
+        "check",
+        help="check the metric tree rules, mf validate-configs and the guardrails",
+        description=DESCRIPTION,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    add_project_arguments(parser, json_help="print the results as JSON")
+    parser.add_argument(
+        "--no-warehouse",
+        action="store_true",
+        help="rules on the manifest only: no DuckDB, no MetricFlow, no `mf validate-configs`",
+    )
+    parser.add_argument("--skip-validate", action="store_true", help="do not run `mf validate-configs`")
+    parser.add_argument(
+        "--fail-on-breach", action="store_true", help="a breached guardrail FAILs the check (default: WARN)"
+    )
+    parser.set_defaults(func=run)
+
+
+def guardrail_rows(tree: MetricTree, snapshot: Snapshot, fail_on_breach: bool) -> list[RuleResult]:
+    rows: list[RuleResult] = []
+    grain = snapshot.period.grain
+    for node in tree:
+        if not node.is_guardrail:
+            continue
+        value = snapshot.values.get(node.name)
+        rule = f"guardrail {node.name} ({grain})"
+        where = snapshot.period.label
+        if value is None or value.error:
+            rows.append(RuleResult(rule, FAIL, f"{where}: query failed: {value.error if value else 'no result'}"))
+            continue
+        shown = format_value(value.value, node.name)
+        threshold = format_threshold(node.threshold, node.name)
+        if value.status == STATUS_TRACKED:
+            rows.append(RuleResult(rule, PASS, f"{where}: {shown}, tracked (no threshold)"))
+        elif value.status == STATUS_NO_DATA:
+            rows.append(RuleResult(rule, WARN, f"{where}: no value (no data in the period)"))
+        elif value.status == STATUS_BREACHED:
+            comparison = "<" if node.direction == "increase" else ">"
+            rows.append(
+                RuleResult(
+                    rule,
+                    FAIL if fail_on_breach else WARN,
+                    f"{where}: {shown} {comparison} threshold {threshold}: breached",
+                )
+            )
+        elif value.status == STATUS_OK:
+            comparison = "≥" if node.direction == "increase" else "≤"
+            rows.append(RuleResult(rule, PASS, f"{where}: {shown} {comparison} threshold {threshold}: ok"))
+    return rows
+
+
+def warehouse_rows(args: argparse.Namespace, tree: MetricTree) -> tuple[list[RuleResult], list[dict[str, Any]]]:
+    paths = resolve_paths(args)
+    profiles_dir = profiles_dir_for(paths.project_dir)
+    duckdb_path = duckdb_path_from_profile(paths.project_dir, profiles_dir)
+    if duckdb_path is not None:
+        # a missing/locked file or a manifest parsed for another file is a one-line error, before anything else
+        database = ensure_warehouse_usable(duckdb_path)
+        ensure_manifest_matches_warehouse(paths.manifest, duckdb_path, database)
+    rows: list[RuleResult] = []
+    if not args.skip_validate:
+        outcome = run_validate_configs(paths.project_dir, profiles_dir)
+        detail = outcome.detail
+        if paths.manifest != paths.project_dir / "target" / "semantic_manifest.json":
+            detail += " (validates the project's target/semantic_manifest.json)"
+        rows.append(RuleResult(RULE_VALIDATE, PASS if outcome.ok else FAIL, detail))
+    guardrails = [node for node in tree if node.is_guardrail]
+    star = tree.north_star()
+    periods: list[dict[str, Any]] = []
+    if not guardrails:
+        rows.append(RuleResult("guardrails", WARN, "no guardrail metrics to evaluate"))
+        return rows, periods
+    if star is None:
+        rows.append(RuleResult("guardrails", WARN, "skipped: no single north star to date the data by"))
+        return rows, periods
+    with MetricFlowSession(paths.project_dir, paths.manifest, profiles_dir) as session:
+        last_day = last_data_day(session, star)
+        for grain in ("day", "week"):
+            snapshot = take_snapshot(session, guardrails, grain, last_day)
+            rows.extend(guardrail_rows(tree, snapshot, args.fail_on_breach))
+            periods.append(snapshot.as_dict())
+    return rows, periods
+
+
+def run(args: argparse.Namespace) -> int:
+    paths = resolve_paths(args)
+    manifest = load_manifest(paths.manifest)
+    catalogue = load_catalogue(paths.catalogue)
+    tree = build_tree(manifest)
+    results = run_rules(tree, catalogue)
+    periods: list[dict[str, Any]] = []
+    if not args.no_warehouse:
+        extra, periods = warehouse_rows(args, tree)
+        results.extend(extra)
+    failed = any(result.failed for result in results)
+    if args.json:
+        document = {
+            "ok": not failed,
+            "manifest": str(paths.manifest),
+            "periods": periods,
+            "results": [{"rule": r.rule, "status": r.status, "detail": r.detail} for r in results],
+        }
+        print(json.dumps(document, indent=2, ensure_ascii=False))
+    else:
+        print(format_table(["rule", "status", "detail"], [[r.rule, r.status, r.detail] for r in results]))
+        counts = {status: sum(r.status == status for r in results) for status in (PASS, FAIL, WARN)}
+        verdict = "FAILED" if failed else "passed"
+        print(f"\ncheck {verdict}: {counts[PASS]} PASS, {counts[FAIL]} FAIL, {counts[WARN]} WARN", file=sys.stdout)
+    return 1 if failed else 0
+

@@ -1,0 +1,112 @@
+"""`live-metrics export`: write the metric tree as JSON, Mermaid, Markdown and one offline HTML page."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import time
+from pathlib import Path
+
+from live_metrics.catalogue import load_catalogue
+from live_metrics.exporters import build_document, write_all
+from live_metrics.formatting import format_change, format_value
+from live_metrics.manifest import load_manifest
+from live_metrics.mf_engine import MetricFlowSession
+from live_metrics.options import add_project_arguments, check_known, resolve_paths, split_names
+from live_metrics.rules import require_valid_tags
+from live_metrics.snapshot import GRAINS, Snapshot, last_data_day, take_snapshot
+from live_metrics.table import format_table
+from live_metrics.tree import build_tree
+
+DEFAULT_OUT = Path("output") / "metric_tree"
+
+DESCRIPTION = """\
+Export the metric tree (nodes with their meta, parent and component edges) to DIR:
+
+  metric_tree.json   nodes (name, label, description, type, stakeholder, tier, parent, direction, owner,
+                     threshold, value, previous, change, trend, status) and edges {source, target, kind}
+  metric_tree.mmd    a Mermaid flowchart, one subgraph per stakeholder, guardrails styled
+  metric_tree.md     Markdown tables per stakeholder and tier, with values
+  metric_tree.html   one self-contained page (inline CSS/JS, opens offline): the tree by stakeholder
+                     and tier, each metric's value for the latest complete period, its change against
+                     the period before, and each guardrail's status
+
+Values come from ONE MetricFlow query over all metrics for the latest complete --grain period and the
+period before (the data's last day is the latest day with a north-star value). --no-values writes the
+tree alone and needs no warehouse."""
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    parser = subparsers.add_parser(
+        "export",
+        help="export the metric tree (JSON, Mermaid, Markdown, HTML) with current values",
+        description=DESCRIPTION,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument(
+        "--out", type=Path, default=None, metavar="DIR", help=f"output directory; default: {DEFAULT_OUT} in the project"
+    )
+    parser.add_argument(
+        "--grain", choices=GRAINS, default="week", help="period the values are computed over (default: week)"
+    )
+    parser.add_argument("--no-values", action="store_true", help="export the tree without values (no warehouse)")
+    parser.add_argument(
+        "--metrics",
+        action="append",
+        metavar="NAME[,NAME...]",
+        help="export only these metrics and their ancestors up to the north star (repeatable or comma-separated)",
+    )
+    add_project_arguments(parser, json_help="print what was written as JSON")
+    parser.set_defaults(func=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    started = time.perf_counter()
+    paths = resolve_paths(args)
+    out_dir = (args.out.resolve() if args.out else paths.project_dir / DEFAULT_OUT)
+    tree = build_tree(load_manifest(paths.manifest))
+    require_valid_tags(tree)
+    wanted = split_names(args.metrics)
+    if wanted:
+        check_known(wanted, list(tree.nodes), "metric", "--metrics")
+        tree = tree.subset(wanted)
+    definitions: dict[str, str] = {}
+    if paths.catalogue_given or paths.catalogue.exists():
+        definitions = {entry.metric_name: entry.definition for entry in load_catalogue(paths.catalogue)}
+    snapshot: Snapshot | None = None
+    if not args.no_values:
+        star = tree.north_star()
+        assert star is not None  # require_valid_tags guarantees one north star, subset keeps ancestors
+        with MetricFlowSession(paths.project_dir, paths.manifest) as session:
+            snapshot = take_snapshot(session, list(tree), args.grain, last_data_day(session, star))
+    document = build_document(tree, snapshot, definitions)
+    written = write_all(document, out_dir)
+    seconds = time.perf_counter() - started
+    if args.json:
+        print(
+            json.dumps(
+                {
+                    "files": {kind: str(path) for kind, path in written.items()},
+                    "nodes": len(document["nodes"]),
+                    "edges": len(document["edges"]),
+                    "period": document["period"],
+                    "seconds": round(seconds, 2),
+                },
+                indent=2,
+            )
+        )
+        return 0
+    rows = [[kind, str(path), path.stat().st_size] for kind, path in written.items()]
+    print(format_table(["format", "file", "bytes"], rows))
+    summary = f"\n{len(document['nodes'])} metrics, {len(document['edges'])} edges"
+    if snapshot is not None:
+        star_node = next(n for n in document["nodes"] if n["name"] == document["north_star"])
+        summary += (
+            f"; values for {snapshot.period.label} vs {snapshot.previous.label}; north star "
+            f"{format_value(star_node['value'], star_node['name'])} ({format_change(star_node['change'])})"
+        )
+        errors = [n["name"] for n in document["nodes"] if n.get("error")]
+        if errors:
+            summary += f"; {len(errors)} metrics failed to query: {', '.join(errors)}"
+    print(summary + f"; {seconds:.1f} s")
+    return 0

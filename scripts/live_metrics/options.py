@@ -1,0 +1,97 @@
+"""Command-line options shared by the metric-tree subcommands, and their resolution to paths."""
+
+from __future__ import annotations
+
+import argparse
+import difflib
+import os
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from live_metrics.errors import UserError
+
+DEFAULT_MANIFEST = Path("target") / "semantic_manifest.json"
+DEFAULT_CATALOGUE = Path("seeds") / "metric_catalogue.csv"
+
+
+def repo_root() -> Path:
+    """The repository holding this program (scripts/live_metrics/ → the repo root)."""
+    return Path(__file__).resolve().parents[2]
+
+
+def default_project_dir() -> Path:
+    env_value = os.environ.get("DBT_PROJECT_DIR")
+    return Path(env_value).resolve() if env_value else repo_root()
+
+
+@dataclass(frozen=True)
+class ProjectPaths:
+    project_dir: Path
+    manifest: Path
+    catalogue: Path
+    catalogue_given: bool
+
+
+def add_project_arguments(
+    parser: argparse.ArgumentParser,
+    *,
+    catalogue: bool = True,
+    json_help: str | None = "print machine-readable JSON instead of text tables",
+) -> None:
+    group = parser.add_argument_group("project")
+    group.add_argument(
+        "--project-dir",
+        type=Path,
+        default=None,
+        metavar="DIR",
+        help="the dbt project (dbt_project.yml, profiles.yml); default: $DBT_PROJECT_DIR or this repo's root",
+    )
+    group.add_argument(
+        "--manifest",
+        type=Path,
+        default=None,
+        metavar="PATH",
+        help=f"dbt's semantic manifest; default: {DEFAULT_MANIFEST} in the project (created by `dbt parse`)",
+    )
+    if catalogue:
+        group.add_argument(
+            "--catalogue",
+            type=Path,
+            default=None,
+            metavar="PATH",
+            help=f"the metric catalogue CSV (METRICS.md as data); default: {DEFAULT_CATALOGUE} in the project",
+        )
+    if json_help:
+        parser.add_argument("--json", action="store_true", help=json_help)
+
+
+def resolve_paths(args: argparse.Namespace) -> ProjectPaths:
+    project_dir = (args.project_dir or default_project_dir()).resolve()
+    if not project_dir.is_dir():
+        raise UserError(f"project dir {project_dir} does not exist")
+    manifest = args.manifest.resolve() if args.manifest else project_dir / DEFAULT_MANIFEST
+    given = getattr(args, "catalogue", None)
+    catalogue = given.resolve() if given else project_dir / DEFAULT_CATALOGUE
+    return ProjectPaths(project_dir=project_dir, manifest=manifest, catalogue=catalogue, catalogue_given=bool(given))
+
+
+def split_names(values: Iterable[str] | None) -> list[str]:
+    """Names given as repeated flags and/or comma-separated lists, in order, without duplicates."""
+    names: list[str] = []
+    for value in values or []:
+        for part in value.split(","):
+            name = part.strip()
+            if name and name not in names:
+                names.append(name)
+    return names
+
+
+def check_known(names: Sequence[str], known: Sequence[str], what: str, flag: str) -> None:
+    """Raise a one-line ``UserError`` for the first unknown name, with a close match if there is one."""
+    known_set = set(known)
+    for name in names:
+        if name not in known_set:
+            close = difflib.get_close_matches(name, list(known), n=1)
+            hint = f" (did you mean '{close[0]}'?)" if close else ""
+            raise UserError(f"unknown {what} '{name}' passed to {flag}{hint}; the manifest has {len(known)} {what}s")

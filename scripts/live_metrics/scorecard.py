@@ -1,0 +1,129 @@
+"""`live-metrics scorecard`: the north star and core metrics, this period vs the one before, and guardrails."""
+
+from __future__ import annotations
+
+import argparse
+import json
+
+from live_metrics.formatting import format_change, format_threshold, format_value
+from live_metrics.manifest import load_manifest
+from live_metrics.mf_engine import MetricFlowSession
+from live_metrics.options import add_project_arguments, check_known, resolve_paths, split_names
+from live_metrics.rules import require_valid_tags
+from live_metrics.snapshot import GRAINS, STATUS_BREACHED, last_data_day, take_snapshot
+from live_metrics.table import format_table
+from live_metrics.tree import build_tree
+
+DESCRIPTION = """\
+Print a short scorecard: the north star and the core metrics for the latest complete week against the
+week before (value, previous, change %, better/worse in the metric's direction), then every guardrail's
+value, threshold and status (ok / breached / tracked). Values come from one MetricFlow query.
+Add metrics with --metric; --grain day|month changes the period; --json prints the same as JSON."""
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    parser = subparsers.add_parser(
+        "scorecard",
+        help="north star + core metrics, latest complete week vs the week before, and guardrail status",
+        description=DESCRIPTION,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument(
+        "--metric",
+        action="append",
+        metavar="NAME[,NAME...]",
+        help="also show these metrics (repeatable or comma-separated)",
+    )
+    parser.add_argument("--grain", choices=GRAINS, default="week", help="period to compare (default: week)")
+    add_project_arguments(parser, catalogue=False, json_help="print the scorecard as JSON")
+    parser.set_defaults(func=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    paths = resolve_paths(args)
+    tree = build_tree(load_manifest(paths.manifest))
+    extra = split_names(args.metric)
+    check_known(extra, list(tree.nodes), "metric", "--metric")
+    require_valid_tags(tree)
+    star = tree.north_star()
+    assert star is not None  # require_valid_tags guarantees it
+    ordered = sorted(tree.nodes, key=tree.sort_key)
+    headline = [name for name in ordered if tree.nodes[name].tier in ("north_star", "core")]
+    headline += [name for name in extra if name not in headline]
+    guardrails = [name for name in ordered if tree.nodes[name].is_guardrail]
+    queried = list(dict.fromkeys(headline + guardrails))
+    with MetricFlowSession(paths.project_dir, paths.manifest) as session:
+        snapshot = take_snapshot(session, [tree.nodes[name] for name in queried], args.grain, last_data_day(session, star))
+
+    def metric_record(name: str) -> dict[str, object]:
+        node = tree.nodes[name]
+        value = snapshot.values[name]
+        return {
+            "metric": name,
+            "label": node.label,
+            "stakeholder": node.stakeholder,
+            "tier": node.tier,
+            "direction": node.direction,
+            "threshold": node.threshold,
+            **value.as_dict(),
+        }
+
+    metrics = [metric_record(name) for name in headline]
+    guards = [metric_record(name) for name in guardrails]
+    breached = [g["metric"] for g in guards if g["status"] == STATUS_BREACHED]
+    if args.json:
+        print(
+            json.dumps(
+                {**snapshot.as_dict(), "metrics": metrics, "guardrails": guards, "breached": breached},
+                indent=2,
+                ensure_ascii=False,
+                default=str,
+            )
+        )
+        return 0
+    print(
+        f"Scorecard: {snapshot.period.label} vs {snapshot.previous.label} "
+        f"(last complete day {snapshot.last_complete_day.isoformat()}; data through {snapshot.last_data_day.isoformat()})\n"
+    )
+    print(
+        format_table(
+            ["metric", "stakeholder", "tier", "value", "previous", "change", "trend"],
+            [
+                [
+                    m["metric"],
+                    m["stakeholder"],
+                    m["tier"],
+                    format_value(m["value"], str(m["metric"])),
+                    format_value(m["previous"], str(m["metric"])),
+                    format_change(m["change"]),  # type: ignore[arg-type]
+                    m["trend"] or ("error" if m["error"] else ""),
+                ]
+                for m in metrics
+            ],
+        )
+    )
+    if guards:
+        print()
+        print(
+            format_table(
+                ["guardrail", "stakeholder", "value", "threshold", "status"],
+                [
+                    [
+                        g["metric"],
+                        g["stakeholder"],
+                        format_value(g["value"], str(g["metric"])),
+                        format_threshold(g["threshold"], str(g["metric"])),
+                        "ERROR" if g["error"] else ("BREACHED" if g["status"] == STATUS_BREACHED else g["status"]),
+                    ]
+                    for g in guards
+                ],
+            )
+        )
+        print(
+            f"\n{len(breached)} of {len(guards)} guardrails breached"
+            + (f": {', '.join(str(name) for name in breached)}" if breached else "")
+        )
+    failed = [m["metric"] for m in metrics + guards if m["error"]]
+    if failed:
+        print(f"{len(failed)} metrics could not be queried: {', '.join(str(name) for name in failed)}")
+    return 0

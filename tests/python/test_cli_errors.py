@@ -1,0 +1,291 @@
+"""The CLI on bad input: exit non-zero with ONE `error:` line on stderr and no traceback; and the
+`check --no-warehouse` exit codes (0 good, 1 broken)."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+FIXTURES = Path(__file__).parent / "fixtures"
+RUN_CLI = FIXTURES / "run_cli.py"
+GOOD_MANIFEST = FIXTURES / "manifest_good.json"
+GOOD_CATALOGUE = FIXTURES / "catalogue_good.csv"
+
+
+def run_cli(*args: str, cwd: Path | None = None, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, str(RUN_CLI), *args], capture_output=True, text=True, timeout=120, cwd=cwd, env=env, check=False
+    )
+
+
+def assert_one_line_error(result: subprocess.CompletedProcess[str], *words: str) -> str:
+    assert result.returncode != 0, result.stdout
+    assert "Traceback" not in result.stderr, result.stderr
+    lines = [line for line in result.stderr.splitlines() if line.strip()]
+    assert len(lines) == 1, result.stderr
+    assert lines[0].startswith("error: "), lines[0]
+    for word in words:
+        assert word in lines[0], lines[0]
+    return lines[0]
+
+
+def write_manifest(tmp_path: Path, mutate: Any = None) -> Path:
+    document = json.loads(GOOD_MANIFEST.read_text(encoding="utf-8"))
+    if mutate is not None:
+        mutate(document)
+    path = tmp_path / "semantic_manifest.json"
+    path.write_text(json.dumps(document), encoding="utf-8")
+    return path
+
+
+def live_viewers(document: dict[str, Any]) -> dict[str, Any]:
+    return next(m for m in document["metrics"] if m["name"] == "live_viewers")
+
+
+# --- check --no-warehouse exit codes -------------------------------------------------------------------
+
+
+def test_check_no_warehouse_passes_on_the_good_fixture() -> None:
+    result = run_cli("check", "--no-warehouse", "--manifest", str(GOOD_MANIFEST), "--catalogue", str(GOOD_CATALOGUE))
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert result.stderr == ""
+    header, rule_line = result.stdout.splitlines()[:2]
+    assert header.split() == ["rule", "status", "detail"] and set(rule_line.replace(" ", "")) == {"-"}
+    assert all(" PASS " in line for line in result.stdout.splitlines()[2:10])
+    assert "check passed: 8 PASS, 0 FAIL, 0 WARN" in result.stdout
+
+
+def test_check_no_warehouse_fails_on_a_broken_tree(tmp_path: Path) -> None:
+    def break_it(document: dict[str, Any]) -> None:
+        live_viewers(document)["config"]["meta"]["parent"] = "nowhere"
+
+    manifest = write_manifest(tmp_path, break_it)
+    result = run_cli("check", "--no-warehouse", "--manifest", str(manifest), "--catalogue", str(GOOD_CATALOGUE))
+    assert result.returncode == 1
+    assert "every parent exists" in result.stdout and "'nowhere' is not a metric" in result.stdout
+
+
+def test_check_json_output(tmp_path: Path) -> None:
+    result = run_cli(
+        "check", "--no-warehouse", "--json", "--manifest", str(GOOD_MANIFEST), "--catalogue", str(GOOD_CATALOGUE)
+    )
+    assert result.returncode == 0
+    document = json.loads(result.stdout)
+    assert document["ok"] is True and len(document["results"]) == 8
+
+
+def test_missing_meta_keys_are_a_rule_failure_for_check(tmp_path: Path) -> None:
+    def strip_meta(document: dict[str, Any]) -> None:
+        live_viewers(document)["config"] = {"meta": {}}
+
+    manifest = write_manifest(tmp_path, strip_meta)
+    result = run_cli("check", "--no-warehouse", "--manifest", str(manifest), "--catalogue", str(GOOD_CATALOGUE))
+    assert result.returncode == 1
+    assert "live_viewers: no stakeholder, no tier, no direction, no owner" in result.stdout
+
+
+# --- manifest problems ---------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("command", [["check", "--no-warehouse"], ["export", "--no-values"], ["scorecard"], ["materialize"]])
+def test_missing_manifest(tmp_path: Path, command: list[str]) -> None:
+    result = run_cli(*command, "--manifest", str(tmp_path / "target" / "semantic_manifest.json"),
+                     "--project-dir", str(tmp_path))
+    assert_one_line_error(result, "semantic manifest not found", "make build", "dbt parse")
+
+
+def test_missing_manifest_by_default_points_at_target(tmp_path: Path) -> None:
+    result = run_cli("check", "--no-warehouse", "--project-dir", str(tmp_path), "--catalogue", str(GOOD_CATALOGUE))
+    assert_one_line_error(result, str(tmp_path / "target" / "semantic_manifest.json"), "make build")
+
+
+@pytest.mark.parametrize("text", ['{"metrics": [', "not json at all", ""])
+def test_malformed_json_manifest(tmp_path: Path, text: str) -> None:
+    manifest = tmp_path / "semantic_manifest.json"
+    manifest.write_text(text, encoding="utf-8")
+    result = run_cli("check", "--no-warehouse", "--manifest", str(manifest), "--catalogue", str(GOOD_CATALOGUE))
+    assert_one_line_error(result, "not valid JSON", "line 1")
+
+
+def test_manifest_that_is_not_a_semantic_manifest(tmp_path: Path) -> None:
+    manifest = tmp_path / "semantic_manifest.json"
+    manifest.write_text('{"nodes": {}}', encoding="utf-8")
+    result = run_cli("export", "--no-values", "--manifest", str(manifest), "--out", str(tmp_path / "out"))
+    assert_one_line_error(result, "no `metrics` list")
+
+
+@pytest.mark.parametrize("command", [["check", "--no-warehouse"], ["export", "--no-values"], ["scorecard"]])
+def test_malformed_meta_names_the_metric(tmp_path: Path, command: list[str]) -> None:
+    def malform(document: dict[str, Any]) -> None:
+        live_viewers(document)["config"]["meta"] = "stakeholder: viewers"
+
+    manifest = write_manifest(tmp_path, malform)
+    catalogue = ["--catalogue", str(GOOD_CATALOGUE)] if command[0] != "scorecard" else []
+    result = run_cli(*command, "--manifest", str(manifest), *catalogue)
+    assert_one_line_error(result, "metric 'live_viewers'", "malformed config.meta")
+
+
+@pytest.mark.parametrize("command", [["export", "--no-values"], ["scorecard"]])
+def test_missing_meta_names_the_metric(tmp_path: Path, command: list[str]) -> None:
+    def strip(document: dict[str, Any]) -> None:
+        del live_viewers(document)["config"]["meta"]["tier"]
+
+    manifest = write_manifest(tmp_path, strip)
+    extra = ["--out", str(tmp_path / "out")] if command[0] == "export" else []
+    result = run_cli(*command, *extra, "--manifest", str(manifest))
+    assert_one_line_error(result, "metric 'live_viewers'", "no tier")
+
+
+def test_missing_catalogue(tmp_path: Path) -> None:
+    result = run_cli("check", "--no-warehouse", "--manifest", str(GOOD_MANIFEST), "--catalogue", str(tmp_path / "x.csv"))
+    assert_one_line_error(result, "metric catalogue not found")
+
+
+# --- no traceback whatever the manifest holds -------------------------------------------------------
+
+ODD_VALUES: list[Any] = [None, 7, "text", [], {}, [1, "a"], {"name": 3}]
+
+
+def test_odd_json_values_give_a_result_or_a_user_error() -> None:
+    """Replace each field of some metrics (and of the top level) with values of other JSON types: loading,
+    building the tree, the rules and every exporter either work or raise UserError, never anything else."""
+    from live_metrics.catalogue import load_catalogue
+    from live_metrics.errors import UserError
+    from live_metrics.exporters import build_document, render_html, render_markdown, render_mermaid
+    from live_metrics.manifest import parse_manifest
+    from live_metrics.rules import require_valid_tags, run_rules
+    from live_metrics.tree import build_tree
+
+    catalogue = load_catalogue(GOOD_CATALOGUE)
+    good = json.loads(GOOD_MANIFEST.read_text(encoding="utf-8"))
+
+    def exercise(document: Any) -> None:
+        try:
+            tree = build_tree(parse_manifest(document, Path("odd.json")))
+            run_rules(tree, catalogue)
+            data = build_document(tree)
+            render_mermaid(data), render_markdown(data), render_html(data)
+            require_valid_tags(tree)
+        except UserError as error:
+            assert "\n" not in str(error)
+
+    targets: list[tuple[dict[str, Any], str]] = [(good, key) for key in list(good)]
+    for metric_document in good["metrics"][:6]:
+        targets += [(metric_document, key) for key in list(metric_document)]
+        targets += [(metric_document["type_params"], key) for key in list(metric_document["type_params"])]
+        targets += [(metric_document["config"]["meta"], key) for key in list(metric_document["config"]["meta"])]
+    for container, key in targets:
+        original = container[key]
+        for value in ODD_VALUES:
+            container[key] = value
+            exercise(json.loads(json.dumps(good)))
+        container[key] = original
+    exercise(good)
+
+
+# --- unknown names -------------------------------------------------------------------------------------
+
+
+def test_export_unknown_metric(tmp_path: Path) -> None:
+    result = run_cli("export", "--no-values", "--manifest", str(GOOD_MANIFEST), "--out", str(tmp_path), "--metrics",
+                     "live_viewers,live_viewer")
+    assert_one_line_error(result, "unknown metric 'live_viewer'", "--metrics", "did you mean 'live_viewers'")
+    assert not list(tmp_path.iterdir())
+
+
+def test_scorecard_unknown_metric() -> None:
+    result = run_cli("scorecard", "--manifest", str(GOOD_MANIFEST), "--metric", "foo")
+    assert_one_line_error(result, "unknown metric 'foo'", "--metric")
+
+
+def test_materialize_unknown_saved_query() -> None:
+    result = run_cli("materialize", "--manifest", str(GOOD_MANIFEST), "--saved-query", "platform_dayly")
+    assert_one_line_error(result, "unknown saved query 'platform_dayly'", "did you mean 'platform_daily'")
+
+
+def test_export_subset_without_values(tmp_path: Path) -> None:
+    result = run_cli("export", "--no-values", "--manifest", str(GOOD_MANIFEST), "--out", str(tmp_path), "--metrics",
+                     "rebuffer_ms_total", "--json")
+    assert result.returncode == 0, result.stderr
+    data = json.loads((tmp_path / "metric_tree.json").read_text(encoding="utf-8"))
+    assert {n["name"] for n in data["nodes"]} == {
+        "rebuffer_ms_total", "rebuffer_ratio", "watch_minutes_per_viewer", "live_watch_minutes"
+    }
+
+
+def test_bad_grain_is_an_argparse_error() -> None:
+    result = run_cli("export", "--grain", "year", "--manifest", str(GOOD_MANIFEST))
+    assert result.returncode == 2 and "invalid choice" in result.stderr and "Traceback" not in result.stderr
+
+
+# --- the warehouse -------------------------------------------------------------------------------------
+
+
+def make_project(tmp_path: Path, database: Path) -> Path:
+    project = tmp_path / "project"
+    project.mkdir()
+    (project / "dbt_project.yml").write_text(
+        'name: toy\nversion: "1.0.0"\nconfig-version: 2\nprofile: toy\n', encoding="utf-8"
+    )
+    (project / "profiles.yml").write_text(
+        "toy:\n  target: dev\n  outputs:\n    dev:\n      type: duckdb\n"
+        f"      path: \"{{{{ env_var('TOY_DUCKDB_PATH', '{database}') }}}}\"\n",
+        encoding="utf-8",
+    )
+    return project
+
+
+def test_missing_warehouse_file(tmp_path: Path) -> None:
+    project = make_project(tmp_path, tmp_path / "absent.duckdb")
+    result = run_cli("scorecard", "--project-dir", str(project), "--manifest", str(GOOD_MANIFEST))
+    assert_one_line_error(result, "does not exist", "make build")
+    assert not (tmp_path / "absent.duckdb").exists()
+
+
+def test_manifest_parsed_for_another_duckdb_file(tmp_path: Path) -> None:
+    import duckdb
+
+    database = tmp_path / "other.duckdb"
+    duckdb.connect(str(database)).close()
+    project = make_project(tmp_path, database)
+    result = run_cli("export", "--out", str(tmp_path / "out"), "--project-dir", str(project), "--manifest",
+                     str(GOOD_MANIFEST))
+    assert_one_line_error(result, "parsed for DuckDB database 'live'", "database 'other'", "dbt parse")
+
+
+HOLD_LOCK = """
+import sys, time, duckdb
+connection = duckdb.connect(sys.argv[1])
+connection.execute("create table if not exists t as select 1 as x")
+print("locked", flush=True)
+time.sleep(60)
+"""
+
+
+@pytest.mark.parametrize(
+    "command",
+    [["scorecard"], ["materialize"], ["export", "--out", "OUT"], ["check", "--catalogue", str(GOOD_CATALOGUE)]],
+)
+def test_locked_duckdb_file(tmp_path: Path, command: list[str]) -> None:
+    database = tmp_path / "locked.duckdb"
+    project = make_project(tmp_path, database)
+    holder = subprocess.Popen(
+        [sys.executable, "-c", HOLD_LOCK, str(database)], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+    )
+    try:
+        assert holder.stdout is not None and holder.stdout.readline().strip() == "locked"
+        args = [str(tmp_path / "out") if part == "OUT" else part for part in command]
+        started = time.perf_counter()
+        result = run_cli(*args, "--project-dir", str(project), "--manifest", str(GOOD_MANIFEST))
+        line = assert_one_line_error(result, str(database), "locked by another process")
+        assert f"PID {holder.pid}" in line
+        assert time.perf_counter() - started < 30
+    finally:
+        holder.kill()
+        holder.wait(timeout=10)

@@ -1,0 +1,373 @@
+"""Exporters (JSON, Mermaid, Markdown, HTML), values from a (fake) MetricFlow, and one optional end-to-end
+run against a tiny dbt-duckdb project built in a temporary directory."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+from collections.abc import Sequence
+from html.parser import HTMLParser
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from live_metrics.errors import UserError
+from live_metrics.exporters import build_document, mermaid_ids, render_html, render_markdown, render_mermaid, write_all
+from live_metrics.manifest import load_manifest
+from live_metrics.mf_engine import QueryResult
+from live_metrics.snapshot import Snapshot, last_data_day, take_snapshot
+from live_metrics.tree import MetricTree, build_tree
+
+FIXTURES = Path(__file__).parent / "fixtures"
+REPO = Path(__file__).resolve().parents[2]
+RUN_CLI = FIXTURES / "run_cli.py"
+GENERATED_AT = dt.datetime(2026, 3, 6, 8, 0, tzinfo=dt.timezone.utc)
+
+NODE_COUNT = 17
+PARENT_EDGES = 16
+COMPONENT_EDGES = 11
+
+
+class FakeQuerier:
+    """Answers like MetricFlowSession.query_metrics, from a table of per-period values."""
+
+    def __init__(self, values: dict[str, dict[str, float]], broken: Sequence[str] = ()) -> None:
+        self.values = values  # period start (ISO) → metric → value
+        self.broken = set(broken)
+        self.calls: list[tuple[tuple[str, ...], tuple[str, ...]]] = []
+
+    def query_metrics(
+        self,
+        metrics: Sequence[str],
+        group_by: Sequence[str] = (),
+        start: dt.date | None = None,
+        end: dt.date | None = None,
+        order_by: Sequence[str] | None = None,
+    ) -> QueryResult:
+        self.calls.append((tuple(metrics), tuple(group_by)))
+        if self.broken & set(metrics):
+            raise UserError(f"MetricFlow query of {', '.join(metrics)} failed: boom")
+        column = group_by[0]
+        rows = tuple(
+            (dt.datetime.fromisoformat(day), *(row.get(name) for name in metrics))
+            for day, row in sorted(self.values.items())
+        )
+        return QueryResult(columns=(column, *metrics), rows=rows)
+
+
+@pytest.fixture(scope="module")
+def tree() -> MetricTree:
+    return build_tree(load_manifest(FIXTURES / "manifest_good.json"))
+
+
+def week_values(tree: MetricTree) -> dict[str, dict[str, float]]:
+    current = {name: 10.0 for name in tree.nodes}
+    previous = {name: 8.0 for name in tree.nodes}
+    current.update(rebuffer_ratio=0.03, stream_crash_rate=0.01, moderation_actions=7)
+    previous.update(rebuffer_ratio=0.01, stream_crash_rate=0.02, moderation_actions=5)
+    return {"2026-02-16": previous, "2026-02-23": current}
+
+
+@pytest.fixture(scope="module")
+def snapshot(tree: MetricTree) -> Snapshot:
+    querier = FakeQuerier(week_values(tree))
+    return take_snapshot(querier, list(tree), "week", dt.date(2026, 3, 5))
+
+
+@pytest.fixture(scope="module")
+def document(tree: MetricTree, snapshot: Snapshot) -> dict[str, Any]:
+    return build_document(tree, snapshot, {"live_viewers": "distinct viewers"}, generated_at=GENERATED_AT)
+
+
+# --- values ------------------------------------------------------------------------------------------
+
+
+def test_snapshot_uses_one_query_and_the_latest_complete_week(tree: MetricTree) -> None:
+    querier = FakeQuerier(week_values(tree))
+    snap = take_snapshot(querier, list(tree), "week", dt.date(2026, 3, 5))
+    assert len(querier.calls) == 1 and querier.calls[0][1] == ("metric_time__week",)
+    assert snap.period.start == dt.date(2026, 2, 23) and snap.previous.start == dt.date(2026, 2, 16)
+    star = snap.values["live_watch_minutes"]
+    assert (star.value, star.previous, star.change, star.trend, star.status) == (10.0, 8.0, 0.25, "better", None)
+    assert snap.values["rebuffer_ratio"].status == "breached"
+    assert snap.values["rebuffer_ratio"].trend == "worse"
+    assert snap.values["stream_crash_rate"].status == "ok"
+    assert snap.values["moderation_actions"].status == "tracked"
+
+
+def test_snapshot_falls_back_to_one_query_per_metric_when_one_breaks(tree: MetricTree) -> None:
+    querier = FakeQuerier(week_values(tree), broken=["notification_join_rate"])
+    snap = take_snapshot(querier, list(tree), "week", dt.date(2026, 3, 5))
+    assert len(querier.calls) == 1 + len(tree)
+    assert snap.values["notification_join_rate"].error and snap.values["notification_join_rate"].value is None
+    assert snap.values["live_viewers"].value == 10.0
+
+
+@pytest.mark.parametrize(
+    ("last_data_day", "week_start"),
+    [("2026-03-02", "2026-02-23"), ("2026-03-01", "2026-02-16"), ("2026-03-05", "2026-02-23")],
+)
+def test_a_week_is_complete_once_the_data_runs_past_it(tree: MetricTree, last_data_day: str, week_start: str) -> None:
+    snap = take_snapshot(FakeQuerier({}), list(tree), "week", dt.date.fromisoformat(last_data_day))
+    assert snap.period.start.isoformat() == week_start
+
+
+def test_last_data_day_ignores_empty_and_zero_days() -> None:
+    querier = FakeQuerier({"2026-03-04": {"m": 3.0}, "2026-03-05": {"m": 2.0}, "2026-03-06": {"m": 0.0}})
+    assert last_data_day(querier, "m") == dt.date(2026, 3, 5)
+    with pytest.raises(UserError, match="no data"):
+        last_data_day(FakeQuerier({}), "m")
+
+
+# --- JSON ----------------------------------------------------------------------------------------------
+
+
+def test_json_has_expected_nodes_and_edges(tmp_path: Path, document: dict[str, Any]) -> None:
+    written = write_all(document, tmp_path)
+    assert sorted(p.name for p in tmp_path.iterdir()) == [
+        "metric_tree.html", "metric_tree.json", "metric_tree.md", "metric_tree.mmd",
+    ]
+    data = json.loads(written["json"].read_text(encoding="utf-8"))
+    assert len(data["nodes"]) == NODE_COUNT
+    assert len(data["edges"]) == PARENT_EDGES + COMPONENT_EDGES
+    assert sum(e["kind"] == "parent" for e in data["edges"]) == PARENT_EDGES
+    assert {tuple(sorted(e)) for e in data["edges"]} == {("kind", "source", "target")}
+    node = next(n for n in data["nodes"] if n["name"] == "rebuffer_ratio")
+    for key in ("name", "label", "description", "type", "stakeholder", "tier", "parent", "direction", "owner",
+                "threshold", "value", "previous", "change", "status"):
+        assert key in node
+    assert (node["threshold"], node["value"], node["status"]) == (0.02, 0.03, "breached")
+    assert data["period"]["start"] == "2026-02-23" and data["north_star"] == "live_watch_minutes"
+    assert next(n for n in data["nodes"] if n["name"] == "live_viewers")["definition"] == "distinct viewers"
+
+
+def test_json_without_values(tree: MetricTree) -> None:
+    data = build_document(tree)
+    assert data["has_values"] is False and data["period"] is None
+    assert all(n["value"] is None and n["status"] is None for n in data["nodes"])
+
+
+# --- Mermaid -------------------------------------------------------------------------------------------
+
+NODE_LINE = re.compile(r'^\s*(\w+)\["([^"]*)"\]$')
+EDGE_LINE = re.compile(r"^\s*(\w+) (-->|-\.->) (\w+)$")
+
+
+def check_mermaid(text: str) -> tuple[set[str], list[tuple[str, str, str]]]:
+    lines = text.splitlines()
+    assert lines[0].startswith("flowchart ")
+    declared: set[str] = set()
+    edges: list[tuple[str, str, str]] = []
+    depth = 0
+    for line in lines[1:]:
+        stripped = line.strip()
+        if stripped.startswith("subgraph "):
+            depth += 1
+        elif stripped == "end":
+            depth -= 1
+            assert depth >= 0, "`end` without `subgraph`"
+        elif stripped.startswith(("direction ", "classDef ", "class ")):
+            continue
+        elif match := NODE_LINE.match(line):
+            assert re.fullmatch(r"m_[A-Za-z0-9_]+", match.group(1)), match.group(1)
+            declared.add(match.group(1))
+        elif match := EDGE_LINE.match(line):
+            edges.append((match.group(1), match.group(2), match.group(3)))
+        else:
+            raise AssertionError(f"unexpected Mermaid line: {line!r}")
+    assert depth == 0, "unbalanced subgraph/end"
+    for source, _arrow, target in edges:
+        assert source in declared and target in declared, (source, target)
+    return declared, edges
+
+
+def test_mermaid_is_well_formed(document: dict[str, Any]) -> None:
+    text = render_mermaid(document)
+    declared, edges = check_mermaid(text)
+    assert len(declared) == NODE_COUNT
+    assert sum(arrow == "-->" for _, arrow, _ in edges) == PARENT_EDGES
+    assert sum(arrow == "-.->" for _, arrow, _ in edges) == COMPONENT_EDGES
+    assert text.count("subgraph ") == 3  # one per stakeholder present
+    assert "classDef guardrail" in text and "class m_rebuffer_ratio breached" in text
+    assert re.search(r"^\s*class [\w,]*m_stream_crash_rate[\w,]* guardrail$", text, re.M)
+
+
+def test_mermaid_sanitizes_ids_and_labels(tree: MetricTree) -> None:
+    data = build_document(tree)
+    weird = dict(data["nodes"][0], name="weird-name.v2", label='A "quoted" <label> | x')
+    clash = dict(data["nodes"][0], name="weird_name_v2", label="clash")
+    data["nodes"] = data["nodes"] + [weird, clash]
+    data["edges"] = data["edges"] + [{"source": "weird-name.v2", "target": "weird_name_v2", "kind": "parent"}]
+    text = render_mermaid(data)
+    declared, edges = check_mermaid(text)
+    assert {"m_weird_name_v2", "m_weird_name_v2_2"} <= declared
+    assert ("m_weird_name_v2", "-->", "m_weird_name_v2_2") in edges
+    assert "#quot;quoted#quot;" in text and "#lt;label#gt;" in text
+    assert mermaid_ids(["end", "a b"]) == {"end": "m_end", "a b": "m_a_b"}
+
+
+# --- Markdown ------------------------------------------------------------------------------------------
+
+
+def test_markdown_has_tables_per_stakeholder_and_tier(document: dict[str, Any]) -> None:
+    text = render_markdown(document)
+    assert text.startswith("# ")
+    for heading in ("## Guardrails", "## Creators", "## Viewers", "## Platform", "### Core", "### Supporting"):
+        assert heading in text
+    assert "week 2026-02-23 – 2026-03-01" in text
+    assert "| `rebuffer_ratio` |" in text and "**breached**" in text
+    assert "```mermaid\nflowchart TB" in text
+    header_lines = [line for line in text.splitlines() if line.startswith("| metric |")]
+    assert header_lines and all("| value | previous | change |" in line for line in header_lines)
+
+
+# --- HTML ----------------------------------------------------------------------------------------------
+
+
+class _Collector(HTMLParser):
+    VOID = {"meta", "br", "input", "link", "img", "hr"}
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.stack: list[str] = []
+        self.errors: list[str] = []
+        self.references: list[str] = []
+        self.tags: list[str] = []
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        self.tags.append(tag)
+        for name, value in attrs:
+            if name in ("src", "href", "action", "data") and value:
+                self.references.append(value)
+        if tag not in self.VOID:
+            self.stack.append(tag)
+
+    def handle_endtag(self, tag: str) -> None:
+        if not self.stack or self.stack[-1] != tag:
+            self.errors.append(f"unexpected </{tag}> with open {self.stack[-3:]}")
+        else:
+            self.stack.pop()
+
+
+def test_html_is_one_offline_self_contained_page(tmp_path: Path, document: dict[str, Any]) -> None:
+    path = write_all(document, tmp_path)["html"]
+    text = path.read_text(encoding="utf-8")
+    assert text.startswith("<!DOCTYPE html>")
+    assert "http://" not in text and "https://" not in text
+    collector = _Collector()
+    collector.feed(text)
+    assert collector.errors == [] and collector.stack == []
+    assert collector.references == []  # no src=/href= at all: nothing to fetch
+    assert "link" not in collector.tags and "iframe" not in collector.tags and "img" not in collector.tags
+    assert "@import" not in text and "url(" not in text
+    # the data is embedded and parses
+    embedded = re.search(r'<script type="application/json" id="metric-tree-data">(.*?)</script>', text, re.S)
+    assert embedded is not None
+    data = json.loads(embedded.group(1))
+    assert len(data["nodes"]) == NODE_COUNT and data["period"]["label"] == "week 2026-02-23 – 2026-03-01"
+    # values, changes and guardrail status are on the page
+    assert "breached" in text and "+25.0%" in text and "tracked" in text
+    for stakeholder in ("creators", "viewers", "platform"):
+        assert f'data-filter="{stakeholder}"' in text
+
+
+def test_html_escapes_text_and_script_breakers(tree: MetricTree) -> None:
+    data = build_document(tree)
+    data["nodes"][0] = dict(data["nodes"][0], label="<script>alert(1)</script>", description='</script><b x="1">')
+    text = render_html(data)
+    assert "<script>alert(1)" not in text
+    assert text.count("</script>") == 2  # the JSON block and the inline script
+    embedded = re.search(r'id="metric-tree-data">(.*?)</script>', text, re.S)
+    assert embedded and json.loads(embedded.group(1))["nodes"][0]["label"] == "<script>alert(1)</script>"
+
+
+# --- end to end against a tiny dbt-duckdb project (optional: skipped without dbt) -----------------------
+
+VENV_BIN = Path(sys.executable).parent
+
+
+def _copy_toy_project(destination: Path) -> None:
+    source = FIXTURES / "toy_project"
+    for path in source.rglob("*.txt"):
+        target = destination / path.relative_to(source).with_suffix("")
+        target.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(path, target)
+
+
+def _run(args: list[str], cwd: Path, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(args, cwd=cwd, env=env, capture_output=True, text=True, timeout=180, check=False)
+
+
+@pytest.mark.skipif(not (VENV_BIN / "dbt").exists(), reason="dbt is not installed next to this Python")
+def test_end_to_end_on_a_tiny_warehouse(tmp_path: Path) -> None:
+    project = tmp_path / "toy"
+    _copy_toy_project(project)
+    env = dict(os.environ, DBT_PROFILES_DIR=str(project), LIVE_DUCKDB_PATH=str(tmp_path / "toy.duckdb"))
+    env.pop("DBT_PROJECT_DIR", None)
+    built = _run([str(VENV_BIN / "dbt"), "build", "--quiet"], project, env)
+    assert built.returncode == 0, built.stdout + built.stderr
+    cli = [sys.executable, str(RUN_CLI)]
+    common = ["--project-dir", str(project)]
+
+    exported = _run(cli + ["export", *common, "--out", str(tmp_path / "out"), "--json"], tmp_path, env)
+    assert exported.returncode == 0, exported.stderr
+    tree_json = json.loads((tmp_path / "out" / "metric_tree.json").read_text(encoding="utf-8"))
+    star = next(n for n in tree_json["nodes"] if n["name"] == "live_watch_minutes")
+    assert tree_json["period"]["start"] == "2026-02-23" and star["value"] == pytest.approx(1626.0)
+    assert star["previous"] == pytest.approx(1591.5)
+    conversion = next(n for n in tree_json["nodes"] if n["name"] == "notification_join_rate")
+    cumulative = next(n for n in tree_json["nodes"] if n["name"] == "watch_minutes_mtd")
+    offset = next(n for n in tree_json["nodes"] if n["name"] == "watch_minutes_wow_growth")
+    assert conversion["value"] is not None and cumulative["value"] is not None and offset["value"] is not None
+    assert not [n["name"] for n in tree_json["nodes"] if n["error"]]
+
+    materialized = _run(cli + ["materialize", *common, "--json"], tmp_path, env)
+    assert materialized.returncode == 0, materialized.stderr
+    tables = {t["saved_query"]: t["rows"] for t in json.loads(materialized.stdout)["tables"]}
+    assert set(tables) == {"platform_daily", "viewers_daily", "guardrails_daily"} and all(tables.values())
+    import duckdb
+
+    with duckdb.connect(str(tmp_path / "toy.duckdb"), read_only=True) as connection:
+        count = connection.execute("select count(*) from metrics.guardrails_daily").fetchall()
+    assert count == [(tables["guardrails_daily"],)]
+
+    scorecard = _run(cli + ["scorecard", *common, "--json"], tmp_path, env)
+    assert scorecard.returncode == 0, scorecard.stderr
+    card = json.loads(scorecard.stdout)
+    assert card["metrics"][0]["metric"] == "live_watch_minutes"
+    assert set(card["breached"]) == {"rebuffer_ratio", "stream_crash_rate"}
+
+    # a day-grain snapshot over a sub-day time dimension (notifications.sent_at is at second grain) counts the
+    # whole last complete day, not just its midnight
+    daily = _run(cli + ["scorecard", *common, "--grain", "day", "--metric", "notifications_sent", "--json"], tmp_path, env)
+    assert daily.returncode == 0, daily.stderr
+    day_card = json.loads(daily.stdout)
+    assert day_card["period"]["start"] == "2026-03-04" and day_card["last_data_day"] == "2026-03-05"
+    sent = next(m for m in day_card["metrics"] if m["metric"] == "notifications_sent")
+    with duckdb.connect(str(tmp_path / "toy.duckdb"), read_only=True) as connection:
+        expected = connection.execute(
+            "select count(*) from fct_notifications where cast(sent_at as date) = date '2026-03-04'"
+        ).fetchall()[0][0]
+    assert expected > 0 and sent["value"] == expected
+
+    checked = _run(
+        cli + ["check", *common, "--catalogue", str(FIXTURES / "catalogue_good.csv"), "--skip-validate", "--json"],
+        tmp_path,
+        env,
+    )
+    assert checked.returncode == 0, checked.stdout + checked.stderr
+    rows = {r["rule"]: r["status"] for r in json.loads(checked.stdout)["results"]}
+    assert rows["guardrail rebuffer_ratio (week)"] == "WARN" and rows["guardrail moderation_actions (day)"] == "PASS"
+    breach_fails = _run(
+        cli + ["check", *common, "--catalogue", str(FIXTURES / "catalogue_good.csv"), "--skip-validate",
+               "--fail-on-breach"],
+        tmp_path,
+        env,
+    )
+    assert breach_fails.returncode == 1 and "breached" in breach_fails.stdout
