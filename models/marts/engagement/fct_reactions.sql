@@ -32,11 +32,6 @@ streams as (
 
 select
     reactions.event_id as reaction_event_id,
-    case reactions.event_type
-        when 'like_sent' then 'like'
-        when 'stream_shared' then 'share'
-        when 'creator_followed' then 'follow'
-    end as reaction_type,
     reactions.stream_id,
     streams.creator_id,
     streams.category,
@@ -45,8 +40,13 @@ select
     reactions.event_date,
     reactions.platform,
     reactions.country,
-    case when reactions.event_type = 'like_sent' then reactions.like_count else 0 end as likes,
     reactions.share_channel,
-    reactions.followed_creator_id
+    reactions.followed_creator_id,
+    case reactions.event_type
+        when 'like_sent' then 'like'
+        when 'stream_shared' then 'share'
+        when 'creator_followed' then 'follow'
+    end as reaction_type,
+    case when reactions.event_type = 'like_sent' then reactions.like_count else 0 end as likes
 from reactions
 inner join streams on reactions.stream_id = streams.stream_id
