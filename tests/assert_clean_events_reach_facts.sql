@@ -3,6 +3,24 @@
 -- (Each clean viewer_joined opens a session or is a reconnect; each clean
 -- viewer_left closes a session.) Returns the types that disagree.
 
+{%- set homes = [
+    ('stream_started', 'fct_live_streams', 'count(*)', 'true'),
+    ('viewer_joined', 'fct_viewer_sessions', 'count(*) + sum(reconnects)', 'true'),
+    ('viewer_left', 'fct_viewer_sessions', 'count(*)', "end_kind = 'viewer_left'"),
+    ('notification_sent', 'fct_notifications', 'count(*)', 'true'),
+    ('comment_posted', 'fct_comments', 'count(*)', 'true'),
+    ('playback_stats', 'fct_playback_stats', 'count(*)', 'true'),
+    ('like_sent', 'fct_reactions', 'count(*)', "reaction_type = 'like'"),
+    ('stream_shared', 'fct_reactions', 'count(*)', "reaction_type = 'share'"),
+    ('creator_followed', 'fct_reactions', 'count(*)', "reaction_type = 'follow'"),
+    ('gift_sent', 'fct_gifts', 'count(*)', "gift_event_type = 'sent'"),
+    ('gift_refunded', 'fct_gifts', 'count(*)', "gift_event_type = 'refunded'"),
+    ('gift_blocked', 'fct_gifts', 'count(*)', "gift_event_type = 'blocked'"),
+    ('ad_impression', 'fct_ad_impressions', 'count(*)', 'true'),
+    ('stream_reported', 'fct_moderation_events', 'count(*)', "moderation_event_kind = 'report'"),
+    ('moderation_action', 'fct_moderation_events', 'count(*)', "moderation_event_kind = 'action'"),
+] %}
+
 with
 
 audit as (
@@ -17,90 +35,17 @@ audit as (
 ),
 
 facts as (
+    {%- for event_type, model, rows, condition in homes %}
 
-    select
-        'stream_started' as event_type,
-        count(*) as fact_rows
-    from {{ ref('fct_live_streams') }}
-    union all
-    select
-        'viewer_joined' as event_type,
-        count(*) + sum(reconnects) as fact_rows
-    from {{ ref('fct_viewer_sessions') }}
-    union all
-    select
-        'viewer_left' as event_type,
-        count(*) as fact_rows
-    from {{ ref('fct_viewer_sessions') }}
-    where end_kind = 'viewer_left'
-    union all
-    select
-        'notification_sent' as event_type,
-        count(*) as fact_rows
-    from {{ ref('fct_notifications') }}
-    union all
-    select
-        'comment_posted' as event_type,
-        count(*) as fact_rows
-    from {{ ref('fct_comments') }}
-    union all
-    select
-        'playback_stats' as event_type,
-        count(*) as fact_rows
-    from {{ ref('fct_playback_stats') }}
-    union all
-    select
-        'gift_sent' as event_type,
-        count(*) as fact_rows
-    from {{ ref('fct_gifts') }}
-    where gift_event_type = 'sent'
-    union all
-    select
-        'gift_refunded' as event_type,
-        count(*) as fact_rows
-    from {{ ref('fct_gifts') }}
-    where gift_event_type = 'refunded'
-    union all
-    select
-        'gift_blocked' as event_type,
-        count(*) as fact_rows
-    from {{ ref('fct_gifts') }}
-    where gift_event_type = 'blocked'
-    union all
-    select
-        'ad_impression' as event_type,
-        count(*) as fact_rows
-    from {{ ref('fct_ad_impressions') }}
-    union all
-    select
-        'stream_reported' as event_type,
-        count(*) as fact_rows
-    from {{ ref('fct_moderation_events') }}
-    where moderation_event_kind = 'report'
-    union all
-    select
-        'moderation_action' as event_type,
-        count(*) as fact_rows
-    from {{ ref('fct_moderation_events') }}
-    where moderation_event_kind = 'action'
-    union all
-    select
-        'like_sent' as event_type,
-        count(*) as fact_rows
-    from {{ ref('fct_reactions') }}
-    where reaction_type = 'like'
-    union all
-    select
-        'stream_shared' as event_type,
-        count(*) as fact_rows
-    from {{ ref('fct_reactions') }}
-    where reaction_type = 'share'
-    union all
-    select
-        'creator_followed' as event_type,
-        count(*) as fact_rows
-    from {{ ref('fct_reactions') }}
-    where reaction_type = 'follow'
+        select
+            '{{ event_type }}' as event_type,
+            {{ rows }} as fact_rows
+        from {{ ref(model) }}
+        where {{ condition }}
+        {%- if not loop.last %}
+            union all
+        {%- endif %}
+    {%- endfor %}
 
 )
 
