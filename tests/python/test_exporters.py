@@ -26,7 +26,7 @@ from live_metrics.tree import MetricTree, build_tree
 
 FIXTURES = Path(__file__).parent / "fixtures"
 REPO = Path(__file__).resolve().parents[2]
-RUN_CLI = FIXTURES / "run_cli.py"
+RUN_CLI = Path(__file__).resolve().parents[2] / "scripts" / "live-metrics"
 GENERATED_AT = dt.datetime(2026, 3, 6, 8, 0, tzinfo=dt.timezone.utc)
 
 NODE_COUNT = 17
