@@ -292,6 +292,16 @@ def test_html_escapes_text_and_script_breakers(tree: MetricTree) -> None:
 VENV_BIN = Path(sys.executable).parent
 
 
+def toy_week_watch_minutes(monday: dt.date) -> float:
+    """The toy sessions' watch minutes in one week, from the formula in toy_project/models/marts/fct_sessions.sql."""
+    first = dt.datetime(2026, 1, 5)
+    return sum(
+        (i % 13) + 1.5
+        for i in range(1838)
+        if monday <= (first + dt.timedelta(minutes=47 * i)).date() < monday + dt.timedelta(days=7)
+    )
+
+
 def _copy_toy_project(destination: Path) -> None:
     source = FIXTURES / "toy_project"
     for path in source.rglob("*.txt"):
@@ -319,8 +329,9 @@ def test_end_to_end_on_a_tiny_warehouse(tmp_path: Path) -> None:
     assert exported.returncode == 0, exported.stderr
     tree_json = json.loads((tmp_path / "out" / "metric_tree.json").read_text(encoding="utf-8"))
     star = next(n for n in tree_json["nodes"] if n["name"] == "live_watch_minutes")
-    assert tree_json["period"]["start"] == "2026-02-23" and star["value"] == pytest.approx(1626.0)
-    assert star["previous"] == pytest.approx(1591.5)
+    assert tree_json["period"]["start"] == "2026-02-23"
+    assert star["value"] == pytest.approx(toy_week_watch_minutes(dt.date(2026, 2, 23)))
+    assert star["previous"] == pytest.approx(toy_week_watch_minutes(dt.date(2026, 2, 16)))
     conversion = next(n for n in tree_json["nodes"] if n["name"] == "notification_join_rate")
     cumulative = next(n for n in tree_json["nodes"] if n["name"] == "watch_minutes_mtd")
     offset = next(n for n in tree_json["nodes"] if n["name"] == "watch_minutes_wow_growth")
