@@ -187,9 +187,9 @@ def render_mermaid(document: Mapping[str, Any]) -> str:
         ]
     )
     for tier in TIERS:
-        members = [ids[n["name"]] for n in nodes if n["tier"] == tier]
-        if members:
-            lines.append(f"  class {','.join(members)} {tier}")
+        tier_ids = [ids[n["name"]] for n in nodes if n["tier"] == tier]
+        if tier_ids:
+            lines.append(f"  class {','.join(tier_ids)} {tier}")
     breached = [ids[n["name"]] for n in nodes if n.get("status") == "breached"]
     if breached:
         lines.append(f"  class {','.join(breached)} breached")
@@ -441,7 +441,7 @@ def render_html(document: Mapping[str, Any]) -> str:
     seen: set[str] = set()
     tree_html = ""
     star = document.get("north_star")
-    if star in by_name:
+    if isinstance(star, str) and star in by_name:
         tree_html = f'<ul class="tree">{_tree_items(star, children, by_name, with_values, seen)}</ul>'
     orphans = [n["name"] for n in nodes if n["name"] not in seen]
     if orphans:

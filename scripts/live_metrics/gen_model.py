@@ -173,7 +173,7 @@ class Events:
         lengths = {len(v) for v in cols.values()}
         if len(lengths) > 1 or set(cols) != set(EVENT_COLUMNS):
             raise ValueError("Events needs every column, all of one length")
-        self.cols = {name: np.asarray(cols[name], dtype=dtype) for name, dtype in EVENT_COLUMNS.items()}
+        self.cols: dict[str, np.ndarray] = {name: np.asarray(cols[name], dtype=dtype) for name, dtype in EVENT_COLUMNS.items()}
 
     @classmethod
     def make(

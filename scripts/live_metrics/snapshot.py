@@ -247,8 +247,8 @@ def take_snapshot(
                 except UserError as error:
                     errors[name] = str(error)
                     continue
-                for day, values in _values_by_period(result, time_column, [name]).items():
-                    by_period.setdefault(day, {}).update(values)
+                for day, day_values in _values_by_period(result, time_column, [name]).items():
+                    by_period.setdefault(day, {}).update(day_values)
     current_values = by_period.get(period.start, {})
     previous_values = by_period.get(before.start, {})
     values: dict[str, MetricValue] = {}

@@ -43,9 +43,9 @@ def format_table(headers: Sequence[str], rows: Sequence[Sequence[object]], wrap:
     ]
     wrapped_rows = [[textwrap.wrap(cell, wrap) or [""] for cell in row] for row in text_rows]
     widths = [len(header) for header in headers]
-    for row in wrapped_rows:
-        for index, lines in enumerate(row):
-            widths[index] = max(widths[index], *(len(line) for line in lines))
+    for wrapped in wrapped_rows:
+        for index, cell_lines in enumerate(wrapped):
+            widths[index] = max(widths[index], *(len(line) for line in cell_lines))
 
     def render(cells: Sequence[str]) -> str:
         parts = [
@@ -55,8 +55,8 @@ def format_table(headers: Sequence[str], rows: Sequence[Sequence[object]], wrap:
         return "  ".join(parts).rstrip()
 
     lines = [render(list(headers)), render(["-" * width for width in widths])]
-    for row in wrapped_rows:
-        height = max(len(cell_lines) for cell_lines in row)
+    for wrapped in wrapped_rows:
+        height = max(len(cell_lines) for cell_lines in wrapped)
         for line_index in range(height):
-            lines.append(render([cell[line_index] if line_index < len(cell) else "" for cell in row]))
+            lines.append(render([cell[line_index] if line_index < len(cell) else "" for cell in wrapped]))
     return "\n".join(lines)
