@@ -1,27 +1,8 @@
-{# One row per comment, with whether and how fast the creator answered it live. #}
-
-with
-
-comments as (
-
-    select
-        comment_id,
-        comment_event_id,
-        stream_id,
-        creator_id,
-        viewer_id,
-        commented_at,
-        commented_date,
-        is_late_arrival,
-        platform,
-        country,
-        message_length,
-        is_replied,
-        first_replied_at,
-        reply_latency_seconds
-    from {{ ref('int_live__comment_replies') }}
-
-)
+{#
+    One row per comment, with whether and how fast the creator answered it live.
+    The pairing logic lives in int_live__comment_replies; this mart publishes
+    its columns under a contract.
+#}
 
 select
     comment_id,
@@ -38,4 +19,4 @@ select
     is_replied,
     first_replied_at,
     reply_latency_seconds
-from comments
+from {{ ref('int_live__comment_replies') }}
