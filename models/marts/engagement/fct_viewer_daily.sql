@@ -1,7 +1,7 @@
 {#
     One row per viewer and day (UTC, by event time) with any activity: sessions
-    started, watch minutes, gifting and notifications. A viewer-day spending
-    more than 100 USD on gifts is a whale day (the whale_revenue_share guardrail).
+    started, watch minutes, gifting (int_live__viewer_day_spend, with the whale
+    day flag of the whale_revenue_share guardrail) and notifications.
 #}
 
 with
@@ -16,17 +16,19 @@ sessions as (
 
 ),
 
-gifts as (
+gift_days as (
 
     select
         viewer_id,
-        event_date,
-        gift_event_type,
-        sent_coins,
-        sent_usd,
+        activity_date,
+        gifts_sent,
+        gift_coins,
+        gift_usd,
         refunded_usd,
-        block_reason
-    from {{ ref('fct_gifts') }}
+        is_whale_day,
+        gifts_blocked,
+        underage_gift_attempts
+    from {{ ref('int_live__viewer_day_spend') }}
 
 ),
 
@@ -49,22 +51,6 @@ session_days as (
         sum(watch_minutes) as watch_minutes
     from sessions
     group by viewer_id, started_date
-
-),
-
-gift_days as (
-
-    select
-        viewer_id,
-        event_date as activity_date,
-        count(case when gift_event_type = 'sent' then 1 end) as gifts_sent,
-        {{ sum_count('sent_coins') }} as gift_coins,
-        {{ sum_usd('sent_usd') }} as gift_usd,
-        {{ sum_usd('refunded_usd') }} as refunded_usd,
-        count(case when gift_event_type = 'blocked' then 1 end) as gifts_blocked,
-        count(case when block_reason = 'underage' then 1 end) as underage_gift_attempts
-    from gifts
-    group by viewer_id, event_date
 
 ),
 
@@ -111,7 +97,7 @@ select
     coalesce(gift_days.gift_coins, 0) as gift_coins,
     coalesce(gift_days.gift_usd, 0) as gift_usd,
     coalesce(gift_days.refunded_usd, 0) as refunded_usd,
-    coalesce(gift_days.gift_usd, 0) > 100 as is_whale_day,
+    coalesce(gift_days.is_whale_day, false) as is_whale_day,
     coalesce(gift_days.gifts_blocked, 0) as gifts_blocked,
     coalesce(gift_days.underage_gift_attempts, 0) as underage_gift_attempts,
     coalesce(notification_days.notifications_received, 0) as notifications_received,
