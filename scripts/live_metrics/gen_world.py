@@ -256,12 +256,6 @@ def _rank_in_group(counts: np.ndarray) -> np.ndarray:
     return np.arange(total) - np.repeat(starts, counts)
 
 
-def _uniform_in(rng: np.random.Generator, lo: np.ndarray, hi: np.ndarray) -> np.ndarray:
-    """Integer ms uniformly in [lo, hi] (element-wise, hi >= lo)."""
-    span = np.maximum(hi - lo, 0)
-    return lo + np.floor(rng.random(len(lo)) * (span + 1)).astype(np.int64)
-
-
 # --- the simulation ------------------------------------------------------------------------
 
 
