@@ -22,15 +22,8 @@ users as (
         user_id,
         signup_date,
         country,
-        birth_year
-    from {{ ref('stg_live__users') }}
-
-),
-
-data_period as (
-
-    select as_of_year
-    from {{ ref('int_live__data_period') }}
+        age_band
+    from {{ ref('int_live__user_profiles') }}
 
 ),
 
@@ -61,16 +54,15 @@ category_ranked as (
 
 select
     creator_streams.creator_id,
-    users.user_id is not null as is_known_user,
     users.signup_date,
     users.country,
-    {{ age_band('users.birth_year', 'data_period.as_of_year') }} as age_band,
     creator_streams.first_stream_at,
-    cast(creator_streams.first_stream_at as date) as first_stream_date,
     creator_streams.lifetime_streams,
-    category_ranked.category as primary_category
+    category_ranked.category as primary_category,
+    cast(creator_streams.first_stream_at as date) as first_stream_date,
+    users.user_id is not null as is_known_user,
+    coalesce(users.age_band, 'unknown') as age_band
 from creator_streams
-cross join data_period
 left join users on creator_streams.creator_id = users.user_id
 left join category_ranked
     on

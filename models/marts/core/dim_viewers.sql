@@ -1,7 +1,7 @@
 {#
     One row per viewer: every user of the reference table plus any id seen
     acting as a viewer in the events without a user record (is_known_user false).
-    Age band as of the year of the latest event, never the birth year.
+    Age band from int_live__user_profiles, never the birth year.
 #}
 
 with
@@ -12,8 +12,8 @@ users as (
         user_id,
         signup_date,
         country,
-        birth_year
-    from {{ ref('stg_live__users') }}
+        age_band
+    from {{ ref('int_live__user_profiles') }}
 
 ),
 
@@ -32,13 +32,6 @@ viewer_activity as (
         viewer_id,
         activity_date
     from {{ ref('fct_viewer_daily') }}
-
-),
-
-data_period as (
-
-    select as_of_year
-    from {{ ref('int_live__data_period') }}
 
 ),
 
@@ -63,13 +56,12 @@ viewer_ids as (
 
 select
     viewer_ids.viewer_id,
-    users.user_id is not null as is_known_user,
     users.signup_date,
     users.country,
-    {{ age_band('users.birth_year', 'data_period.as_of_year') }} as age_band,
     first_sessions.first_session_date,
+    users.user_id is not null as is_known_user,
+    coalesce(users.age_band, 'unknown') as age_band,
     coalesce(first_sessions.lifetime_sessions, 0) as lifetime_sessions
 from viewer_ids
-cross join data_period
 left join users on viewer_ids.viewer_id = users.user_id
 left join first_sessions on viewer_ids.viewer_id = first_sessions.viewer_id
