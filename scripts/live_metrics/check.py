@@ -1,4 +1,4 @@
-"""`live-metrics check`: the metric-tree rules, `mf validate-configs` and the guardrails, in one table."""
+"""`live-metrics check`: the metric-tree rules, MetricFlow's validations and the guardrails, in one table."""
 
 from __future__ import annotations
 
@@ -12,11 +12,7 @@ from live_metrics.formatting import format_threshold, format_value
 from live_metrics.manifest import load_manifest
 from live_metrics.mf_engine import (
     MetricFlowSession,
-    duckdb_path_from_profile,
-    ensure_manifest_matches_warehouse,
-    ensure_warehouse_usable,
     profiles_dir_for,
-    run_validate_configs,
 )
 from live_metrics.options import add_project_arguments, resolve_paths
 from live_metrics.rules import FAIL, PASS, WARN, RuleResult, run_rules
@@ -32,7 +28,7 @@ from live_metrics.snapshot import (
 from live_metrics.table import format_table
 from live_metrics.tree import MetricTree, build_tree
 
-RULE_VALIDATE = "mf validate-configs"
+RULE_VALIDATE = "MetricFlow validations (mf validate-configs)"
 
 DESCRIPTION = """\
 Check the metric tree and the semantic layer, and print ONE summary table (rule, status, detail).
@@ -43,9 +39,10 @@ via parent links; every guardrail has a threshold (a number) or an explicit `non
 metric (seeds/metric_catalogue.csv) present with the catalogue's stakeholder/tier/parent/direction/
 threshold; labels and descriptions present.
 
-With the warehouse (default): one `mf validate-configs` run, then every guardrail evaluated through
-MetricFlow on the latest complete day and the latest complete week of data (value vs threshold:
-ok / breached; threshold `none` = tracked).
+With the warehouse (default): the validations of `mf validate-configs` (semantic and data warehouse),
+run on the manifest given by --manifest, then every guardrail evaluated through MetricFlow on the
+latest complete day and the latest complete week of data (value vs threshold: ok / breached;
+threshold `none` = tracked).
 
 Exit status: 0 when every row passes (WARN is not a failure), 1 when a row FAILs, 2 on a usage error.
 Guardrail breaches are WARN unless --fail-on-breach."""
@@ -54,7 +51,7 @@ Guardrail breaches are WARN unless --fail-on-breach."""
 def register(subparsers: argparse._SubParsersAction) -> None:
     parser = subparsers.add_parser(
         "check",
-        help="check the metric tree rules, mf validate-configs and the guardrails",
+        help="check the metric tree rules, MetricFlow's validations and the guardrails",
         description=DESCRIPTION,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
@@ -62,9 +59,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument(
         "--no-warehouse",
         action="store_true",
-        help="rules on the manifest only: no DuckDB, no MetricFlow, no `mf validate-configs`",
+        help="rules on the manifest only: no DuckDB, no MetricFlow validations, no guardrails",
     )
-    parser.add_argument("--skip-validate", action="store_true", help="do not run `mf validate-configs`")
+    parser.add_argument("--skip-validate", action="store_true", help="skip the MetricFlow validations (those of `mf validate-configs`)")
     parser.add_argument(
         "--fail-on-breach", action="store_true", help="a breached guardrail FAILs the check (default: WARN)"
     )
@@ -105,35 +102,28 @@ def guardrail_rows(tree: MetricTree, snapshot: Snapshot, fail_on_breach: bool) -
 
 
 def warehouse_rows(args: argparse.Namespace, tree: MetricTree) -> tuple[list[RuleResult], list[dict[str, Any]]]:
+    """MetricFlow's validations, then the guardrails, through one MetricFlow session."""
     paths = resolve_paths(args)
-    profiles_dir = profiles_dir_for(paths.project_dir)
-    duckdb_path = duckdb_path_from_profile(paths.project_dir, profiles_dir)
-    if duckdb_path is not None:
-        # a missing/locked file or a manifest parsed for another file is a one-line error, before anything else
-        database = ensure_warehouse_usable(duckdb_path)
-        ensure_manifest_matches_warehouse(paths.manifest, duckdb_path, database)
-    rows: list[RuleResult] = []
-    if not args.skip_validate:
-        outcome = run_validate_configs(paths.project_dir, profiles_dir)
-        detail = outcome.detail
-        if paths.manifest != paths.project_dir / "target" / "semantic_manifest.json":
-            detail += " (validates the project's target/semantic_manifest.json)"
-        rows.append(RuleResult(RULE_VALIDATE, PASS if outcome.ok else FAIL, detail))
     guardrails = [node for node in tree if node.is_guardrail]
     star = tree.north_star()
+    rows: list[RuleResult] = []
     periods: list[dict[str, Any]] = []
-    if not guardrails:
-        rows.append(RuleResult("guardrails", WARN, "no guardrail metrics to evaluate"))
-        return rows, periods
-    if star is None:
-        rows.append(RuleResult("guardrails", WARN, "skipped: no single north star to date the data by"))
-        return rows, periods
-    with MetricFlowSession(paths.project_dir, paths.manifest, profiles_dir) as session:
-        last_day = last_data_day(session, star)
-        for grain in ("day", "week"):
-            snapshot = take_snapshot(session, guardrails, grain, last_day)
-            rows.extend(guardrail_rows(tree, snapshot, args.fail_on_breach))
-            periods.append(snapshot.as_dict())
+    # the session's entry turns a missing/locked DuckDB file or a manifest parsed for another file
+    # into a one-line error before anything runs
+    with MetricFlowSession(paths.project_dir, paths.manifest, profiles_dir_for(paths.project_dir)) as session:
+        if not args.skip_validate:
+            outcome = session.validate()
+            rows.append(RuleResult(RULE_VALIDATE, PASS if outcome.ok else FAIL, outcome.detail))
+        if not guardrails:
+            rows.append(RuleResult("guardrails", WARN, "no guardrail metrics to evaluate"))
+        elif star is None:
+            rows.append(RuleResult("guardrails", WARN, "skipped: no single north star to date the data by"))
+        else:
+            last_day = last_data_day(session, star)
+            for grain in ("day", "week"):
+                snapshot = take_snapshot(session, guardrails, grain, last_day)
+                rows.extend(guardrail_rows(tree, snapshot, args.fail_on_breach))
+                periods.append(snapshot.as_dict())
     return rows, periods
 
 

@@ -6,7 +6,8 @@ adapter and builds ``MetricFlowEngine`` over the semantic manifest given on the 
 it closes the adapter's connections so the DuckDB file is released. MetricFlow and dbt are imported
 lazily so commands that need no warehouse stay fast.
 
-``run_validate_configs`` runs ``mf validate-configs`` once, as a subprocess, for ``check``.
+``MetricFlowSession.validate`` runs the validators of ``mf validate-configs`` (semantic and
+data-warehouse) on the session's manifest, for ``check``.
 """
 
 from __future__ import annotations
@@ -15,9 +16,6 @@ import datetime as dt
 import json
 import os
 import re
-import shutil
-import subprocess
-import sys
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -36,6 +34,25 @@ class QueryResult:
 
     def records(self) -> list[dict[str, Any]]:
         return [dict(zip(self.columns, row)) for row in self.rows]
+
+
+@dataclass(frozen=True)
+class ValidationOutcome:
+    """Issue counts of MetricFlow's semantic and data-warehouse validations (as `mf validate-configs`)."""
+
+    errors: int
+    future_errors: int
+    warnings: int
+    first_error: str | None = None
+
+    @property
+    def ok(self) -> bool:
+        return self.errors == 0
+
+    @property
+    def detail(self) -> str:
+        counts = f"errors {self.errors}, future errors {self.future_errors}, warnings {self.warnings}"
+        return f"{counts}; first error: {self.first_error}" if self.first_error else counts
 
 
 # ---------------------------------------------------------------------------------------------------
@@ -167,6 +184,18 @@ def _first_line(error: BaseException) -> str:
     return text.splitlines()[0].strip() if text.splitlines() else text
 
 
+def _issue_summary(message: str) -> str:
+    """A validation issue on one line: its first line, plus the warehouse's own error when it quotes one."""
+    lines = [line.strip() for line in message.splitlines() if line.strip()]
+    if not lines:
+        return "(no message)"
+    marker = next((i for i, line in enumerate(lines) if line.startswith("Received following error")), None)
+    if marker is None:
+        return lines[0]
+    causes = [line for line in lines[marker + 1:] if line.lower() not in _GENERIC_HEADERS]
+    return f"{lines[0]} ({causes[0]})" if causes else lines[0]
+
+
 # ---------------------------------------------------------------------------------------------------
 # The engine session
 
@@ -182,6 +211,7 @@ class MetricFlowSession:
         self._engine: Any = None
         self._sql_client: Any = None
         self._adapter: Any = None
+        self._semantic_manifest: Any = None
         self._previous_cwd: Path | None = None
 
     # -- lifecycle -----------------------------------------------------------------------------------
@@ -225,12 +255,12 @@ class MetricFlowSession:
         except Exception as error:
             raise self._translate(error, "cannot load the dbt profile") from error
         try:
-            semantic_manifest = parse_manifest_from_dbt_generated_manifest(
+            self._semantic_manifest = parse_manifest_from_dbt_generated_manifest(
                 manifest_json_string=self.manifest_path.read_text(encoding="utf-8")
             )
             self._sql_client = AdapterBackedSqlClient(self._adapter)
             self._engine = MetricFlowEngine(
-                semantic_manifest_lookup=SemanticManifestLookup(semantic_manifest),
+                semantic_manifest_lookup=SemanticManifestLookup(self._semantic_manifest),
                 sql_client=self._sql_client,
             )
         except Exception as error:
@@ -252,6 +282,7 @@ class MetricFlowSession:
             self._adapter = None
         self._engine = None
         self._sql_client = None
+        self._semantic_manifest = None
         if self._previous_cwd is not None:
             os.chdir(self._previous_cwd)
             self._previous_cwd = None
@@ -319,85 +350,42 @@ class MetricFlowSession:
         except Exception as error:
             raise self._translate(error, "warehouse statement failed") from error
 
+    def validate(self) -> ValidationOutcome:
+        """The validations of `mf validate-configs`, run on this session's manifest and warehouse.
+
+        `mf validate-configs` itself always reads ``<project>/target/semantic_manifest.json``; running
+        the same validators here checks the manifest given on the command line, wherever it is.
+        """
+        from metricflow.validation.data_warehouse_model_validator import DataWarehouseModelValidator
+        from metricflow_semantic_interfaces.validations.semantic_manifest_validator import SemanticManifestValidator
+        from metricflow_semantic_interfaces.validations.validator_helpers import SemanticManifestValidationResults
+
+        try:
+            semantic = SemanticManifestValidator().validate_semantic_manifest(self._semantic_manifest)
+            results = [semantic]
+            if not semantic.has_blocking_issues:
+                warehouse = DataWarehouseModelValidator(sql_client=self._sql_client)
+                for step in (
+                    warehouse.validate_semantic_models,
+                    warehouse.validate_dimensions,
+                    warehouse.validate_entities,
+                    warehouse.validate_simple_metrics,
+                    warehouse.validate_metrics,
+                ):
+                    results.append(step(self._semantic_manifest, None))
+        except Exception as error:
+            raise self._translate(error, "MetricFlow validations failed to run") from error
+        merged = SemanticManifestValidationResults.merge(results)
+        return ValidationOutcome(
+            errors=len(merged.errors),
+            future_errors=len(merged.future_errors),
+            warnings=len(merged.warnings),
+            first_error=_issue_summary(merged.errors[0].message) if merged.errors else None,
+        )
+
     def fetch(self, sql: str) -> QueryResult:
         try:
             table = self._sql_client.query(sql)
         except Exception as error:
             raise self._translate(error, "warehouse query failed") from error
         return QueryResult(columns=tuple(table.column_names), rows=tuple(tuple(row) for row in table.rows))
-
-
-# ---------------------------------------------------------------------------------------------------
-# mf validate-configs
-
-
-@dataclass(frozen=True)
-class ValidationOutcome:
-    ok: bool
-    detail: str
-
-
-def _mf_executable() -> str | None:
-    beside_python = Path(sys.executable).parent / "mf"
-    if beside_python.exists():
-        return str(beside_python)
-    return shutil.which("mf")
-
-
-_ANSI = re.compile(r"\x1b\[[0-9;?]*[A-Za-z]")
-_SUMMARY = re.compile(r"ERRORS: (\d+), FUTURE_ERRORS: (\d+), WARNINGS: (\d+)")
-_DB_ERROR = re.compile(r"^[A-Z][A-Za-z ]* Error: ")
-
-
-def summarize_validation_output(output: str) -> tuple[int, int, int, str | None]:
-    """Total errors, future errors and warnings in `mf validate-configs` output, plus its first issue line."""
-    text = _ANSI.sub("", output)
-    errors = future = warnings = 0
-    for match in _SUMMARY.finditer(text):
-        errors += int(match.group(1))
-        future += int(match.group(2))
-        warnings += int(match.group(3))
-    lines = [line.strip() for line in re.split(r"[\r\n]+", text) if line.strip()]
-    first_index = next((i for i, line in enumerate(lines) if line.lstrip("• ").startswith("ERROR")), None)
-    first_issue = None
-    if first_index is not None:
-        first_issue = lines[first_index].lstrip("• ")
-        cause = next((line for line in lines[first_index + 1: first_index + 6] if _DB_ERROR.match(line)), None)
-        if cause:
-            first_issue += f" ({cause})"
-    if first_issue is None:
-        first_issue = next((line for line in lines if line.startswith(("✖", "❌")) or "Exception found" in line), None)
-    return errors, future, warnings, first_issue
-
-
-def run_validate_configs(project_dir: Path, profiles_dir: Path, timeout: float = 900.0) -> ValidationOutcome:
-    """Run `mf validate-configs` once with DBT_PROFILES_DIR/DBT_PROJECT_DIR set; never raises."""
-    executable = _mf_executable()
-    if executable is None:
-        return ValidationOutcome(False, "`mf` not found next to this Python or on PATH")
-    env = dict(os.environ, DBT_PROFILES_DIR=str(profiles_dir), DBT_PROJECT_DIR=str(project_dir))
-    try:
-        completed = subprocess.run(
-            [executable, "validate-configs"],
-            cwd=project_dir,
-            env=env,
-            capture_output=True,
-            text=True,
-            timeout=timeout,
-            check=False,
-        )
-    except subprocess.TimeoutExpired:
-        return ValidationOutcome(False, f"timed out after {timeout:.0f} s")
-    except OSError as error:
-        return ValidationOutcome(False, f"cannot run mf: {error}")
-    output = completed.stdout + "\n" + completed.stderr
-    errors, future, warnings, first_issue = summarize_validation_output(output)
-    counts = f"errors {errors}, future errors {future}, warnings {warnings}"
-    if completed.returncode == 0:
-        return ValidationOutcome(True, counts)
-    if is_lock_message(output):
-        return ValidationOutcome(False, "the DuckDB file is locked by another process")
-    detail = f"exit {completed.returncode}; {counts}"
-    if first_issue:
-        detail += f"; {first_issue}"
-    return ValidationOutcome(False, detail)

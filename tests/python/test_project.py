@@ -24,10 +24,11 @@ SAVED_QUERIES = {
 }
 
 
-def run_cli(warehouse: Warehouse, *args: str) -> subprocess.CompletedProcess[str]:
+def run_cli(warehouse: Warehouse, *args: str, manifest: Path | None = None) -> subprocess.CompletedProcess[str]:
     env = dbt_env(warehouse.duckdb_path, warehouse.raw_data_path)
+    manifest = manifest or warehouse.semantic_manifest
     return subprocess.run(
-        [sys.executable, str(REPO_ROOT / "scripts" / "live-metrics"), *args, "--manifest", str(warehouse.semantic_manifest)],
+        [sys.executable, str(REPO_ROOT / "scripts" / "live-metrics"), *args, "--manifest", str(manifest)],
         cwd=REPO_ROOT,
         env=env,
         capture_output=True,
@@ -75,7 +76,25 @@ def test_check_passes_on_the_demo_data(warehouse: Warehouse) -> None:
     report = json.loads(completed.stdout)
     text = json.dumps(report)
     assert "FAIL" not in text
-    assert "validate-configs" in text
+    validation = [row for row in report["results"] if row["rule"].startswith("MetricFlow validations")]
+    assert [row["status"] for row in validation] == ["PASS"]
+    assert validation[0]["detail"].startswith("errors 0, ")
+
+
+def test_check_validates_the_manifest_it_is_given(warehouse: Warehouse, tmp_path: Path) -> None:
+    """MetricFlow's warehouse validations run on --manifest, not on the repo's target/ (absent in CI)."""
+    document = json.loads(warehouse.semantic_manifest.read_text())
+    gifts = next(model for model in document["semantic_models"] if model["name"] == "gifts")
+    dimension = next(d for d in gifts["dimensions"] if d["name"] == "gift_name")
+    dimension["expr"] = "no_such_column"
+    broken = tmp_path / "semantic_manifest.json"
+    broken.write_text(json.dumps(document))
+    completed = run_cli(warehouse, "check", "--json", manifest=broken)
+    assert completed.returncode == 1, completed.stdout + completed.stderr
+    report = json.loads(completed.stdout)
+    validation = next(row for row in report["results"] if row["rule"].startswith("MetricFlow validations"))
+    assert validation["status"] == "FAIL"
+    assert "`gifts`" in validation["detail"] and "no_such_column" in validation["detail"], validation["detail"]
 
 
 def test_export_writes_every_catalogue_metric(warehouse: Warehouse, tmp_path: Path) -> None:
