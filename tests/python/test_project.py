@@ -3,6 +3,7 @@ then the docs site, `live-metrics check`, `export` and `materialize` against it.
 
 from __future__ import annotations
 
+import csv
 import json
 import re
 import subprocess
@@ -115,6 +116,46 @@ def test_export_writes_every_catalogue_metric(warehouse: Warehouse, tmp_path: Pa
     assert not re.search(r"""(src|href)\s*=\s*["']?(https?:)?//""", html)
     for name in catalogue_names:
         assert name in html
+
+
+def test_mf_query_answers_every_catalogue_metric(warehouse: Warehouse, tmp_path: Path) -> None:
+    """The README's `mf query` answers all 46 catalogue metrics at once, and the north star adds up.
+
+    `mf` reads <project>/target/semantic_manifest.json, so it runs in a shadow project whose
+    target/ is the fixture's.
+    """
+    project = tmp_path / "project"
+    project.mkdir()
+    (project / "dbt_project.yml").symlink_to(REPO_ROOT / "dbt_project.yml")
+    (project / "target").symlink_to(warehouse.target_path, target_is_directory=True)
+    catalogue = (REPO_ROOT / "seeds" / "metric_catalogue.csv").read_text().splitlines()[1:]
+    names = [line.split(",", 1)[0] for line in catalogue]
+    assert len(names) == CATALOGUE_METRICS
+    output = tmp_path / "all_metrics.csv"
+    env = dict(dbt_env(warehouse.duckdb_path, warehouse.raw_data_path), DBT_PROJECT_DIR=str(project))
+    completed = subprocess.run(
+        [str(Path(sys.executable).parent / "mf"), "query", "--metrics", ",".join(names),
+         "--group-by", "metric_time__week", "--csv", str(output)],
+        cwd=project,
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=600,
+    )
+    assert completed.returncode == 0, completed.stdout[-2000:] + completed.stderr[-2000:]
+    with output.open(newline="") as handle:
+        rows = list(csv.DictReader(handle))
+    rows.sort(key=lambda row: row["metric_time__week"])
+    # the week of 11-30 has no events: only gift_revenue_mtd_usd, carried month to date to the month's
+    # end, is non-zero there (metrics that fill nulls with 0 show 0, the others nothing)
+    assert [row["metric_time__week"][:10] for row in rows] == ["2026-11-09", "2026-11-16", "2026-11-23", "2026-11-30"]
+    assert {name for name in names if rows[-1][name] not in ("", "0")} == {"gift_revenue_mtd_usd"}
+    never_answered = [name for name in names if all(row[name] in ("", None) for row in rows)]
+    assert never_answered == []
+    with duckdb.connect(str(warehouse.duckdb_path), read_only=True) as connection:
+        (expected,) = connection.execute("select sum(watch_minutes) from marts.fct_viewer_sessions").fetchone()
+    assert sum(float(row["live_watch_minutes"] or 0) for row in rows) == pytest.approx(float(expected), abs=0.01)
 
 
 def test_materialize_matches_metricflow(warehouse: Warehouse) -> None:
