@@ -12,7 +12,7 @@ from live_metrics.exporters import build_document, write_all
 from live_metrics.formatting import format_change, format_value
 from live_metrics.manifest import load_manifest
 from live_metrics.mf_engine import MetricFlowSession
-from live_metrics.options import add_project_arguments, check_known, resolve_paths, split_names
+from live_metrics.options import add_project_arguments, check_known, resolve_paths, split_names, writable_dir
 from live_metrics.rules import require_valid_tags
 from live_metrics.snapshot import GRAINS, Snapshot, last_data_day, take_snapshot
 from live_metrics.table import format_table
@@ -63,7 +63,6 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 def run(args: argparse.Namespace) -> int:
     started = time.perf_counter()
     paths = resolve_paths(args)
-    out_dir = (args.out.resolve() if args.out else paths.project_dir / DEFAULT_OUT)
     tree = build_tree(load_manifest(paths.manifest))
     require_valid_tags(tree)
     wanted = split_names(args.metrics)
@@ -73,6 +72,8 @@ def run(args: argparse.Namespace) -> int:
     definitions: dict[str, str] = {}
     if paths.catalogue_given or paths.catalogue.exists():
         definitions = {entry.metric_name: entry.definition for entry in load_catalogue(paths.catalogue)}
+    # a bad --out fails now, before the MetricFlow queries
+    out_dir = writable_dir(args.out.resolve() if args.out else paths.project_dir / DEFAULT_OUT)
     snapshot: Snapshot | None = None
     if not args.no_values:
         star = tree.north_star()

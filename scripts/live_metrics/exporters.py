@@ -547,8 +547,7 @@ judged in each metric's own direction. Click a card to highlight its path to the
 
 
 def write_all(document: Mapping[str, Any], out_dir: Path) -> dict[str, Path]:
-    """Write the four files into ``out_dir``; returns format → path."""
-    out_dir.mkdir(parents=True, exist_ok=True)
+    """Write the four files into ``out_dir`` (an existing directory); returns format → path."""
     renderers = {
         "json": render_json,
         "mermaid": render_mermaid,

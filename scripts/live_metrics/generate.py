@@ -18,7 +18,6 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import json
-import os
 import sys
 import time
 from collections.abc import Callable, Iterator
@@ -29,6 +28,7 @@ import numpy as np
 import pyarrow as pa
 
 from live_metrics.errors import UserError
+from live_metrics.options import writable_dir
 from live_metrics.gen_model import (
     ALL_EVENT_TYPE_NAMES,
     PROBLEMS,
@@ -119,7 +119,7 @@ def write_dataset(data: GeneratedData, out_dir: Path | str, fmt: str = "csv",
     """
     if fmt not in FORMATS:
         raise UserError(f"unknown format {fmt!r}: use one of {', '.join(FORMATS)}")
-    out = _writable_dir(Path(out_dir))
+    out = writable_dir(Path(out_dir))
     t0 = time.perf_counter()
     try:
         sizes = write_tables(out, fmt, data.event_batches(), data.reference, progress)
@@ -145,18 +145,6 @@ def _validate(config: GeneratorConfig) -> None:
     if estimate > MAX_ESTIMATED_EVENTS:
         raise UserError(f"about {estimate:,} events requested; the limit is {MAX_ESTIMATED_EVENTS:,} "
                         "(lower --viewers or --days)")
-
-
-def _writable_dir(path: Path) -> Path:
-    if path.exists() and not path.is_dir():
-        raise UserError(f"--out {path} exists and is not a directory")
-    try:
-        path.mkdir(parents=True, exist_ok=True)
-    except OSError as error:
-        raise UserError(f"cannot create output directory {path}: {error.strerror or error}") from error
-    if not os.access(path, os.W_OK | os.X_OK):
-        raise UserError(f"output directory {path} is not writable")
-    return path
 
 
 def _parse_date(text: str) -> dt.date:
@@ -221,7 +209,7 @@ def run(args: argparse.Namespace) -> int:
         print(f"[{time.perf_counter() - started:6.1f}s] {message}", file=stream, flush=True)
 
     _validate(config)
-    out = _writable_dir(args.out)
+    out = writable_dir(args.out)
     _warn_other_format(out, args.format, progress)
     data = generate_events(config, progress)
     sizes = write_dataset(data, out, args.format, progress)

@@ -87,6 +87,13 @@ def split_names(values: Iterable[str] | None) -> list[str]:
     return names
 
 
+def plural(noun: str, count: int) -> str:
+    """``noun`` for one, else its plural ("saved query" → "saved queries")."""
+    if count == 1:
+        return noun
+    return noun[:-1] + "ies" if noun.endswith("y") and noun[-2:-1] not in "aeiou" else noun + "s"
+
+
 def check_known(names: Sequence[str], known: Sequence[str], what: str, flag: str) -> None:
     """Raise a one-line ``UserError`` for the first unknown name, with a close match if there is one."""
     known_set = set(known)
@@ -94,4 +101,17 @@ def check_known(names: Sequence[str], known: Sequence[str], what: str, flag: str
         if name not in known_set:
             close = difflib.get_close_matches(name, list(known), n=1)
             hint = f" (did you mean '{close[0]}'?)" if close else ""
-            raise UserError(f"unknown {what} '{name}' passed to {flag}{hint}; the manifest has {len(known)} {what}s")
+            raise UserError(f"unknown {what} '{name}' passed to {flag}{hint}; the manifest has {len(known)} {plural(what, len(known))}")
+
+
+def writable_dir(path: Path) -> Path:
+    """Create ``path`` (an --out directory) if needed; a one-line ``UserError`` if it cannot be written."""
+    if path.exists() and not path.is_dir():
+        raise UserError(f"--out {path} exists and is not a directory")
+    try:
+        path.mkdir(parents=True, exist_ok=True)
+    except OSError as error:
+        raise UserError(f"cannot create output directory {path}: {error.strerror or error}") from error
+    if not os.access(path, os.W_OK | os.X_OK):
+        raise UserError(f"output directory {path} is not writable")
+    return path

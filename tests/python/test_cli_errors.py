@@ -218,7 +218,18 @@ def test_scorecard_unknown_metric() -> None:
 
 def test_materialize_unknown_saved_query() -> None:
     result = run_cli("materialize", "--manifest", str(GOOD_MANIFEST), "--saved-query", "platform_dayly")
-    assert_one_line_error(result, "unknown saved query 'platform_dayly'", "did you mean 'platform_daily'")
+    assert_one_line_error(result, "unknown saved query 'platform_dayly'", "did you mean 'platform_daily'",
+                          "saved queries")
+
+
+@pytest.mark.parametrize(
+    "command", [["export", "--no-values", "--manifest", str(GOOD_MANIFEST)], ["generate", "--days", "1"]]
+)
+def test_unwritable_out_directory(tmp_path: Path, command: list[str]) -> None:
+    blocker = tmp_path / "a_file"
+    blocker.write_text("not a directory", encoding="utf-8")
+    result = run_cli(*command, "--out", str(blocker / "out"))
+    assert_one_line_error(result, "cannot create output directory", str(blocker / "out"))
 
 
 def test_export_subset_without_values(tmp_path: Path) -> None:
