@@ -10,7 +10,7 @@ from live_metrics.manifest import load_manifest
 from live_metrics.mf_engine import MetricFlowSession
 from live_metrics.options import add_project_arguments, check_known, resolve_paths, split_names
 from live_metrics.rules import require_valid_tags
-from live_metrics.snapshot import GRAINS, STATUS_BREACHED, last_data_day, take_snapshot
+from live_metrics.snapshot import GRAINS, STATUS_BREACHED, data_span, take_snapshot
 from live_metrics.table import format_table
 from live_metrics.tree import build_tree
 
@@ -53,7 +53,8 @@ def run(args: argparse.Namespace) -> int:
     guardrails = [name for name in ordered if tree.nodes[name].is_guardrail]
     queried = list(dict.fromkeys(headline + guardrails))
     with MetricFlowSession(paths.project_dir, paths.manifest) as session:
-        snapshot = take_snapshot(session, [tree.nodes[name] for name in queried], args.grain, last_data_day(session, star))
+        first_day, last_day = data_span(session, star)
+        snapshot = take_snapshot(session, [tree.nodes[name] for name in queried], args.grain, last_day)
 
     def metric_record(name: str) -> dict[str, object]:
         node = tree.nodes[name]
@@ -74,7 +75,13 @@ def run(args: argparse.Namespace) -> int:
     if args.json:
         print(
             json.dumps(
-                {**snapshot.as_dict(), "metrics": metrics, "guardrails": guards, "breached": breached},
+                {
+                    **snapshot.as_dict(),
+                    "first_data_day": first_day.isoformat(),
+                    "metrics": metrics,
+                    "guardrails": guards,
+                    "breached": breached,
+                },
                 indent=2,
                 ensure_ascii=False,
                 default=str,
@@ -85,6 +92,11 @@ def run(args: argparse.Namespace) -> int:
         f"Scorecard: {snapshot.period.label} vs {snapshot.previous.label} "
         f"(last complete day {snapshot.last_complete_day.isoformat()}; data through {snapshot.last_data_day.isoformat()})\n"
     )
+    if snapshot.period.end < first_day:
+        print(
+            f"note: the data starts on {first_day.isoformat()}, after {snapshot.period.label} ends: there is no "
+            f"complete {args.grain} of data yet, so every value is empty; try a shorter --grain\n"
+        )
     print(
         format_table(
             ["metric", "stakeholder", "tier", "value", "previous", "change", "trend"],

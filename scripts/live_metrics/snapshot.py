@@ -113,8 +113,8 @@ def as_number(value: Any) -> float | int | None:
     return None
 
 
-def last_data_day(querier: MetricQuerier, north_star: str) -> dt.date:
-    """The latest day on which the north star has a (non-zero) value, from MetricFlow."""
+def data_span(querier: MetricQuerier, north_star: str) -> tuple[dt.date, dt.date]:
+    """The first and the latest day on which the north star has a (non-zero) value, from MetricFlow."""
     result = querier.query_metrics([north_star], group_by=["metric_time__day"])
     days = [
         day
@@ -123,7 +123,12 @@ def last_data_day(querier: MetricQuerier, north_star: str) -> dt.date:
     ]
     if not days:
         raise UserError(f"the north star {north_star} has no data: build the warehouse (`make build`) first")
-    return max(days)
+    return min(days), max(days)
+
+
+def last_data_day(querier: MetricQuerier, north_star: str) -> dt.date:
+    """The latest day on which the north star has a (non-zero) value, from MetricFlow."""
+    return data_span(querier, north_star)[1]
 
 
 def guardrail_status(node: MetricNode, value: float | int | None) -> str | None:

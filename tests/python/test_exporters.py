@@ -21,7 +21,7 @@ from live_metrics.errors import UserError
 from live_metrics.exporters import build_document, mermaid_ids, render_html, render_markdown, render_mermaid, write_all
 from live_metrics.manifest import load_manifest
 from live_metrics.mf_engine import QueryResult
-from live_metrics.snapshot import Snapshot, last_data_day, take_snapshot
+from live_metrics.snapshot import Snapshot, data_span, last_data_day, take_snapshot
 from live_metrics.tree import MetricTree, build_tree
 
 FIXTURES = Path(__file__).parent / "fixtures"
@@ -121,6 +121,8 @@ def test_a_week_is_complete_once_the_data_runs_past_it(tree: MetricTree, last_da
 def test_last_data_day_ignores_empty_and_zero_days() -> None:
     querier = FakeQuerier({"2026-03-04": {"m": 3.0}, "2026-03-05": {"m": 2.0}, "2026-03-06": {"m": 0.0}})
     assert last_data_day(querier, "m") == dt.date(2026, 3, 5)
+    querier = FakeQuerier({"2026-03-02": {"m": 0.0}, "2026-03-04": {"m": 3.0}, "2026-03-05": {"m": 2.0}})
+    assert data_span(querier, "m") == (dt.date(2026, 3, 4), dt.date(2026, 3, 5))
     with pytest.raises(UserError, match="no data"):
         last_data_day(FakeQuerier({}), "m")
 

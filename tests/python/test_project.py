@@ -4,6 +4,7 @@ then the docs site, `live-metrics check`, `export` and `materialize` against it.
 from __future__ import annotations
 
 import csv
+import datetime as dt
 import json
 import re
 import subprocess
@@ -184,3 +185,38 @@ def test_materialize_matches_metricflow(warehouse: Warehouse) -> None:
     assert by_day.keys() == expected.keys()
     for day, value in expected.items():
         assert by_day[day] == pytest.approx(value, rel=1e-9), day
+
+
+def test_scorecard_compares_the_latest_complete_week_with_the_one_before(warehouse: Warehouse) -> None:
+    completed = run_cli(warehouse, "scorecard", "--json")
+    assert completed.returncode == 0, completed.stderr
+    card = json.loads(completed.stdout)
+    with duckdb.connect(str(warehouse.duckdb_path), read_only=True) as connection:
+        last_day, first_day = connection.execute(
+            "select max(started_date), min(started_date) from marts.fct_viewer_sessions"
+        ).fetchone()
+        week_end = last_day - dt.timedelta(days=1)  # the last day is cut off; the day before is complete
+        while week_end.weekday() != 6:
+            week_end -= dt.timedelta(days=1)
+        week_start = week_end - dt.timedelta(days=6)
+        totals = [
+            connection.execute(
+                "select sum(watch_minutes) from marts.fct_viewer_sessions where started_date between ? and ?",
+                [start, start + dt.timedelta(days=6)],
+            ).fetchone()[0]
+            for start in (week_start, week_start - dt.timedelta(days=7))
+        ]
+    assert card["period"]["start"] == week_start.isoformat()
+    assert card["first_data_day"] == first_day.isoformat()
+    star = next(m for m in card["metrics"] if m["tier"] == "north_star")
+    assert star["metric"] == "live_watch_minutes"
+    assert star["value"] == pytest.approx(float(totals[0]), abs=0.01)
+    assert star["previous"] == pytest.approx(float(totals[1]), abs=0.01)
+    assert star["change"] == pytest.approx(float(totals[0]) / float(totals[1]) - 1, rel=1e-6)
+    assert card["breached"] == [g["metric"] for g in card["guardrails"] if g["status"] == "breached"]
+
+
+def test_scorecard_says_when_no_complete_period_has_data(warehouse: Warehouse) -> None:
+    completed = run_cli(warehouse, "scorecard", "--grain", "month")
+    assert completed.returncode == 0, completed.stderr
+    assert "note: the data starts on" in completed.stdout and "no complete month of data yet" in completed.stdout
