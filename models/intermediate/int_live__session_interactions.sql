@@ -29,7 +29,7 @@ comments as (
         author_id as viewer_id,
         event_at,
         'comment' as interaction_type,
-        1 as like_count
+        0 as like_count
     from {{ ref('stg_live__chat_events') }}
     where event_type = 'comment_posted'
 
