@@ -10,10 +10,7 @@ from typing import Any
 from live_metrics.catalogue import load_catalogue
 from live_metrics.formatting import format_threshold, format_value
 from live_metrics.manifest import load_manifest
-from live_metrics.mf_engine import (
-    MetricFlowSession,
-    profiles_dir_for,
-)
+from live_metrics.mf_engine import MetricFlowSession
 from live_metrics.options import add_project_arguments, resolve_paths
 from live_metrics.rules import FAIL, PASS, WARN, RuleResult, run_rules
 from live_metrics.snapshot import (
@@ -61,7 +58,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         action="store_true",
         help="rules on the manifest only: no DuckDB, no MetricFlow validations, no guardrails",
     )
-    parser.add_argument("--skip-validate", action="store_true", help="skip the MetricFlow validations (those of `mf validate-configs`)")
+    parser.add_argument(
+        "--skip-validate", action="store_true", help="skip the MetricFlow validations (those of `mf validate-configs`)"
+    )
     parser.add_argument(
         "--fail-on-breach", action="store_true", help="a breached guardrail FAILs the check (default: WARN)"
     )
@@ -110,7 +109,7 @@ def warehouse_rows(args: argparse.Namespace, tree: MetricTree) -> tuple[list[Rul
     periods: list[dict[str, Any]] = []
     # the session's entry turns a missing/locked DuckDB file or a manifest parsed for another file
     # into a one-line error before anything runs
-    with MetricFlowSession(paths.project_dir, paths.manifest, profiles_dir_for(paths.project_dir)) as session:
+    with MetricFlowSession(paths.project_dir, paths.manifest) as session:
         if not args.skip_validate:
             outcome = session.validate()
             rows.append(RuleResult(RULE_VALIDATE, PASS if outcome.ok else FAIL, outcome.detail))

@@ -10,7 +10,7 @@ import datetime as dt
 import html
 import json
 import re
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -426,6 +426,12 @@ def _tree_items(name: str, children: Mapping[str, list[str]], by_name: Mapping[s
     )
 
 
+def _html_table(css_class: str, headers: Sequence[str], rows: Sequence[str]) -> str:
+    """A table with escaped header cells and ready-made ``<tr>`` rows."""
+    head = "".join(f"<th>{_e(header)}</th>" for header in headers)
+    return f'<table class="{css_class}"><thead><tr>{head}</tr></thead><tbody>{"".join(rows)}</tbody></table>'
+
+
 def render_html(document: Mapping[str, Any]) -> str:
     nodes = document["nodes"]
     by_name = {n["name"]: n for n in nodes}
@@ -459,13 +465,7 @@ def render_html(document: Mapping[str, Any]) -> str:
             members = [n for n in nodes if n["tier"] == tier and n["stakeholder"] == stakeholder]
             cells.append("<td>" + "".join(_card(n, with_values) for n in members) + "</td>")
         grid_rows.append(f"<tr><th>{_e(TIER_TITLES.get(tier, tier))}</th>{''.join(cells)}</tr>")
-    grid_html = (
-        '<table class="grid"><thead><tr><th>tier</th>'
-        + "".join(f"<th>{_e(s)}</th>" for s in stakeholders)
-        + "</tr></thead><tbody>"
-        + "".join(grid_rows)
-        + "</tbody></table>"
-    )
+    grid_html = _html_table("grid", ["tier", *stakeholders], grid_rows)
 
     guardrails = [n for n in nodes if n["tier"] == "guardrail"]
     guardrail_rows = []
@@ -487,13 +487,7 @@ def render_html(document: Mapping[str, Any]) -> str:
     guardrail_headers = ["guardrail", "stakeholder", "protects", "threshold"] + (
         ["value", "previous", "status"] if with_values else []
     )
-    guardrail_html = (
-        '<table class="list"><thead><tr>'
-        + "".join(f"<th>{_e(h)}</th>" for h in guardrail_headers)
-        + "</tr></thead><tbody>"
-        + "".join(guardrail_rows)
-        + "</tbody></table>"
-    )
+    guardrail_html = _html_table("list", guardrail_headers, guardrail_rows)
 
     pills = [f'<span class="pill">{len(nodes)} metrics</span>']
     if with_values:

@@ -203,10 +203,10 @@ def _issue_summary(message: str) -> str:
 class MetricFlowSession:
     """A MetricFlow engine over the project's dbt profile, opened once per command run."""
 
-    def __init__(self, project_dir: Path, manifest_path: Path, profiles_dir: Path | None = None) -> None:
+    def __init__(self, project_dir: Path, manifest_path: Path) -> None:
         self.project_dir = project_dir.resolve()
         self.manifest_path = manifest_path.resolve()
-        self.profiles_dir = (profiles_dir or profiles_dir_for(self.project_dir)).resolve()
+        self.profiles_dir = profiles_dir_for(self.project_dir).resolve()
         self.duckdb_path: Path | None = None
         self._engine: Any = None
         self._sql_client: Any = None

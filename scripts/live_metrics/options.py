@@ -101,7 +101,10 @@ def check_known(names: Sequence[str], known: Sequence[str], what: str, flag: str
         if name not in known_set:
             close = difflib.get_close_matches(name, list(known), n=1)
             hint = f" (did you mean '{close[0]}'?)" if close else ""
-            raise UserError(f"unknown {what} '{name}' passed to {flag}{hint}; the manifest has {len(known)} {plural(what, len(known))}")
+            raise UserError(
+                f"unknown {what} '{name}' passed to {flag}{hint}; "
+                f"the manifest has {len(known)} {plural(what, len(known))}"
+            )
 
 
 def writable_dir(path: Path) -> Path:
