@@ -26,18 +26,31 @@ SAVED_QUERIES = {
 }
 
 
-def run_cli(warehouse: Warehouse, *args: str, manifest: Path | None = None) -> subprocess.CompletedProcess[str]:
-    env = dbt_env(warehouse.duckdb_path, warehouse.raw_data_path)
-    manifest = manifest or warehouse.semantic_manifest
+def run_against(warehouse: Warehouse, command: list[str], cwd: Path = REPO_ROOT,
+                **env: str) -> subprocess.CompletedProcess[str]:
+    """Run ``command`` with the dbt environment of ``warehouse`` (plus ``env``), capturing its output."""
     return subprocess.run(
-        [sys.executable, str(REPO_ROOT / "scripts" / "live-metrics"), *args, "--manifest", str(manifest)],
-        cwd=REPO_ROOT,
-        env=env,
+        command,
+        cwd=cwd,
+        env={**dbt_env(warehouse.duckdb_path, warehouse.raw_data_path), **env},
         capture_output=True,
         text=True,
         check=False,
         timeout=600,
     )
+
+
+def run_cli(warehouse: Warehouse, *args: str, manifest: Path | None = None) -> subprocess.CompletedProcess[str]:
+    manifest = manifest or warehouse.semantic_manifest
+    return run_against(
+        warehouse, [sys.executable, str(REPO_ROOT / "scripts" / "live-metrics"), *args, "--manifest", str(manifest)]
+    )
+
+
+def catalogue_names() -> list[str]:
+    """The metric names of seeds/metric_catalogue.csv, in its order."""
+    lines = (REPO_ROOT / "seeds" / "metric_catalogue.csv").read_text().splitlines()[1:]
+    return [line.split(",", 1)[0] for line in lines]
 
 
 def test_build_is_fast_enough(warehouse: Warehouse) -> None:
@@ -103,11 +116,10 @@ def test_export_writes_every_catalogue_metric(warehouse: Warehouse, tmp_path: Pa
     completed = run_cli(warehouse, "export", "--out", str(tmp_path))
     assert completed.returncode == 0, completed.stderr
     tree = json.loads((tmp_path / "metric_tree.json").read_text())
-    catalogue = (REPO_ROOT / "seeds" / "metric_catalogue.csv").read_text().splitlines()[1:]
     names = {node["name"] for node in tree["nodes"]}
-    catalogue_names = {line.split(",", 1)[0] for line in catalogue}
-    assert len(catalogue_names) == CATALOGUE_METRICS
-    assert catalogue_names <= names
+    catalogue = set(catalogue_names())
+    assert len(catalogue) == CATALOGUE_METRICS
+    assert catalogue <= names
     north_star = [node for node in tree["nodes"] if node["tier"] == "north_star"]
     assert [node["name"] for node in north_star] == ["live_watch_minutes"]
     assert north_star[0]["value"] > 0
@@ -115,7 +127,7 @@ def test_export_writes_every_catalogue_metric(warehouse: Warehouse, tmp_path: Pa
     assert [node["name"] for node in tree["nodes"] if node["value"] is None or node.get("error")] == []
     html = (tmp_path / "metric_tree.html").read_text()
     assert not re.search(r"""(src|href)\s*=\s*["']?(https?:)?//""", html)
-    for name in catalogue_names:
+    for name in catalogue:
         assert name in html
 
 
@@ -129,20 +141,15 @@ def test_mf_query_answers_every_catalogue_metric(warehouse: Warehouse, tmp_path:
     project.mkdir()
     (project / "dbt_project.yml").symlink_to(REPO_ROOT / "dbt_project.yml")
     (project / "target").symlink_to(warehouse.target_path, target_is_directory=True)
-    catalogue = (REPO_ROOT / "seeds" / "metric_catalogue.csv").read_text().splitlines()[1:]
-    names = [line.split(",", 1)[0] for line in catalogue]
+    names = catalogue_names()
     assert len(names) == CATALOGUE_METRICS
     output = tmp_path / "all_metrics.csv"
-    env = dict(dbt_env(warehouse.duckdb_path, warehouse.raw_data_path), DBT_PROJECT_DIR=str(project))
-    completed = subprocess.run(
+    completed = run_against(
+        warehouse,
         [str(Path(sys.executable).parent / "mf"), "query", "--metrics", ",".join(names),
          "--group-by", "metric_time__week", "--csv", str(output)],
         cwd=project,
-        env=env,
-        capture_output=True,
-        text=True,
-        check=False,
-        timeout=600,
+        DBT_PROJECT_DIR=str(project),
     )
     assert completed.returncode == 0, completed.stdout[-2000:] + completed.stderr[-2000:]
     with output.open(newline="") as handle:
