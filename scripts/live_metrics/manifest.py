@@ -33,6 +33,8 @@ class MetricInput:
     kind: str
     role: str
     offset: str | None = None
+    alias: str | None = None
+    filtered: bool = False
 
 
 @dataclass(frozen=True)
@@ -44,6 +46,7 @@ class ManifestMetric:
     meta: Mapping[str, Any]
     inputs: tuple[MetricInput, ...] = ()
     measure: str | None = None  # the measure behind a simple metric
+    expr: str | None = None  # a derived metric's expression over its inputs' names (or aliases)
 
 
 @dataclass(frozen=True)
@@ -61,9 +64,13 @@ class SemanticManifest:
     metrics: tuple[ManifestMetric, ...]
     saved_queries: tuple[SavedQuery, ...] = ()
     measures: frozenset[str] = field(default_factory=frozenset)
+    time_spine_relation: str | None = None  # e.g. "live"."marts"."metricflow_time_spine"
+    measure_aggs: Mapping[str, str] = field(default_factory=dict)  # measure -> agg (sum, count, ...)
 
-    def metric_names(self) -> list[str]:
-        return [metric.name for metric in self.metrics]
+    def is_additive(self, metric_name: str) -> bool:
+        """A simple metric over a sum or count measure: its segments add up to its total."""
+        metric = next((item for item in self.metrics if item.name == metric_name), None)
+        return bool(metric and metric.type == "simple" and self.measure_aggs.get(metric.measure or "") in ("sum", "count"))
 
 
 def load_manifest(path: Path) -> SemanticManifest:
@@ -92,12 +99,12 @@ def parse_manifest(document: Any, path: Path) -> SemanticManifest:
         raise UserError(
             f"semantic manifest {path} has no `metrics` list: is it a dbt semantic_manifest.json? {HOW_TO_BUILD}"
         )
-    measures: set[str] = set()
+    measures: dict[str, str] = {}
     for model in _list(document.get("semantic_models")):
         if isinstance(model, dict):
             for measure in _list(model.get("measures")):
                 if isinstance(measure, dict) and isinstance(measure.get("name"), str):
-                    measures.add(measure["name"])
+                    measures[measure["name"]] = str(measure.get("agg") or "").lower()
     metrics = tuple(_parse_metric(raw, index, path) for index, raw in enumerate(document["metrics"]))
     seen: set[str] = set()
     for metric in metrics:
@@ -107,7 +114,25 @@ def parse_manifest(document: Any, path: Path) -> SemanticManifest:
     saved_queries = tuple(
         _parse_saved_query(raw, index, path) for index, raw in enumerate(_list(document.get("saved_queries")))
     )
-    return SemanticManifest(path=path, metrics=metrics, saved_queries=saved_queries, measures=frozenset(measures))
+    return SemanticManifest(
+        path=path,
+        metrics=metrics,
+        saved_queries=saved_queries,
+        measures=frozenset(measures),
+        measure_aggs=measures,
+        time_spine_relation=_time_spine_relation(document),
+    )
+
+
+def _time_spine_relation(document: dict[str, Any]) -> str | None:
+    """The day-grain time spine's relation name (the first spine declared), if the manifest has one."""
+    configuration = document.get("project_configuration")
+    spines = _list(configuration.get("time_spines")) if isinstance(configuration, dict) else []
+    for spine in spines:
+        relation = spine.get("node_relation") if isinstance(spine, dict) else None
+        if isinstance(relation, dict) and isinstance(relation.get("relation_name"), str):
+            return str(relation["relation_name"])
+    return None
 
 
 def _parse_metric(raw: Any, index: int, path: Path) -> ManifestMetric:
@@ -149,6 +174,7 @@ def _parse_metric(raw: Any, index: int, path: Path) -> ManifestMetric:
         meta=dict(meta),
         inputs=inputs,
         measure=measure,
+        expr=type_params.get("expr") if isinstance(type_params.get("expr"), str) else None,
     )
 
 
@@ -185,7 +211,11 @@ def _metric_inputs(type_params: dict[str, Any], metric_type: str) -> tuple[Metri
     def add(ref: Any, kind: str, role: str) -> None:
         name = _ref_name(ref)
         if name:
-            inputs.append(MetricInput(name=name, kind=kind, role=role, offset=_offset_text(ref)))
+            alias = ref.get("alias") if isinstance(ref, dict) and isinstance(ref.get("alias"), str) else None
+            filtered = isinstance(ref, dict) and bool(ref.get("filter"))
+            inputs.append(
+                MetricInput(name=name, kind=kind, role=role, offset=_offset_text(ref), alias=alias, filtered=filtered)
+            )
 
     if metric_type != "simple":
         add(type_params.get("measure"), "measure", "measure")

@@ -8,12 +8,14 @@ import re
 import time
 
 from live_metrics.errors import UserError
-from live_metrics.manifest import load_manifest
+from live_metrics.manifest import HOW_TO_BUILD, load_manifest
 from live_metrics.mf_engine import MetricFlowSession
 from live_metrics.options import add_project_arguments, check_known, resolve_paths, split_names
 from live_metrics.table import format_table
+from live_metrics.tree import MetricTree, build_tree
 
 DEFAULT_SCHEMA = "metrics"
+DEFINITIONS_TABLE = "metric_definitions"
 _IDENTIFIER = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 
 DESCRIPTION = """\
@@ -22,8 +24,16 @@ tables `metrics.<saved_query_name>` in the DuckDB warehouse (schema created if m
 
 One MetricFlow engine is started for the run; for each saved query MetricFlow compiles the SQL and the
 warehouse runs `CREATE OR REPLACE TABLE metrics.<name> AS <that SQL>` on the engine's own dbt-adapter
-connection, so the result equals `mf query --saved-query <name>` and no second connection competes for
-the DuckDB file. Prints saved query → rows, seconds."""
+connection, so the values equal `mf query --saved-query <name>` and no second connection competes for
+the DuckDB file. Each table is shaped for chart tools:
+
+  * no row after the data's last day (the time spine's last day: the last day a stream was live);
+  * `is_complete`: false for the data's last day, which is usually cut off mid-day;
+  * the time column is a DATE, counts are BIGINT (MetricFlow's sums are HUGEINT on DuckDB).
+
+`metrics.metric_definitions` gets one row per metric: label, description, stakeholder, tier, parent,
+direction, owner, and the guardrail threshold and target as numbers (NULL for none).
+Prints saved query → rows, seconds."""
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -50,6 +60,69 @@ def _quote(identifier: str) -> str:
     return '"' + identifier.replace('"', '""') + '"'
 
 
+def _literal(value: object) -> str:
+    if value is None:
+        return "null"
+    if isinstance(value, float):
+        return repr(value)
+    return "'" + str(value).replace("'", "''") + "'"
+
+
+_TIME_COLUMN_PREFIX = "metric_time__"
+
+
+def shaped_select(sql: str, columns: list[tuple[str, str]], spine_relation: str) -> str:
+    """The saved query's rows up to the spine's last day, typed for chart tools, with ``is_complete``.
+
+    ``columns`` are the query's (name, DuckDB type) pairs. The first ``metric_time__*`` column is the
+    period: a row is complete when its period ends before the data's last day.
+    """
+    time_column = next((name for name, _ in columns if name.startswith(_TIME_COLUMN_PREFIX)), None)
+    selected = []
+    for name, column_type in columns:
+        quoted = f"query.{_quote(name)}"
+        if name == time_column:
+            selected.append(f"cast({quoted} as date) as {_quote(name)}")
+        elif column_type.upper() == "HUGEINT":
+            selected.append(f"cast({quoted} as bigint) as {_quote(name)}")
+        else:
+            selected.append(f"{quoted} as {_quote(name)}")
+    where = ""
+    if time_column is not None:
+        grain = time_column[len(_TIME_COLUMN_PREFIX):]
+        period = f"cast(query.{_quote(time_column)} as date)"
+        period_end = f"cast({period} + interval 1 {grain} as date)"
+        selected.append(f"{period_end} <= data_end.last_day as is_complete")
+        where = f"\nwhere {period} <= data_end.last_day"
+    return (
+        f"with query as (\n{sql}\n),\ndata_end as (select max(date_day) as last_day from {spine_relation})\n"
+        f"select {', '.join(selected)}\nfrom query cross join data_end{where}\norder by 1"
+    )
+
+
+def definitions_select(tree: MetricTree) -> str:
+    """One row per metric with its meta; threshold and target as numbers (NULL when none)."""
+    rows = []
+    for node in sorted(tree, key=lambda n: tree.sort_key(n.name)):
+        threshold = node.threshold if isinstance(node.threshold, float) else None
+        values = [node.name, node.label, node.description, node.type, node.stakeholder, node.tier, node.parent,
+                  node.direction, node.owner, threshold, node.target]
+        rows.append("(" + ", ".join(_literal(value) for value in values) + ")")
+    columns = "metric_name, label, description, metric_type, stakeholder, tier, parent, direction, owner, threshold, target"
+    return (
+        f"select metric_name, label, description, metric_type, stakeholder, tier, parent, direction, owner, "
+        f"cast(threshold as double) as threshold, cast(target as double) as target\n"
+        f"from (values {', '.join(rows)}) as definitions({columns})"
+    )
+
+
+def shaped_sql(session: MetricFlowSession, saved_query: str, spine_relation: str) -> str:
+    sql = session.saved_query_sql(saved_query)
+    described = session.fetch(f"DESCRIBE SELECT * FROM (\n{sql}\n) AS query")
+    columns = [(str(row[0]), str(row[1])) for row in described.rows]
+    return shaped_select(sql, columns, spine_relation)
+
+
 def run(args: argparse.Namespace) -> int:
     started = time.perf_counter()
     paths = resolve_paths(args)
@@ -61,18 +134,22 @@ def run(args: argparse.Namespace) -> int:
     check_known(wanted, available, "saved query", "--saved-query")
     if not _IDENTIFIER.match(args.schema):
         raise UserError(f"--schema '{args.schema}' is not a plain SQL identifier")
+    if manifest.time_spine_relation is None:
+        raise UserError(f"the semantic manifest {paths.manifest} declares no time spine: {HOW_TO_BUILD}")
+    tree = build_tree(manifest)
     results: list[dict[str, object]] = []
     with MetricFlowSession(paths.project_dir, paths.manifest) as session:
         session.execute(f"CREATE SCHEMA IF NOT EXISTS {_quote(args.schema)}")
-        for name in wanted:
+        statements = [(name, shaped_sql(session, name, manifest.time_spine_relation)) for name in wanted]
+        statements.append((DEFINITIONS_TABLE, definitions_select(tree)))
+        for name, sql in statements:
             query_started = time.perf_counter()
             table = f"{_quote(args.schema)}.{_quote(name)}"
-            sql = session.saved_query_sql(name)
             session.execute(f"CREATE OR REPLACE TABLE {table} AS\n{sql}")
             count = session.fetch(f"SELECT COUNT(*) AS row_count FROM {table}").rows[0][0]
             results.append(
                 {
-                    "saved_query": name,
+                    "saved_query": name if name != DEFINITIONS_TABLE else None,
                     "table": f"{args.schema}.{name}",
                     "rows": int(count),
                     "seconds": round(time.perf_counter() - query_started, 2),
@@ -86,7 +163,10 @@ def run(args: argparse.Namespace) -> int:
     print(
         format_table(
             ["saved query", "table", "rows", "seconds"],
-            [[r["saved_query"], r["table"], r["rows"], f"{r['seconds']:.2f}"] for r in results],
+            [
+                [r["saved_query"] or "(metric definitions)", r["table"], r["rows"], f"{r['seconds']:.2f}"]
+                for r in results
+            ],
         )
     )
     print(f"\n{len(results)} tables written to {warehouse} in {total:.1f} s")

@@ -22,6 +22,7 @@ RULE_REACHABLE = "reachable from north star"
 RULE_THRESHOLDS = "guardrail thresholds"
 RULE_CATALOGUE = "catalogue metrics match"
 RULE_LABELS = "labels and descriptions"
+RULE_TARGETS = "targets and history needs"
 
 RULE_NAMES = (
     RULE_ONE_NORTH_STAR,
@@ -32,6 +33,7 @@ RULE_NAMES = (
     RULE_THRESHOLDS,
     RULE_CATALOGUE,
     RULE_LABELS,
+    RULE_TARGETS,
 )
 
 
@@ -214,6 +216,22 @@ def check_labels(tree: MetricTree, catalogue: Sequence[CatalogueEntry]) -> RuleR
     return RuleResult(RULE_LABELS, PASS, f"{len(tree)} metrics have both")
 
 
+def check_targets(tree: MetricTree, catalogue: Sequence[CatalogueEntry]) -> RuleResult:
+    """meta `target` is a finite number; meta `needs_history` is a whole number of days or `month`."""
+    problems = []
+    for node in tree:
+        if node.target_text is not None:
+            problems.append(f"{node.name}: target '{node.target_text}' is not a number")
+        needs = node.needs_history
+        if needs is not None and not ((isinstance(needs, int) and needs > 0) or needs == "month"):
+            problems.append(f"{node.name}: needs_history '{needs}' is neither a number of days nor `month`")
+    if problems:
+        return RuleResult(RULE_TARGETS, FAIL, summarize(problems))
+    targets = sum(node.target is not None for node in tree)
+    history = sum(node.needs_history is not None for node in tree)
+    return RuleResult(RULE_TARGETS, PASS, f"{targets} metrics with a target, {history} needing history")
+
+
 Rule = Callable[[MetricTree, Sequence[CatalogueEntry]], RuleResult]
 
 RULES: tuple[Rule, ...] = (
@@ -225,6 +243,7 @@ RULES: tuple[Rule, ...] = (
     check_thresholds,
     check_catalogue,
     check_labels,
+    check_targets,
 )
 
 

@@ -39,6 +39,9 @@ class MetricNode:
     has_threshold: bool = False  # whether meta carries a threshold key at all
     inputs: tuple[str, ...] = ()
     input_measures: tuple[str, ...] = ()
+    target: float | None = None  # meta `target`: the value the owner aims for (judged in `direction`)
+    target_text: str | None = None  # the raw meta `target` when it is not a number (the rules report it)
+    needs_history: int | str | None = None  # meta `needs_history`: days of history, or "month" (to date)
 
     @property
     def is_guardrail(self) -> bool:
@@ -172,6 +175,28 @@ def parse_threshold(raw: object) -> Threshold:
         return text
 
 
+def parse_target(raw: object) -> tuple[float | None, str | None]:
+    """A target from meta: (number, None), or (None, the raw text) when it is not a finite number."""
+    if raw is None:
+        return None, None
+    parsed = parse_threshold(raw)
+    if isinstance(parsed, float) and parsed == parsed and abs(parsed) != float("inf"):
+        return parsed, None
+    return None, str(raw)
+
+
+def parse_needs_history(raw: object) -> int | str | None:
+    """``needs_history`` from meta: a whole number of days, ``month`` (month to date), else the raw text."""
+    if raw is None or isinstance(raw, bool):
+        return None if raw is None else str(raw)
+    if isinstance(raw, int):
+        return raw
+    text = str(raw).strip().lower()
+    if text.isdigit():
+        return int(text)
+    return text
+
+
 def _text(meta_value: object) -> str | None:
     if meta_value is None:
         return None
@@ -181,6 +206,7 @@ def _text(meta_value: object) -> str | None:
 
 def node_from_metric(metric: ManifestMetric) -> MetricNode:
     meta = metric.meta
+    target, target_text = parse_target(meta.get("target"))
     return MetricNode(
         name=metric.name,
         label=metric.label,
@@ -195,6 +221,9 @@ def node_from_metric(metric: ManifestMetric) -> MetricNode:
         has_threshold="threshold" in meta,
         inputs=tuple(dict.fromkeys(item.name for item in metric.inputs if item.kind == "metric")),
         input_measures=tuple(dict.fromkeys(item.name for item in metric.inputs if item.kind == "measure")),
+        target=target,
+        target_text=target_text,
+        needs_history=parse_needs_history(meta.get("needs_history")),
     )
 
 

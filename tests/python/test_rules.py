@@ -286,3 +286,19 @@ def test_catalogue_seed_loads() -> None:
     assert len(entries) == 46
     assert [e.metric_name for e in entries if e.tier == "north_star"] == ["live_watch_minutes"]
     assert next(e for e in entries if e.metric_name == "moderation_actions").threshold == "none"
+
+
+def test_targets_and_history_needs_are_checked() -> None:
+    from live_metrics.rules import RULE_TARGETS, check_targets
+    from live_metrics.tree import MetricTree, MetricNode
+
+    def node(name: str, **extra: object) -> MetricNode:
+        return MetricNode(name, name, "d", "simple", "platform", "core", "x", "increase", "o", None, **extra)  # type: ignore[arg-type]
+
+    good = MetricTree(nodes={"a": node("a", target=0.3, needs_history="month"), "b": node("b", needs_history=7)},
+                      edges=())
+    assert check_targets(good, []).status == PASS
+    bad = MetricTree(nodes={"a": node("a", target_text="soon"), "b": node("b", needs_history="forever")}, edges=())
+    result = check_targets(bad, [])
+    assert result.rule == RULE_TARGETS and result.status == "FAIL"
+    assert "target 'soon' is not a number" in result.detail and "needs_history 'forever'" in result.detail
