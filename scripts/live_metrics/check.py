@@ -11,7 +11,7 @@ from live_metrics.catalogue import load_catalogue
 from live_metrics.formatting import format_threshold, format_value
 from live_metrics.manifest import load_manifest
 from live_metrics.mf_engine import MetricFlowSession
-from live_metrics.options import add_project_arguments, resolve_paths
+from live_metrics.options import add_anomaly_arguments, add_project_arguments, resolve_paths
 from live_metrics.rules import FAIL, PASS, WARN, RuleResult, run_rules
 from live_metrics.snapshot import (
     STATUS_BREACHED,
@@ -19,9 +19,10 @@ from live_metrics.snapshot import (
     STATUS_OK,
     STATUS_TRACKED,
     Snapshot,
-    last_data_day,
+    data_span,
     take_snapshot,
 )
+from live_metrics.measure import rule_from_args
 from live_metrics.table import format_table
 from live_metrics.tree import MetricTree, build_tree
 
@@ -39,10 +40,12 @@ threshold; labels and descriptions present.
 With the warehouse (default): the validations of `mf validate-configs` (semantic and data warehouse),
 run on the manifest given by --manifest, then every guardrail evaluated through MetricFlow on the
 latest complete day and the latest complete week of data (value vs threshold: ok / breached;
-threshold `none` = tracked).
+threshold `none` = tracked), and every metric's latest day and week checked for anomalies: a value
+outside mean ± K sd of the N periods before it (--anomaly-window N, default 8; --anomaly-sigma K,
+default 3; a period without enough history gets no verdict).
 
 Exit status: 0 when every row passes (WARN is not a failure), 1 when a row FAILs, 2 on a usage error.
-Guardrail breaches are WARN unless --fail-on-breach."""
+Guardrail breaches and anomalies are WARN unless --fail-on-breach / --fail-on-anomaly."""
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -64,7 +67,29 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument(
         "--fail-on-breach", action="store_true", help="a breached guardrail FAILs the check (default: WARN)"
     )
+    parser.add_argument(
+        "--fail-on-anomaly", action="store_true", help="an anomalous metric FAILs the check (default: WARN)"
+    )
+    add_anomaly_arguments(parser)
     parser.set_defaults(func=run)
+
+
+def anomaly_row(tree: MetricTree, snapshot: Snapshot, fail_on_anomaly: bool) -> RuleResult:
+    rule = f"anomalies ({snapshot.period.grain})"
+    flagged = sorted(snapshot.anomalies(), key=tree.sort_key)
+    judged = sum(value.anomaly is not None for value in snapshot.values.values())
+    where = snapshot.period.label
+    if not flagged:
+        return RuleResult(rule, PASS, f"{where}: none of {judged} metrics with enough history ({snapshot.rule.describe()})")
+    details = []
+    for name in flagged:
+        anomaly = snapshot.values[name].anomaly
+        assert anomaly is not None
+        details.append(
+            f"{name} {format_value(snapshot.values[name].value, name)} outside "
+            f"[{format_value(anomaly.low, name)}, {format_value(anomaly.high, name)}]"
+        )
+    return RuleResult(rule, FAIL if fail_on_anomaly else WARN, f"{where}: " + "; ".join(details))
 
 
 def guardrail_rows(tree: MetricTree, snapshot: Snapshot, fail_on_breach: bool) -> list[RuleResult]:
@@ -118,10 +143,11 @@ def warehouse_rows(args: argparse.Namespace, tree: MetricTree) -> tuple[list[Rul
         elif star is None:
             rows.append(RuleResult("guardrails", WARN, "skipped: no single north star to date the data by"))
         else:
-            last_day = last_data_day(session, star)
+            first_day, last_day = data_span(session, star)
             for grain in ("day", "week"):
-                snapshot = take_snapshot(session, guardrails, grain, last_day)
+                snapshot = take_snapshot(session, list(tree), grain, last_day, first_day, rule_from_args(args))
                 rows.extend(guardrail_rows(tree, snapshot, args.fail_on_breach))
+                rows.append(anomaly_row(tree, snapshot, args.fail_on_anomaly))
                 periods.append(snapshot.as_dict())
     return rows, periods
 

@@ -11,10 +11,10 @@ import argparse
 import sys
 from collections.abc import Sequence
 
-from live_metrics import __version__, check, export, generate, materialize, scorecard
+from live_metrics import __version__, check, explain, export, generate, materialize, scorecard
 from live_metrics.errors import UserError
 
-SUBCOMMAND_MODULES = (generate, check, export, materialize, scorecard)
+SUBCOMMAND_MODULES = (generate, check, export, explain, materialize, scorecard)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -22,8 +22,8 @@ def build_parser() -> argparse.ArgumentParser:
         prog="live-metrics",
         description=(
             "Tools for the live-streaming success-metrics project: generate raw event logs, "
-            "check the semantic layer and its metric tree, export the tree, and materialize "
-            "saved queries into the DuckDB warehouse."
+            "check the semantic layer and its metric tree, export the tree, explain why the north star "
+            "moved, and materialize saved queries into the DuckDB warehouse."
         ),
     )
     parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")

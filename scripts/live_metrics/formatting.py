@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import math
+from collections.abc import Mapping
+from typing import Any
 
 _PERCENT_SUFFIXES = ("_rate", "_ratio", "_share", "_growth", "_ctr")
 
@@ -54,3 +56,32 @@ def format_threshold(threshold: object, metric_name: str = "") -> str:
     if isinstance(threshold, str):
         return threshold
     return format_value(threshold, metric_name)
+
+
+def format_signed(value: float | None, metric_name: str = "") -> str:
+    """A change in the metric's own units with its sign (``+3,240.5``, ``-$12.00``); ``—`` when missing."""
+    if value is None or not is_number(value):
+        return "—"
+    sign = "-" if value < 0 else "+"
+    if value_kind(metric_name) == "percent":
+        return f"{sign}{abs(value) * 100:.2f} pp"  # a change of a rate is in percentage points
+    return sign + format_value(abs(value), metric_name)
+
+
+def format_share(share: float | None) -> str:
+    """A share of a change (0.907 → ``90.7%``); ``—`` when there is no change to share."""
+    if share is None or not is_number(share):
+        return "—"
+    return f"{share * 100:.1f}%"
+
+
+def period_sentence(document: Mapping[str, Any]) -> str:
+    """The sentence that dates an exported tree document's values."""
+    if not document.get("has_values"):
+        return "Tree only (exported without values)."
+    period = document["period"]
+    previous = document["previous_period"]
+    return (
+        f"Values for the latest complete {period['grain']}, {period['label']}, against {previous['label']} "
+        f"(last complete day {document['last_complete_day']}; data through {document['last_data_day']})."
+    )

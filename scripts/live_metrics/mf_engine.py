@@ -333,6 +333,19 @@ class MetricFlowSession:
             return QueryResult(columns=(), rows=())
         return QueryResult(columns=tuple(table.column_names), rows=tuple(tuple(row) for row in table.rows))
 
+    def dimensions_for(self, metric: str) -> list[str]:
+        """The categorical group-by names MetricFlow offers for ``metric`` (e.g. ``session__platform``)."""
+        try:
+            dimensions = self.engine.simple_dimensions_for_metrics([metric])
+        except Exception as error:
+            raise self._translate(error, f"MetricFlow cannot list the dimensions of {metric}") from error
+        names = []
+        for dimension in dimensions:
+            if str(getattr(dimension.type, "value", dimension.type)).lower() != "categorical":
+                continue
+            names.append("__".join([link.element_name for link in dimension.entity_links] + [dimension.name]))
+        return sorted(set(names))
+
     def saved_query_sql(self, name: str) -> str:
         """The SQL MetricFlow compiles for a saved query (without MetricFlow's comments)."""
         from metricflow.engine.metricflow_engine import MetricFlowQueryRequest

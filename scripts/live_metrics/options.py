@@ -118,3 +118,45 @@ def writable_dir(path: Path) -> Path:
     if not os.access(path, os.W_OK | os.X_OK):
         raise UserError(f"output directory {path} is not writable")
     return path
+
+
+def positive_int(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError as error:
+        raise argparse.ArgumentTypeError(f"'{text}' is not a whole number") from error
+    if value < 2:
+        raise argparse.ArgumentTypeError(f"{value} is too small: give 2 or more")
+    return value
+
+
+def positive_float(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError as error:
+        raise argparse.ArgumentTypeError(f"'{text}' is not a number") from error
+    if not value > 0 or value == float("inf"):
+        raise argparse.ArgumentTypeError(f"{text} must be a positive number")
+    return value
+
+
+def add_anomaly_arguments(parser: argparse.ArgumentParser) -> None:
+    """--anomaly-window / --anomaly-sigma: the rule that flags a metric's latest period as unusual."""
+    from live_metrics.anomaly import DEFAULT_SIGMA, DEFAULT_WINDOW
+
+    group = parser.add_argument_group("anomalies")
+    group.add_argument(
+        "--anomaly-window",
+        type=positive_int,
+        default=DEFAULT_WINDOW,
+        metavar="N",
+        help=f"compare the latest period with the N periods before it (default {DEFAULT_WINDOW}); "
+        "also the length of the sparklines",
+    )
+    group.add_argument(
+        "--anomaly-sigma",
+        type=positive_float,
+        default=DEFAULT_SIGMA,
+        metavar="K",
+        help=f"flag values outside mean ± K standard deviations of those periods (default {DEFAULT_SIGMA:g})",
+    )

@@ -5,19 +5,23 @@ from __future__ import annotations
 import argparse
 import json
 
-from live_metrics.formatting import format_change, format_threshold, format_value
+from live_metrics.formatting import format_change, format_share, format_signed, format_threshold, format_value
 from live_metrics.manifest import load_manifest
 from live_metrics.mf_engine import MetricFlowSession
-from live_metrics.options import add_project_arguments, check_known, resolve_paths, split_names
+from live_metrics.options import add_anomaly_arguments, add_project_arguments, check_known, resolve_paths, split_names
 from live_metrics.rules import require_valid_tags
-from live_metrics.snapshot import GRAINS, STATUS_BREACHED, data_span, take_snapshot
+from live_metrics.measure import Measurement, measure, rule_from_args
+from live_metrics.snapshot import GRAINS, STATUS_BREACHED
 from live_metrics.table import format_table
 from live_metrics.tree import build_tree
 
 DESCRIPTION = """\
 Print a short scorecard: the north star and the core metrics for the latest complete week against the
 week before (value, previous, change %, better/worse in the metric's direction), then every guardrail's
-value, threshold and status (ok / breached / tracked). Values come from one MetricFlow query.
+value, threshold and status (ok / breached / tracked), and a short "why it moved": the north star's
+change split along the tree and its top moving segments (the full version is `live-metrics explain`).
+A metric whose value needs history the data does not hold shows "no baseline"; flags mark anomalies
+(--anomaly-window, --anomaly-sigma) and targets. Values come from one MetricFlow query.
 Add metrics with --metric; --grain day|month changes the period; --json prints the same as JSON."""
 
 
@@ -35,13 +39,44 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         help="also show these metrics (repeatable or comma-separated)",
     )
     parser.add_argument("--grain", choices=GRAINS, default="week", help="period to compare (default: week)")
+    add_anomaly_arguments(parser)
     add_project_arguments(parser, catalogue=False, json_help="print the scorecard as JSON")
     parser.set_defaults(func=run)
 
 
+def _flags(record: dict[str, object]) -> str:
+    flags = []
+    anomaly = record.get("anomaly")
+    if isinstance(anomaly, dict) and anomaly.get("flagged"):
+        flags.append("ANOMALY")
+    if record.get("target_status"):
+        flags.append(str(record["target_status"]))
+    return ", ".join(flags)
+
+
+def why_lines(measurement: Measurement, top: int = 3) -> list[str]:
+    """A short version of `explain`: the north star's first-level split and its top moving segments."""
+    explanation = measurement.explanation
+    star = explanation.north_star
+    lines: list[str] = []
+    if explanation.tree is not None and explanation.tree.children:
+        parts = sorted(explanation.tree.children, key=lambda child: -abs(child.contribution))
+        lines.append(
+            f"{star} {format_signed(explanation.tree.contribution, star)} = "
+            + " ".join(f"{format_signed(p.contribution, star)} from {p.metric} ({format_share(p.share)})" for p in parts)
+        )
+    for segment in explanation.top_segments(star, top):
+        lines.append(
+            f"{segment.dimension_label} {segment.segment}: {format_value(segment.previous, star)} → "
+            f"{format_value(segment.value, star)} ({format_signed(segment.contribution, star)})"
+        )
+    return lines
+
+
 def run(args: argparse.Namespace) -> int:
     paths = resolve_paths(args)
-    tree = build_tree(load_manifest(paths.manifest))
+    manifest = load_manifest(paths.manifest)
+    tree = build_tree(manifest)
     extra = split_names(args.metric)
     check_known(extra, list(tree.nodes), "metric", "--metric")
     require_valid_tags(tree)
@@ -53,8 +88,9 @@ def run(args: argparse.Namespace) -> int:
     guardrails = [name for name in ordered if tree.nodes[name].is_guardrail]
     queried = list(dict.fromkeys(headline + guardrails))
     with MetricFlowSession(paths.project_dir, paths.manifest) as session:
-        first_day, last_day = data_span(session, star)
-        snapshot = take_snapshot(session, [tree.nodes[name] for name in queried], args.grain, last_day)
+        measurement = measure(session, manifest, tree, args.grain, rule_from_args(args), segments=True)
+    snapshot = measurement.snapshot
+    first_day = snapshot.first_data_day or snapshot.period.start
 
     def metric_record(name: str) -> dict[str, object]:
         node = tree.nodes[name]
@@ -72,6 +108,7 @@ def run(args: argparse.Namespace) -> int:
     metrics = [metric_record(name) for name in headline]
     guards = [metric_record(name) for name in guardrails]
     breached = [g["metric"] for g in guards if g["status"] == STATUS_BREACHED]
+    why = why_lines(measurement)
     if args.json:
         print(
             json.dumps(
@@ -81,6 +118,8 @@ def run(args: argparse.Namespace) -> int:
                     "metrics": metrics,
                     "guardrails": guards,
                     "breached": breached,
+                    "anomalies": snapshot.anomalies(),
+                    "why": why,
                 },
                 indent=2,
                 ensure_ascii=False,
@@ -99,7 +138,7 @@ def run(args: argparse.Namespace) -> int:
         )
     print(
         format_table(
-            ["metric", "stakeholder", "tier", "value", "previous", "change", "trend"],
+            ["metric", "stakeholder", "tier", "value", "previous", "change", "trend", "flags"],
             [
                 [
                     m["metric"],
@@ -107,13 +146,17 @@ def run(args: argparse.Namespace) -> int:
                     m["tier"],
                     format_value(m["value"], str(m["metric"])),
                     format_value(m["previous"], str(m["metric"])),
-                    format_change(m["change"]),  # type: ignore[arg-type]
+                    format_change(m["change"]) if m["baseline"] else "no baseline",  # type: ignore[arg-type]
                     m["trend"] or ("error" if m["error"] else ""),
+                    _flags(m),
                 ]
                 for m in metrics
             ],
         )
     )
+    if why:
+        print("\nWhy it moved (`live-metrics explain` for the full split):")
+        print("\n".join(f"  {line}" for line in why))
     if guards:
         print()
         print(

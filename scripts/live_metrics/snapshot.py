@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any, Protocol
 
+from live_metrics.anomaly import Anomaly, AnomalyRule, detect
 from live_metrics.errors import UserError
 from live_metrics.mf_engine import QueryResult
 from live_metrics.tree import NO_THRESHOLD, MetricNode
@@ -27,6 +28,8 @@ STATUS_OK = "ok"
 STATUS_BREACHED = "breached"
 STATUS_TRACKED = "tracked"
 STATUS_NO_DATA = "no data"
+ON_TRACK = "on track"
+OFF_TRACK = "off track"
 
 
 class MetricQuerier(Protocol):
@@ -87,6 +90,49 @@ def latest_complete_period(complete_day: dt.date, grain: str) -> Period:
 
 def previous_period(period: Period) -> Period:
     return period_containing(period.start - dt.timedelta(days=1), period.grain)
+
+
+def periods_ending_with(period: Period, count: int) -> list[Period]:
+    """``count`` consecutive periods of ``period``'s grain, oldest first, the last being ``period``."""
+    periods = [period]
+    while len(periods) < count:
+        periods.insert(0, previous_period(periods[0]))
+    return periods
+
+
+def history_start(node: MetricNode, period: Period) -> dt.date | None:
+    """The first day of data a value of ``node`` for ``period`` depends on (None: only the period itself).
+
+    ``needs_history`` in the metric's meta is a number of days before the period (a first-ever count, an
+    offset window) or ``month`` (month to date: the value needs the data from the first of the month).
+    """
+    needs = node.needs_history
+    if isinstance(needs, int) and needs > 0:
+        return period.start - dt.timedelta(days=needs)
+    if needs == "month":
+        return period.start.replace(day=1)
+    return None
+
+
+def has_baseline(node: MetricNode, period: Period, first_day: dt.date | None) -> bool:
+    """Whether the data reaches back far enough for ``node``'s value in ``period`` to mean what it says."""
+    start = history_start(node, period)
+    return start is None or first_day is None or first_day <= start
+
+
+def baseline_note(node: MetricNode, first_day: dt.date | None) -> str:
+    needs = node.needs_history
+    what = "the month to date" if needs == "month" else f"{needs} days of history before the period"
+    since = f"; the data starts {first_day.isoformat()}" if first_day else ""
+    return f"no baseline: needs {what}{since}"
+
+
+def target_status(node: MetricNode, value: float | int | None) -> str | None:
+    """on track / off track against the metric's meta ``target``, in its direction; None without one."""
+    if node.target is None or value is None:
+        return None
+    good = value >= node.target if node.direction != "decrease" else value <= node.target
+    return ON_TRACK if good else OFF_TRACK
 
 
 def _as_date(value: Any) -> dt.date | None:
@@ -169,6 +215,15 @@ class MetricValue:
     trend: str | None
     status: str | None
     error: str | None = None
+    baseline: bool = True
+    baseline_note: str | None = None
+    target_status: str | None = None
+    anomaly: Anomaly | None = None
+    series: tuple[tuple[dt.date, float | int | None], ...] = ()
+
+    @property
+    def is_anomaly(self) -> bool:
+        return self.anomaly is not None and self.anomaly.flagged
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -178,6 +233,11 @@ class MetricValue:
             "trend": self.trend,
             "status": self.status,
             "error": self.error,
+            "baseline": self.baseline,
+            "baseline_note": self.baseline_note,
+            "target_status": self.target_status,
+            "anomaly": self.anomaly.as_dict() if self.anomaly else None,
+            "series": [{"start": day.isoformat(), "value": value} for day, value in self.series],
         }
 
 
@@ -187,7 +247,8 @@ class Snapshot:
     previous: Period
     last_data_day: dt.date
     values: Mapping[str, MetricValue] = field(default_factory=dict)
-    queries: int = 0
+    first_data_day: dt.date | None = None
+    rule: AnomalyRule = field(default_factory=AnomalyRule)
 
     @property
     def last_complete_day(self) -> dt.date:
@@ -199,7 +260,12 @@ class Snapshot:
             "previous_period": self.previous.as_dict(),
             "last_data_day": self.last_data_day.isoformat(),
             "last_complete_day": self.last_complete_day.isoformat(),
+            "first_data_day": self.first_data_day.isoformat() if self.first_data_day else None,
+            "anomaly_rule": self.rule.as_dict(),
         }
+
+    def anomalies(self) -> list[str]:
+        return [name for name, value in self.values.items() if value.is_anomaly]
 
 
 def _values_by_period(result: QueryResult, time_column: str, metrics: Iterable[str]) -> dict[dt.date, dict[str, Any]]:
@@ -212,61 +278,88 @@ def _values_by_period(result: QueryResult, time_column: str, metrics: Iterable[s
     return by_day
 
 
+def query_by_period(
+    querier: MetricQuerier, names: Sequence[str], time_column: str, start: dt.date, end: dt.date
+) -> tuple[dict[dt.date, dict[str, Any]], dict[str, str]]:
+    """Values of ``names`` per period start in ONE MetricFlow query; if that fails (one broken metric),
+    each metric is queried on its own so the others still get values and the broken one its error."""
+    errors: dict[str, str] = {}
+    if not names:
+        return {}, errors
+    try:
+        result = querier.query_metrics(names, group_by=[time_column], start=start, end=end)
+        return _values_by_period(result, time_column, names), errors
+    except UserError as combined_error:
+        if "locked by another process" in str(combined_error):
+            raise
+    by_period: dict[dt.date, dict[str, Any]] = {}
+    for name in names:
+        try:
+            result = querier.query_metrics([name], group_by=[time_column], start=start, end=end)
+        except UserError as error:
+            errors[name] = str(error)
+            continue
+        for day, day_values in _values_by_period(result, time_column, [name]).items():
+            by_period.setdefault(day, {}).update(day_values)
+    return by_period, errors
+
+
 def take_snapshot(
     querier: MetricQuerier,
     nodes: Sequence[MetricNode],
     grain: str,
     last_day: dt.date,
+    first_day: dt.date | None = None,
+    rule: AnomalyRule | None = None,
 ) -> Snapshot:
     """Values of ``nodes`` for the latest complete ``grain`` period and the one before, given the data's
-    last day (``last_data_day``).
-
-    All metrics go in ONE MetricFlow query; if that fails (one broken metric), each metric is queried on
-    its own so the others still get values and the broken one carries its error.
+    last day (``last_data_day``), with each metric's series over the ``rule.window`` periods before (for
+    sparklines and the anomaly band), its baseline, target status and anomaly verdict.
     """
     if grain not in GRAINS:
         raise UserError(f"unknown grain '{grain}': use one of {', '.join(GRAINS)}")
+    rule = rule or AnomalyRule()
     period = latest_complete_period(last_complete_day(last_day), grain)
     before = previous_period(period)
-    time_column = f"metric_time__{grain}"
-    names = [node.name for node in nodes]
+    periods = periods_ending_with(period, max(rule.window, 1) + 1)
     # MetricFlow renders the end constraint at day precision even on sub-day time dimensions
     # (`DATE_TRUNC('second', sent_at) BETWEEN start AND '<end day>'` drops the end day after midnight),
-    # so ask for one day more and keep only the two periods' rows.
-    start, end = before.start, period.end + dt.timedelta(days=1)
-    errors: dict[str, str] = {}
-    by_period: dict[dt.date, dict[str, Any]] = {}
-    queries = 0
-    if names:
-        try:
-            queries += 1
-            result = querier.query_metrics(names, group_by=[time_column], start=start, end=end)
-            by_period = _values_by_period(result, time_column, names)
-        except UserError as combined_error:
-            if "locked by another process" in str(combined_error):
-                raise
-            for name in names:
-                try:
-                    queries += 1
-                    result = querier.query_metrics([name], group_by=[time_column], start=start, end=end)
-                except UserError as error:
-                    errors[name] = str(error)
-                    continue
-                for day, day_values in _values_by_period(result, time_column, [name]).items():
-                    by_period.setdefault(day, {}).update(day_values)
-    current_values = by_period.get(period.start, {})
-    previous_values = by_period.get(before.start, {})
-    values: dict[str, MetricValue] = {}
-    for node in nodes:
-        value = current_values.get(node.name)
-        previous = previous_values.get(node.name)
-        values[node.name] = MetricValue(
-            name=node.name,
-            value=value,
-            previous=previous,
-            change=relative_change(value, previous),
-            trend=trend(node.direction, value, previous),
-            status=guardrail_status(node, value),
-            error=errors.get(node.name),
-        )
-    return Snapshot(period=period, previous=before, last_data_day=last_day, values=values, queries=queries)
+    # so ask for one day more and keep only the periods wanted.
+    by_period, errors = query_by_period(
+        querier, [node.name for node in nodes], f"metric_time__{grain}", periods[0].start,
+        period.end + dt.timedelta(days=1),
+    )
+    values = {node.name: _metric_value(node, periods, by_period, first_day, rule, errors.get(node.name)) for node in nodes}
+    return Snapshot(
+        period=period, previous=before, last_data_day=last_day, values=values, first_data_day=first_day, rule=rule
+    )
+
+
+def _metric_value(
+    node: MetricNode,
+    periods: Sequence[Period],
+    by_period: Mapping[dt.date, Mapping[str, Any]],
+    first_day: dt.date | None,
+    rule: AnomalyRule,
+    error: str | None,
+) -> MetricValue:
+    period, before = periods[-1], periods[-2]
+    series = tuple((p.start, by_period.get(p.start, {}).get(node.name)) for p in periods)
+    value, previous = series[-1][1], series[-2][1]
+    baseline = has_baseline(node, period, first_day) and has_baseline(node, before, first_day)
+    history = [v if has_baseline(node, p, first_day) else None for p, (_, v) in zip(periods[:-1], series[:-1])]
+    anomaly = detect(history, value, rule) if has_baseline(node, period, first_day) else None
+    return MetricValue(
+        name=node.name,
+        value=value,
+        previous=previous,
+        change=relative_change(value, previous) if baseline else None,
+        trend=trend(node.direction, value, previous) if baseline else None,
+        status=guardrail_status(node, value),
+        error=error,
+        baseline=baseline,
+        baseline_note=None if baseline else baseline_note(node, first_day),
+        target_status=target_status(node, value),
+        anomaly=anomaly,
+        series=series,
+    )
