@@ -15,7 +15,7 @@ export DBT_PROFILES_DIR := $(CURDIR)
 export LIVE_DUCKDB_PATH ?= $(CURDIR)/warehouse/live.duckdb
 export DBT_SEND_ANONYMOUS_USAGE_STATS := False
 
-.PHONY: run test install build docs lint pytest metrics demo-data clean help
+.PHONY: run test install build docs lint pytest browser metrics demo-data clean help
 
 help:
 	@echo "make run    build the warehouse on the demo data, materialize metrics, export the metric tree"
@@ -45,7 +45,13 @@ run: build metrics
 lint: install
 	LIVE_DUCKDB_PATH=$(CURDIR)/target/lint.duckdb $(BIN)/sqlfluff lint models tests --processes 2
 
-pytest: install
+# The HTML page's tests drive a real headless Chromium (Debian's package); LIVE_SKIP_BROWSER=1 skips them.
+browser:
+	@if [ -x /usr/bin/chromium ]; then :; \
+	elif [ "$$(id -u)" = 0 ]; then apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium; \
+	else echo "Chromium missing: run 'sudo apt-get install -y chromium' (or set LIVE_SKIP_BROWSER=1 to skip the browser tests)"; fi
+
+pytest: install browser
 	$(PY) -m pytest
 
 test: lint pytest

@@ -12,9 +12,17 @@ from live_metrics.exporters import build_document, write_all
 from live_metrics.formatting import format_change, format_value
 from live_metrics.manifest import load_manifest
 from live_metrics.mf_engine import MetricFlowSession
-from live_metrics.options import add_project_arguments, check_known, resolve_paths, split_names, writable_dir
+from live_metrics.options import (
+    add_anomaly_arguments,
+    add_project_arguments,
+    check_known,
+    resolve_paths,
+    split_names,
+    writable_dir,
+)
 from live_metrics.rules import require_valid_tags
-from live_metrics.snapshot import GRAINS, Snapshot, last_data_day, take_snapshot
+from live_metrics.measure import Measurement, measure, rule_from_args
+from live_metrics.snapshot import GRAINS
 from live_metrics.table import format_table
 from live_metrics.tree import build_tree
 
@@ -23,17 +31,21 @@ DEFAULT_OUT = Path("output") / "metric_tree"
 DESCRIPTION = """\
 Export the metric tree (nodes with their meta, parent and component edges) to DIR:
 
-  metric_tree.json   nodes (name, label, description, type, stakeholder, tier, parent, direction, owner,
-                     threshold, value, previous, change, trend, status) and edges {source, target, kind}
+  metric_tree.json   nodes (meta, value, previous, change, trend, status, baseline, target, anomaly,
+                     series, decomposition, segments) and edges {source, target, kind, weight}, plus
+                     the `explain` block
   metric_tree.mmd    a Mermaid flowchart, one subgraph per stakeholder, guardrails styled
-  metric_tree.md     Markdown tables per stakeholder and tier, with values
-  metric_tree.html   one self-contained page (inline CSS/JS, opens offline): the tree by stakeholder
-                     and tier, each metric's value for the latest complete period, its change against
-                     the period before, and each guardrail's status
+  metric_tree.md     why it moved, then Markdown tables per stakeholder and tier, with values
+  metric_tree.html   one self-contained page (inline CSS/JS/SVG, opens offline): the tree drawn with a
+                     sparkline per metric and edges weighted by each driver's share of the change,
+                     filters, a detail panel per metric (#metric=NAME), why it moved, the guardrails
 
 Values come from ONE MetricFlow query over all metrics for the latest complete --grain period and the
-period before (the data's last day is the latest day with a north-star value). --no-values writes the
-tree alone and needs no warehouse."""
+--anomaly-window periods before it (the data's last day is the latest day with a north-star value):
+each node carries its value, change (or "no baseline"), sparkline series, anomaly band, target status,
+its decomposition (the identity that explains it, split exactly) and its top moving segments; parent
+edges carry the child's share of the parent's change. The document's `explain` block is the output of
+`live-metrics explain`. --no-values writes the tree alone and needs no warehouse."""
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -50,6 +62,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         "--grain", choices=GRAINS, default="week", help="period the values are computed over (default: week)"
     )
     parser.add_argument("--no-values", action="store_true", help="export the tree without values (no warehouse)")
+    add_anomaly_arguments(parser)
     parser.add_argument(
         "--metrics",
         action="append",
@@ -63,7 +76,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 def run(args: argparse.Namespace) -> int:
     started = time.perf_counter()
     paths = resolve_paths(args)
-    tree = build_tree(load_manifest(paths.manifest))
+    manifest = load_manifest(paths.manifest)
+    tree = build_tree(manifest)
     require_valid_tags(tree)
     wanted = split_names(args.metrics)
     if wanted:
@@ -74,13 +88,13 @@ def run(args: argparse.Namespace) -> int:
         definitions = {entry.metric_name: entry.definition for entry in load_catalogue(paths.catalogue)}
     # a bad --out fails now, before the MetricFlow queries
     out_dir = writable_dir(args.out.resolve() if args.out else paths.project_dir / DEFAULT_OUT)
-    snapshot: Snapshot | None = None
+    measurement: Measurement | None = None
     if not args.no_values:
-        star = tree.north_star()
-        assert star is not None  # require_valid_tags guarantees one north star, subset keeps ancestors
         with MetricFlowSession(paths.project_dir, paths.manifest) as session:
-            snapshot = take_snapshot(session, list(tree), args.grain, last_data_day(session, star))
-    document = build_document(tree, snapshot, definitions)
+            measurement = measure(session, manifest, tree, args.grain, rule_from_args(args))
+    snapshot = measurement.snapshot if measurement else None
+    explanation = measurement.explanation if measurement else None
+    document = build_document(tree, snapshot, definitions, explanation=explanation)
     written = write_all(document, out_dir)
     seconds = time.perf_counter() - started
     if args.json:
