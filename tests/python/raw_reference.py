@@ -12,7 +12,9 @@ Pipeline (each step one function):
 3. ``build_streams``, ``build_sessions``, ``peak_concurrency``, ``build_comments``, ``build_gifts``,
    ``build_refunds``, ``build_ad_impressions``, ``build_notifications``, ``creator_day_hours``:
    the modelled facts from the clean events.
-4. ``*_by_day`` functions: the catalogue's metrics per UTC day, as MetricFlow computes them at day grain.
+4. ``*_by_day`` functions: each of the 46 catalogue metrics (``DAILY_METRICS``) per UTC day, read from
+   the contract: an event counts on the day of its event_at, a stream or session on the day it starts,
+   a refund on the refund's day; the notification join rate counts each notification at most once.
 
 Times are integers (microseconds since the Unix epoch, UTC) so that comparisons and sums are exact; money
 is ``Decimal``.
@@ -710,6 +712,11 @@ class Refund:
     usd: Decimal
 
     @property
+    def diamonds(self) -> int:
+        """The diamonds the refund reverses: those the gift credited (half its coins, rounded down)."""
+        return self.coins // 2
+
+    @property
     def day(self) -> dt.date:
         return day_of(self.refunded_at)
 
@@ -867,7 +874,7 @@ def compute_reference(folder: Path) -> Reference:
 
 
 # ---------------------------------------------------------------------------------------------------
-# Metrics per UTC day (MetricFlow at day grain: each metric on the day of its time dimension)
+# Metrics per UTC day
 
 def _ratio(numerator: Mapping[dt.date, Any], denominator: Mapping[dt.date, Any]) -> dict[dt.date, float]:
     """Per day with a non-zero denominator; a day without numerator data counts 0."""
@@ -986,21 +993,14 @@ def refunded_usd_by_day(ref: Reference) -> dict[dt.date, Decimal]:
     return _sum_by_day(((refund.day, refund.usd) for refund in ref.refunds), Decimal(0))
 
 
-def gift_revenue_mtd_on(ref: Reference, day: dt.date) -> Decimal:
-    """Gift USD from the first of the day's month to the day, inclusive."""
-    first = day.replace(day=1)
-    return sum((gift.usd for gift in ref.gifts if first <= gift.day <= day), Decimal(0))
-
-
 def gift_revenue_mtd_by_day(ref: Reference) -> dict[dt.date, Decimal]:
-    """Running gift USD from the first of the month to each day that has gifts."""
+    """Gift USD month to date on every day of the data (a day without gifts carries its month's running sum).
+    No gift precedes the data's first day, so the sum starts at 0 there and again on every first of a month."""
     daily = gift_usd_by_day(ref)
     running: dict[dt.date, Decimal] = {}
-    total, month = Decimal(0), None
-    for day in sorted(daily):
-        if (day.year, day.month) != month:
-            total, month = Decimal(0), (day.year, day.month)
-        total += daily[day]
+    total = Decimal(0)
+    for day in data_days(ref):
+        total = (Decimal(0) if day.day == 1 else total) + daily.get(day, Decimal(0))
         running[day] = total
     return running
 
@@ -1051,47 +1051,350 @@ def creator_burnout_rate_by_day(ref: Reference) -> dict[dt.date, float]:
     return _ratio(burnout, all_days)
 
 
+
+
+# ---------------------------------------------------------------------------------------------------
+# The data's period and the clean events of a type
+
+
+def data_days(ref: Reference) -> list[dt.date]:
+    """Every UTC day from the first to the last day with a clean event_at."""
+    days = {event.day for event in ref.ingestion.clean}
+    if not days:
+        return []
+    first, last = min(days), max(days)
+    return [first + dt.timedelta(days=offset) for offset in range((last - first).days + 1)]
+
+
+def last_data_day(ref: Reference) -> dt.date:
+    """The data's last day: the last UTC day with a clean event_at."""
+    return max(event.day for event in ref.ingestion.clean)
+
+
+def clean_events(ref: Reference, event_type: str) -> list[Event]:
+    return [event for event in ref.ingestion.clean if event.event_type == event_type]
+
+
+def _count_events_by_day(ref: Reference, event_type: str) -> dict[dt.date, int]:
+    return _count_by_day(event.day for event in clean_events(ref, event_type))
+
+
+def _mean_by_day(pairs: Iterable[tuple[dt.date, float]]) -> dict[dt.date, float]:
+    values: dict[dt.date, list[float]] = defaultdict(list)
+    for day, value in pairs:
+        values[day].append(value)
+    return {day: math.fsum(items) / len(items) for day, items in values.items()}
+
+
+def _distinct_by_day(pairs: Iterable[tuple[dt.date, str]]) -> dict[dt.date, int]:
+    ids: dict[dt.date, set[str]] = defaultdict(set)
+    for day, value in pairs:
+        ids[day].add(value)
+    return {day: len(values) for day, values in ids.items()}
+
+
+# ---------------------------------------------------------------------------------------------------
+# Streams and creators (a stream counts on the UTC day it started; hours live on the day they were live)
+
+
+def stream_start_day(stream: Stream) -> dt.date:
+    return day_of(stream.started_at)
+
+
+def live_creators_by_day(ref: Reference) -> dict[dt.date, int]:
+    """Distinct creators who started a stream that day."""
+    return _distinct_by_day((stream_start_day(stream), stream.creator_id) for stream in ref.streams.values())
+
+
+def streams_per_creator_by_day(ref: Reference) -> dict[dt.date, float]:
+    return _ratio(streams_by_day(ref), live_creators_by_day(ref))
+
+
+def stream_hours_by_day(ref: Reference) -> dict[dt.date, float]:
+    """Hours live during each UTC day (streams split at midnight), the same "hours live" per day as the
+    burnout guardrail's creator-days: a stream crossing midnight counts its hours on both days."""
+    return _sum_by_day(((day, hours) for (_, day), hours in ref.creator_days.items()), 0.0)
+
+
+def first_time_creators_by_day(ref: Reference) -> dict[dt.date, int]:
+    """Creators whose first stream in the data starts that day."""
+    first_start: dict[str, int] = {}
+    for stream in ref.streams.values():
+        first_start[stream.creator_id] = min(first_start.get(stream.creator_id, stream.started_at), stream.started_at)
+    return _count_by_day(day_of(started_at) for started_at in first_start.values())
+
+
+def avg_peak_concurrent_viewers_by_day(ref: Reference) -> dict[dt.date, float]:
+    """The mean, over the streams started that day, of each stream's peak concurrent viewers."""
+    streams = ref.streams.items()
+    return _mean_by_day((stream_start_day(stream), float(ref.peaks[stream_id])) for stream_id, stream in streams)
+
+
+# ---------------------------------------------------------------------------------------------------
+# Sessions and interactions (a session counts on the UTC day it started, clipped to the stream)
+
+INTERACTION_TYPES = frozenset({"comment_posted", "like_sent", "stream_shared", "creator_followed", "gift_sent"})
+
+
+def viewer_sessions_by_day(ref: Reference) -> dict[dt.date, int]:
+    return _count_by_day(session.day for session in ref.sessions)
+
+
+def sessions_per_viewer_by_day(ref: Reference) -> dict[dt.date, float]:
+    return _ratio(viewer_sessions_by_day(ref), viewers_by_day(ref))
+
+
+def avg_session_minutes_by_day(ref: Reference) -> dict[dt.date, float]:
+    return _ratio(watch_minutes_by_day(ref), viewer_sessions_by_day(ref))
+
+
+def sessions_containing(ref: Reference, events: Iterable[Event]) -> dict[int, list[int]]:
+    """Per event (row number), the indexes in ``ref.sessions`` of the sessions of its actor in its stream that
+    are open at its event_at (session start and end included)."""
+    by_viewer_stream: dict[tuple[str, str], list[int]] = defaultdict(list)
+    for index, session in enumerate(ref.sessions):
+        by_viewer_stream[(session.viewer_id, session.stream_id)].append(index)
+    containing: dict[int, list[int]] = {}
+    for event in events:
+        candidates = by_viewer_stream.get((event.user_id, event.stream_id), [])
+        containing[event.row_number] = [
+            index for index in candidates if ref.sessions[index].started_at <= event.at <= ref.sessions[index].ended_at
+        ]
+    return containing
+
+
+def interacted_sessions(ref: Reference) -> set[int]:
+    """Indexes of sessions with at least one comment, like, share, follow or gift sent inside them."""
+    interactions = [event for event in ref.ingestion.clean if event.event_type in INTERACTION_TYPES]
+    return {index for indexes in sessions_containing(ref, interactions).values() for index in indexes}
+
+
+def viewer_interaction_rate_by_day(ref: Reference) -> dict[dt.date, float]:
+    """Sessions with at least one interaction / sessions, both on the session's day."""
+    interacted = interacted_sessions(ref)
+    with_interaction = _count_by_day(session.day for index, session in enumerate(ref.sessions) if index in interacted)
+    return _ratio(with_interaction, viewer_sessions_by_day(ref))
+
+
+def new_followers_by_day(ref: Reference) -> dict[dt.date, int]:
+    """Follows made inside a session of the follower in that stream, on the follow's day."""
+    follows = clean_events(ref, "creator_followed")
+    containing = sessions_containing(ref, follows)
+    return _count_by_day(follow.day for follow in follows if containing[follow.row_number])
+
+
+# ---------------------------------------------------------------------------------------------------
+# Chat and reactions (each on the day of its event)
+
+
+def likes_by_day(ref: Reference) -> dict[dt.date, int]:
+    """The sum of like bursts' counts."""
+    return _sum_by_day((like.day, as_whole_number(like.props["count"])) for like in clean_events(ref, "like_sent"))
+
+
+def shares_by_day(ref: Reference) -> dict[dt.date, int]:
+    return _count_events_by_day(ref, "stream_shared")
+
+
+def comments_per_watch_hour_by_day(ref: Reference) -> dict[dt.date, float]:
+    """Comments / (watch minutes / 60), each on its own day."""
+    hours = {day: minutes / 60 for day, minutes in watch_minutes_by_day(ref).items()}
+    return _ratio(comments_by_day(ref), hours)
+
+
+# ---------------------------------------------------------------------------------------------------
+# Notifications (each on the day of its event)
+
+
 def notifications_by_day(ref: Reference) -> dict[dt.date, int]:
     return _count_by_day(notification.day for notification in ref.notifications)
 
 
-def attributed_joins_by_day(ref: Reference) -> dict[dt.date, int]:
-    """Session joins attributed (MetricFlow conversion) to the closest preceding notification of the same viewer
-    and creator within the window (base <= join and base > join - 1 h), counted on that notification's day."""
-    sent: dict[tuple[str, str], list[int]] = defaultdict(list)
-    for notification in ref.notifications:
-        sent[(notification.recipient_id, notification.creator_id)].append(notification.sent_at)
-    for times in sent.values():
-        times.sort()
-    counts: dict[dt.date, int] = defaultdict(int)
+def session_starts_by_viewer_creator(ref: Reference) -> dict[tuple[str, str], list[int]]:
+    """Sorted session start times (the opening join, clipped to the stream) per (viewer, stream creator)."""
+    starts: dict[tuple[str, str], list[int]] = defaultdict(list)
     for session in ref.sessions:
-        times = sent.get((session.viewer_id, session.creator_id))
-        if not times:
-            continue
-        index = bisect.bisect_right(times, session.joined_at) - 1
-        if index >= 0 and times[index] > session.joined_at - CONVERSION_WINDOW:
-            counts[day_of(times[index])] += 1
-    return dict(counts)
+        starts[(session.viewer_id, session.creator_id)].append(session.started_at)
+    for times in starts.values():
+        times.sort()
+    return dict(starts)
+
+
+def joined_notifications(ref: Reference) -> list[Notification]:
+    """Notifications whose recipient started a session in a stream of the notification's creator at or after
+    the notification's event_at and at most 1 hour later (each notification once)."""
+    starts = session_starts_by_viewer_creator(ref)
+    joined: list[Notification] = []
+    for notification in ref.notifications:
+        times = starts.get((notification.recipient_id, notification.creator_id), [])
+        index = bisect.bisect_left(times, notification.sent_at)
+        if index < len(times) and times[index] <= notification.sent_at + CONVERSION_WINDOW:
+            joined.append(notification)
+    return joined
 
 
 def notification_join_rate_by_day(ref: Reference) -> dict[dt.date, float]:
-    return _ratio(attributed_joins_by_day(ref), notifications_by_day(ref))
+    """Notifications sent that day followed by a join within the hour / notifications sent that day."""
+    joins = _count_by_day(notification.day for notification in joined_notifications(ref))
+    return _ratio(joins, notifications_by_day(ref))
 
+
+def notification_open_rate_by_day(ref: Reference) -> dict[dt.date, float]:
+    """Notifications sent that day that were opened / notifications sent that day."""
+    opened = {str(event.props["notification_id"]) for event in clean_events(ref, "notification_opened")}
+    opens = _count_by_day(sent.day for sent in ref.notifications if sent.notification_id in opened)
+    return _ratio(opens, notifications_by_day(ref))
+
+
+def notification_opt_out_rate_by_day(ref: Reference) -> dict[dt.date, float]:
+    """Opt-outs / notifications sent, each on its own day."""
+    return _ratio(_count_events_by_day(ref, "notification_opt_out"), notifications_by_day(ref))
+
+
+# ---------------------------------------------------------------------------------------------------
+# Gifts: gifters, diamonds, refunds, blocks
+
+
+def gifters_by_day(ref: Reference) -> dict[dt.date, int]:
+    """Distinct viewers who sent a gift that day."""
+    return _distinct_by_day((gift.day, gift.viewer_id) for gift in ref.gifts)
+
+
+def gifter_conversion_rate_by_day(ref: Reference) -> dict[dt.date, float]:
+    return _ratio(gifters_by_day(ref), viewers_by_day(ref))
+
+
+def revenue_per_gifter_by_day(ref: Reference) -> dict[dt.date, Decimal]:
+    gifters = gifters_by_day(ref)
+    return {day: usd / gifters[day] for day, usd in gift_usd_by_day(ref).items()}
+
+
+def creator_diamonds_by_day(ref: Reference) -> dict[dt.date, int]:
+    """Diamonds credited by gifts on their send day, less the diamonds reversed by refunds on the refund's day."""
+    credited = ((gift.day, gift.diamonds) for gift in ref.gifts)
+    reversed_ = ((refund.day, -refund.diamonds) for refund in ref.refunds)
+    return _sum_by_day([*credited, *reversed_])
+
+
+def gift_refund_rate_by_day(ref: Reference) -> dict[dt.date, float]:
+    """Refunded coins (on the refund's day) / gifted coins (on the send day)."""
+    refunded = _sum_by_day((refund.day, refund.coins) for refund in ref.refunds)
+    gifted = _sum_by_day((gift.day, gift.coins) for gift in ref.gifts)
+    return _ratio(refunded, gifted)
+
+
+def underage_gift_attempts_by_day(ref: Reference) -> dict[dt.date, int]:
+    """gift_blocked events with reason underage (attempts, not quantities)."""
+    return _count_by_day(
+        event.day for event in clean_events(ref, "gift_blocked") if event.props["reason"] == "underage"
+    )
+
+
+# ---------------------------------------------------------------------------------------------------
+# Ads (an impression on its day, a click on the day of the impression's first clean click)
+
+
+def ad_impressions_by_day(ref: Reference) -> dict[dt.date, int]:
+    return _count_by_day(ad.day for ad in ref.ads)
+
+
+def ad_reach_by_day(ref: Reference) -> dict[dt.date, int]:
+    """Distinct viewers shown an ad that day."""
+    return _distinct_by_day((ad.day, ad.viewer_id) for ad in ref.ads)
+
+
+def ad_clicks_by_day(ref: Reference) -> dict[dt.date, int]:
+    """Clicked impressions, each once, on the day of its first click."""
+    impressions = {ad.impression_id for ad in ref.ads}
+    first_click: dict[str, int] = {}
+    for click in clean_events(ref, "ad_clicked"):
+        impression_id = str(click.props["impression_id"])
+        if impression_id in impressions:
+            first_click[impression_id] = min(first_click.get(impression_id, click.at), click.at)
+    return _count_by_day(day_of(clicked_at) for clicked_at in first_click.values())
+
+
+# ---------------------------------------------------------------------------------------------------
+# Trust, safety and playback quality (each on the day of its event)
+
+
+def reports_per_1k_watch_minutes_by_day(ref: Reference) -> dict[dt.date, float]:
+    per_minute = _ratio(_count_events_by_day(ref, "stream_reported"), watch_minutes_by_day(ref))
+    return {day: value * 1000 for day, value in per_minute.items()}
+
+
+def moderation_actions_by_day(ref: Reference) -> dict[dt.date, int]:
+    return _count_events_by_day(ref, "moderation_action")
+
+
+def _playback_sums(ref: Reference, name: str) -> dict[dt.date, float]:
+    return _sum_by_day((event.day, as_number(event.props[name])) for event in clean_events(ref, "playback_stats"))
+
+
+def rebuffer_ratio_by_day(ref: Reference) -> dict[dt.date, float]:
+    """Sum of rebuffer_ms / (sum of played_ms + sum of rebuffer_ms), over the day's playback_stats."""
+    rebuffer, played = _playback_sums(ref, "rebuffer_ms"), _playback_sums(ref, "played_ms")
+    return _ratio(rebuffer, {day: played.get(day, 0.0) + value for day, value in rebuffer.items()})
+
+
+def avg_startup_seconds_by_day(ref: Reference) -> dict[dt.date, float]:
+    """Mean startup_ms / 1000 over the day's playback_stats."""
+    stats = clean_events(ref, "playback_stats")
+    return _mean_by_day((event.day, as_number(event.props["startup_ms"]) / 1000) for event in stats)
+
+
+# ---------------------------------------------------------------------------------------------------
+# Every catalogue metric by UTC day
 
 DAILY_METRICS: dict[str, Any] = {
+    # north star
     "live_watch_minutes": watch_minutes_by_day,
+    # core
     "live_viewers": viewers_by_day,
-    "live_streams": streams_by_day,
-    "ad_revenue_usd": ad_revenue_by_day,
     "watch_minutes_per_viewer": watch_minutes_per_viewer_by_day,
+    "live_streams": streams_by_day,
+    "live_creators": live_creators_by_day,
+    "notification_join_rate": notification_join_rate_by_day,
+    "viewer_interaction_rate": viewer_interaction_rate_by_day,
     "creator_reply_rate": creator_reply_rate_by_day,
-    "stream_crash_rate": stream_crash_rate_by_day,
+    "new_followers": new_followers_by_day,
+    "creator_diamonds": creator_diamonds_by_day,
+    "gift_revenue_usd": gift_usd_by_day,
+    "gifter_conversion_rate": gifter_conversion_rate_by_day,
+    "revenue_per_gifter_usd": revenue_per_gifter_by_day,
+    "platform_net_revenue_usd": platform_net_revenue_by_day,
+    "ad_revenue_usd": ad_revenue_by_day,
+    "ad_reach": ad_reach_by_day,
+    "ad_ctr": ad_ctr_by_day,
+    # supporting
+    "viewer_sessions": viewer_sessions_by_day,
+    "sessions_per_viewer": sessions_per_viewer_by_day,
+    "avg_session_minutes": avg_session_minutes_by_day,
+    "streams_per_creator": streams_per_creator_by_day,
+    "stream_hours": stream_hours_by_day,
+    "first_time_creators": first_time_creators_by_day,
+    "avg_peak_concurrent_viewers": avg_peak_concurrent_viewers_by_day,
+    "notifications_sent": notifications_by_day,
+    "notification_open_rate": notification_open_rate_by_day,
+    "comments": comments_by_day,
+    "likes": likes_by_day,
+    "shares": shares_by_day,
+    "comments_per_watch_hour": comments_per_watch_hour_by_day,
+    "median_reply_seconds": median_reply_seconds_by_day,
+    "gifters": gifters_by_day,
     "gift_revenue_mtd_usd": gift_revenue_mtd_by_day,
     "watch_minutes_wow_growth": watch_minutes_wow_growth_by_day,
-    "platform_net_revenue_usd": platform_net_revenue_by_day,
-    "notification_join_rate": notification_join_rate_by_day,
-    "median_reply_seconds": median_reply_seconds_by_day,
-    "ad_ctr": ad_ctr_by_day,
-    "whale_revenue_share": whale_revenue_share_by_day,
+    "ad_impressions": ad_impressions_by_day,
+    "ad_clicks": ad_clicks_by_day,
+    # guardrails
+    "reports_per_1k_watch_minutes": reports_per_1k_watch_minutes_by_day,
+    "moderation_actions": moderation_actions_by_day,
+    "stream_crash_rate": stream_crash_rate_by_day,
     "creator_burnout_rate": creator_burnout_rate_by_day,
+    "rebuffer_ratio": rebuffer_ratio_by_day,
+    "avg_startup_seconds": avg_startup_seconds_by_day,
+    "notification_opt_out_rate": notification_opt_out_rate_by_day,
+    "gift_refund_rate": gift_refund_rate_by_day,
+    "whale_revenue_share": whale_revenue_share_by_day,
+    "underage_gift_attempts": underage_gift_attempts_by_day,
 }
