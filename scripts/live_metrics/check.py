@@ -81,15 +81,8 @@ def anomaly_row(tree: MetricTree, snapshot: Snapshot, fail_on_anomaly: bool) -> 
     where = snapshot.period.label
     if not flagged:
         return RuleResult(rule, PASS, f"{where}: none of {judged} metrics with enough history ({snapshot.rule.describe()})")
-    details = []
-    for name in flagged:
-        anomaly = snapshot.values[name].anomaly
-        assert anomaly is not None
-        details.append(
-            f"{name} {format_value(snapshot.values[name].value, name)} outside "
-            f"[{format_value(anomaly.low, name)}, {format_value(anomaly.high, name)}]"
-        )
-    return RuleResult(rule, FAIL if fail_on_anomaly else WARN, f"{where}: " + "; ".join(details))
+    details = "; ".join(snapshot.anomaly_text(name) for name in flagged)
+    return RuleResult(rule, FAIL if fail_on_anomaly else WARN, f"{where}: {details}")
 
 
 def guardrail_rows(tree: MetricTree, snapshot: Snapshot, fail_on_breach: bool) -> list[RuleResult]:

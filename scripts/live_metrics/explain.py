@@ -240,13 +240,7 @@ def _anomaly_lines(tree: MetricTree, snapshot: Snapshot) -> str:
     flagged = sorted(snapshot.anomalies(), key=tree.sort_key)
     rule = snapshot.rule.describe()
     lines = [f"Anomalies ({rule}): " + (", ".join(flagged) if flagged else "none")]
-    for name in flagged:
-        anomaly = snapshot.values[name].anomaly
-        assert anomaly is not None
-        lines.append(
-            f"  {name}: {format_value(snapshot.values[name].value, name)} outside "
-            f"[{format_value(anomaly.low, name)}, {format_value(anomaly.high, name)}]"
-        )
+    lines += [f"  {snapshot.anomaly_text(name)}" for name in flagged]
     targets = {name: v for name, v in snapshot.values.items() if v.target_status}
     if targets:
         lines.append(

@@ -19,6 +19,7 @@ from typing import Any, Protocol
 
 from live_metrics.anomaly import Anomaly, AnomalyRule, detect
 from live_metrics.errors import UserError
+from live_metrics.formatting import format_value
 from live_metrics.mf_engine import QueryResult
 from live_metrics.tree import NO_THRESHOLD, MetricNode
 
@@ -266,6 +267,16 @@ class Snapshot:
 
     def anomalies(self) -> list[str]:
         return [name for name, value in self.values.items() if value.is_anomaly]
+
+    def anomaly_text(self, name: str) -> str:
+        """``name value outside [low, high]`` for a flagged metric."""
+        item = self.values[name]
+        anomaly = item.anomaly
+        assert anomaly is not None
+        return (
+            f"{name} {format_value(item.value, name)} outside "
+            f"[{format_value(anomaly.low, name)}, {format_value(anomaly.high, name)}]"
+        )
 
 
 def _values_by_period(result: QueryResult, time_column: str, metrics: Iterable[str]) -> dict[dt.date, dict[str, Any]]:
