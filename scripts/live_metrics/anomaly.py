@@ -11,7 +11,7 @@ from __future__ import annotations
 import math
 import statistics
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from typing import Any
 
 DEFAULT_WINDOW = 8
@@ -46,15 +46,7 @@ class Anomaly:
     sigma: float
 
     def as_dict(self) -> dict[str, Any]:
-        return {
-            "flagged": self.flagged,
-            "mean": self.mean,
-            "sd": self.sd,
-            "low": self.low,
-            "high": self.high,
-            "window": self.window,
-            "sigma": self.sigma,
-        }
+        return asdict(self)
 
 
 def detect(history: Sequence[float | None], value: float | None, rule: AnomalyRule) -> Anomaly | None:

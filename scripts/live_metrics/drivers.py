@@ -13,15 +13,14 @@
 from __future__ import annotations
 
 import datetime as dt
-import math
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from typing import Any, Protocol
 
 from live_metrics.decompose import Relation, Split, find_relations, split_change
 from live_metrics.errors import UserError
 from live_metrics.manifest import SemanticManifest
-from live_metrics.snapshot import MetricQuerier, Snapshot
+from live_metrics.snapshot import MetricQuerier, Snapshot, as_date, as_number, relative_change
 from live_metrics.tree import MetricTree
 
 # element name -> the label shown to people
@@ -56,16 +55,17 @@ class Contribution:
     relation: str | None = None
     children: tuple[Contribution, ...] = ()
 
+    @property
+    def change(self) -> float | None:
+        return relative_change(self.value, self.previous)
+
     def as_dict(self, labels: Mapping[str, str]) -> dict[str, Any]:
-        change = None
-        if self.value is not None and self.previous:
-            change = (self.value - self.previous) / abs(self.previous)
         return {
             "metric": self.metric,
             "label": labels.get(self.metric, self.metric),
             "value": self.value,
             "previous": self.previous,
-            "change": change,
+            "change": self.change,
             "contribution": self.contribution,
             "share": self.share,
             "relation": self.relation,
@@ -90,15 +90,7 @@ class Segment:
     share: float | None
 
     def as_dict(self) -> dict[str, Any]:
-        return {
-            "dimension": self.dimension,
-            "dimension_label": self.dimension_label,
-            "segment": self.segment,
-            "previous": self.previous,
-            "value": self.value,
-            "contribution": self.contribution,
-            "share": self.share,
-        }
+        return asdict(self)
 
 
 @dataclass(frozen=True)
@@ -162,10 +154,8 @@ def build_explanation(
 
 
 def _number(value: object) -> float | None:
-    if value is None or isinstance(value, bool):
-        return None
-    number = float(value)  # type: ignore[arg-type]
-    return number if math.isfinite(number) else None
+    number = as_number(value)
+    return None if number is None else float(number)
 
 
 def _contribution_tree(
@@ -185,11 +175,9 @@ def _contribution_tree(
         if any(part in seen for part in parts):
             return ()
         seen.update(parts)
-        share_of_node = {part: (value / split.change if split.change else 0.0) for part, value in split.contributions}
-        children = []
-        for part in parts:
-            part_amount = amount * share_of_node[part]
-            children.append((part, part_amount))
+        children = [
+            (part, amount * value / split.change if split.change else 0.0) for part, value in split.contributions
+        ]
         return tuple(
             Contribution(
                 metric=part,
@@ -255,12 +243,6 @@ def segment_changes(
     return result
 
 
-def _period_of(value: object) -> dt.date | None:
-    if isinstance(value, dt.datetime):
-        return value.date()
-    return value if isinstance(value, dt.date) else None
-
-
 def _segments_of(
     rows: Sequence[Mapping[str, Any]], metric: str, group_by: str, time_column: str, snapshot: Snapshot
 ) -> tuple[Segment, ...]:
@@ -271,7 +253,7 @@ def _segments_of(
         if value is None:
             continue
         segment = UNKNOWN_SEGMENT if row.get(group_by) is None else str(row.get(group_by))
-        period = _period_of(row.get(time_column))
+        period = as_date(row.get(time_column))
         if period == snapshot.period.start:
             now[segment] = now.get(segment, 0.0) + value
         elif period == snapshot.previous.start:

@@ -8,7 +8,7 @@ import time
 from collections.abc import Mapping
 from typing import Any
 
-from live_metrics.drivers import Contribution, Explanation
+from live_metrics.drivers import Explanation
 from live_metrics.formatting import format_change, format_share, format_signed, format_value
 from live_metrics.manifest import load_manifest
 from live_metrics.measure import Measurement, measure, rule_from_args
@@ -139,19 +139,21 @@ def context_metrics(tree: MetricTree, explanation: Explanation, name: str) -> li
     return [child for child in tree.children(name) if child not in parts]
 
 
-def _contribution_rows(node: Contribution, star: str, depth: int = 0) -> list[list[str]]:
-    change = None if node.value is None or not node.previous else (node.value - node.previous) / abs(node.previous)
-    row = [
-        ("· " * depth) + node.metric,
-        format_value(node.previous, node.metric),
-        format_value(node.value, node.metric),
-        format_change(change),
-        format_signed(node.contribution, star),
-        format_share(node.share),
+def contribution_rows(node: Mapping[str, Any], star: str, indent: str, name: str = "{}") -> list[list[object]]:
+    """Rows (metric, previous, value, change, contribution, share) of a contribution tree as a dict
+    (``Contribution.as_dict``), children indented by ``indent`` and largest first; ``name`` formats the metric."""
+    rows: list[list[object]] = [
+        [
+            name.format(node["metric"]),
+            format_value(node.get("previous"), node["metric"]),
+            format_value(node.get("value"), node["metric"]),
+            format_change(node.get("change")),
+            format_signed(node.get("contribution"), star),
+            format_share(node.get("share")),
+        ]
     ]
-    rows = [row]
-    for child in sorted(node.children, key=lambda item: -abs(item.contribution)):
-        rows.extend(_contribution_rows(child, star, depth + 1))
+    for child in sorted(node.get("children") or [], key=lambda item: -abs(item["contribution"])):
+        rows += [[indent + str(row[0]), *row[1:]] for row in contribution_rows(child, star, indent, name)]
     return rows
 
 
@@ -164,7 +166,7 @@ def render_text(tree: MetricTree, measurement: Measurement, top: int) -> str:
         lines.append("\nNo change to explain: the north star has no value in one of the two periods.")
     else:
         lines.append(f"\nAlong the tree (contributions in {star}; each level adds up exactly to the one above)")
-        rows = _contribution_rows(explanation.tree, star)
+        rows = contribution_rows(explanation.tree.as_dict(labels_of(tree)), star, "· ")
         lines.append(format_table(["metric", "previous", "value", "change", "contribution", "share"], rows))
         lines.append(f"residual: {explanation.residual():.3g}")
     context = context_metrics(tree, explanation, star)
@@ -195,18 +197,16 @@ def _context_table(snapshot: Snapshot, names: list[str]) -> str:
         item = snapshot.values.get(name)
         if item is None:
             continue
-        change = format_change(item.change) if item.baseline else "no baseline"
+        change = format_change(item.change, item.baseline)
         rows.append([name, format_value(item.previous, name), format_value(item.value, name), change])
     return format_table(["metric", "previous", "value", "change"], rows)
 
 
 def _relations_table(tree: MetricTree, explanation: Explanation) -> str:
-    drawn = set(explanation.north_star_contributions())
+    expanded = {node.metric for node in explanation.tree.walk() if node.children} if explanation.tree else set()
     rows = []
     for name in sorted(explanation.splits, key=tree.sort_key):
-        if name in drawn and explanation.tree is not None and any(
-            node.metric == name and node.children for node in explanation.tree.walk()
-        ):
+        if name in expanded:
             continue
         split = explanation.splits[name]
         parts = ", ".join(
@@ -253,8 +253,10 @@ def _anomaly_lines(tree: MetricTree, snapshot: Snapshot) -> str:
     return "\n".join(lines)
 
 
-def node_fields(explanation: Explanation, name: str, tree: MetricTree) -> Mapping[str, Any]:
-    """The per-node explanation keys of the exported document."""
+def node_fields(
+    explanation: Explanation, name: str, tree: MetricTree, contributions: Mapping[str, float]
+) -> Mapping[str, Any]:
+    """The per-node explanation keys of the exported document (``contributions``: the north star's, by metric)."""
     relation = relation_dict(explanation, name)
     decomposition = None
     if relation is not None:
@@ -267,5 +269,5 @@ def node_fields(explanation: Explanation, name: str, tree: MetricTree) -> Mappin
     return {
         "decomposition": decomposition,
         "segments": [segment.as_dict() for segment in explanation.top_segments(name)],
-        "north_star_contribution": explanation.north_star_contributions().get(name),
+        "north_star_contribution": contributions.get(name),
     }

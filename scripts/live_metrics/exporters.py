@@ -23,7 +23,7 @@ from live_metrics.formatting import (
 )
 from live_metrics.html_page import render_html
 from live_metrics.drivers import Explanation
-from live_metrics.explain import explanation_document, node_fields
+from live_metrics.explain import contribution_rows, explanation_document, node_fields
 from live_metrics.snapshot import Snapshot
 from live_metrics.tree import STAKEHOLDERS, TIERS, Edge, MetricTree
 
@@ -56,13 +56,14 @@ def build_document(
     """The tree as plain data: nodes (meta, values, series, decomposition, segments) and edges (parent |
     component, parent edges weighted by the child's share of the parent's change)."""
     definitions = definitions or {}
+    contributions = explanation.north_star_contributions() if explanation else {}
     nodes = []
     for name in sorted(tree.nodes, key=tree.sort_key):
         node = tree.nodes[name]
         value = snapshot.values.get(name) if snapshot else None
         extra: dict[str, Any] = value.as_dict() if value else dict(_NO_VALUES)
         if explanation is not None:
-            extra.update(node_fields(explanation, name, tree))
+            extra.update(node_fields(explanation, name, tree, contributions))
         else:
             extra.update(decomposition=None, segments=[], north_star_contribution=None)
         nodes.append(
@@ -253,7 +254,7 @@ def _status_text(node: Mapping[str, Any]) -> str:
 def change_text(node: Mapping[str, Any]) -> str:
     """The node's change as people read it: "no baseline" when its history is not in the data,
     with the anomaly and target flags appended."""
-    text = format_change(node.get("change")) if node.get("baseline", True) else "no baseline"
+    text = format_change(node.get("change"), node.get("baseline", True))
     anomaly = node.get("anomaly")
     if isinstance(anomaly, Mapping) and anomaly.get("flagged"):
         text += " ⚠ anomaly"
@@ -262,29 +263,13 @@ def change_text(node: Mapping[str, Any]) -> str:
     return text
 
 
-def _contribution_rows(node: Mapping[str, Any], star: str, depth: int = 0) -> list[list[object]]:
-    rows: list[list[object]] = [
-        [
-            "&nbsp;&nbsp;" * depth + f"`{node['metric']}`",
-            format_value(node.get("previous"), node["metric"]),
-            format_value(node.get("value"), node["metric"]),
-            format_change(node.get("change")),
-            format_signed(node.get("contribution"), star),
-            format_share(node.get("share")),
-        ]
-    ]
-    for child in sorted(node.get("children") or [], key=lambda item: -abs(item["contribution"])):
-        rows += _contribution_rows(child, star, depth + 1)
-    return rows
-
-
 def _markdown_why(explain: Mapping[str, Any]) -> list[str]:
     star = str(explain["metric"])
     lines = ["## Why it moved", ""]
     if explain.get("tree"):
         lines += [f"The change of `{star}` split along the tree (each level adds up to the one above):", ""]
         headers = ["metric", "previous", "value", "change", f"adds to {star}", "share"]
-        lines += _md_table(headers, _contribution_rows(explain["tree"], star)) + [""]
+        lines += _md_table(headers, contribution_rows(explain["tree"], star, "&nbsp;&nbsp;", "`{}`")) + [""]
     segments = explain.get("segments") or []
     if segments:
         lines += ["Top moving segments:", ""]

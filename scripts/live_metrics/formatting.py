@@ -43,8 +43,14 @@ def format_value(value: object, metric_name: str = "") -> str:
     return f"{number:.4g}"
 
 
-def format_change(change: float | None) -> str:
-    """Format a relative change (0.032 → ``+3.2%``); ``—`` when not computable."""
+NO_BASELINE = "no baseline"
+
+
+def format_change(change: float | None, baseline: bool = True) -> str:
+    """Format a relative change (0.032 → ``+3.2%``); ``—`` when not computable; ``no baseline`` when the
+    metric's history before the data starts is missing (the change would not mean what it says)."""
+    if not baseline:
+        return NO_BASELINE
     if change is None or not is_number(change):
         return "—"
     return f"{change * 100:+.1f}%"

@@ -93,7 +93,7 @@ def _north_star_card(document: Mapping[str, Any], by_name: Mapping[str, Any]) ->
     if star is None:
         return ""
     name = star["name"]
-    change = "no baseline" if star.get("baseline") is False else format_change(star.get("change"))
+    change = format_change(star.get("change"), star.get("baseline") is not False)
     explain = document.get("explain") or {}
     absolute = f" ({_signed(explain.get('change_abs'), name)})" if explain.get("change_abs") is not None else ""
     return (

@@ -63,9 +63,12 @@ class SemanticManifest:
     path: Path
     metrics: tuple[ManifestMetric, ...]
     saved_queries: tuple[SavedQuery, ...] = ()
-    measures: frozenset[str] = field(default_factory=frozenset)
-    time_spine_relation: str | None = None  # e.g. "live"."marts"."metricflow_time_spine"
     measure_aggs: Mapping[str, str] = field(default_factory=dict)  # measure -> agg (sum, count, ...)
+    time_spine_relation: str | None = None  # e.g. "live"."marts"."metricflow_time_spine"
+
+    @property
+    def measures(self) -> frozenset[str]:
+        return frozenset(self.measure_aggs)
 
     def is_additive(self, metric_name: str) -> bool:
         """A simple metric over a sum or count measure: its segments add up to its total."""
@@ -118,7 +121,6 @@ def parse_manifest(document: Any, path: Path) -> SemanticManifest:
         path=path,
         metrics=metrics,
         saved_queries=saved_queries,
-        measures=frozenset(measures),
         measure_aggs=measures,
         time_spine_relation=_time_spine_relation(document),
     )

@@ -86,9 +86,8 @@ def run(args: argparse.Namespace) -> int:
     headline = [name for name in ordered if tree.nodes[name].tier in ("north_star", "core")]
     headline += [name for name in extra if name not in headline]
     guardrails = [name for name in ordered if tree.nodes[name].is_guardrail]
-    queried = list(dict.fromkeys(headline + guardrails))
     with MetricFlowSession(paths.project_dir, paths.manifest) as session:
-        measurement = measure(session, manifest, tree, args.grain, rule_from_args(args), segments=True)
+        measurement = measure(session, manifest, tree, args.grain, rule_from_args(args))
     snapshot = measurement.snapshot
     first_day = snapshot.first_data_day or snapshot.period.start
 
@@ -146,7 +145,7 @@ def run(args: argparse.Namespace) -> int:
                     m["tier"],
                     format_value(m["value"], str(m["metric"])),
                     format_value(m["previous"], str(m["metric"])),
-                    format_change(m["change"]) if m["baseline"] else "no baseline",  # type: ignore[arg-type]
+                    format_change(m["change"], bool(m["baseline"])),  # type: ignore[arg-type]
                     m["trend"] or ("error" if m["error"] else ""),
                     _flags(m),
                 ]

@@ -136,7 +136,7 @@ def target_status(node: MetricNode, value: float | int | None) -> str | None:
     return ON_TRACK if good else OFF_TRACK
 
 
-def _as_date(value: Any) -> dt.date | None:
+def as_date(value: Any) -> dt.date | None:
     if isinstance(value, dt.datetime):
         return value.date()
     if isinstance(value, dt.date):
@@ -166,7 +166,7 @@ def data_span(querier: MetricQuerier, north_star: str) -> tuple[dt.date, dt.date
     days = [
         day
         for record in result.records()
-        if (day := _as_date(record.get("metric_time__day"))) is not None and as_number(record.get(north_star))
+        if (day := as_date(record.get("metric_time__day"))) is not None and as_number(record.get(north_star))
     ]
     if not days:
         raise UserError(f"the north star {north_star} has no data: build the warehouse (`make build`) first")
@@ -283,7 +283,7 @@ def _values_by_period(result: QueryResult, time_column: str, metrics: Iterable[s
     by_day: dict[dt.date, dict[str, Any]] = {}
     wanted = list(metrics)
     for record in result.records():
-        day = _as_date(record.get(time_column))
+        day = as_date(record.get(time_column))
         if day is not None:
             by_day[day] = {name: as_number(record.get(name)) for name in wanted if name in record}
     return by_day
@@ -354,12 +354,12 @@ def _metric_value(
     rule: AnomalyRule,
     error: str | None,
 ) -> MetricValue:
-    period, before = periods[-1], periods[-2]
     series = tuple((p.start, by_period.get(p.start, {}).get(node.name)) for p in periods)
     value, previous = series[-1][1], series[-2][1]
-    baseline = has_baseline(node, period, first_day) and has_baseline(node, before, first_day)
-    history = [v if has_baseline(node, p, first_day) else None for p, (_, v) in zip(periods[:-1], series[:-1])]
-    anomaly = detect(history, value, rule) if has_baseline(node, period, first_day) else None
+    covered = [has_baseline(node, p, first_day) for p in periods]
+    baseline = covered[-1] and covered[-2]
+    history = [v if ok else None for ok, (_, v) in zip(covered[:-1], series[:-1])]
+    anomaly = detect(history, value, rule) if covered[-1] else None
     return MetricValue(
         name=node.name,
         value=value,

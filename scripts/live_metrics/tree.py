@@ -10,6 +10,8 @@
 
 from __future__ import annotations
 
+import math
+
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 
@@ -180,7 +182,7 @@ def parse_target(raw: object) -> tuple[float | None, str | None]:
     if raw is None:
         return None, None
     parsed = parse_threshold(raw)
-    if isinstance(parsed, float) and parsed == parsed and abs(parsed) != float("inf"):
+    if isinstance(parsed, float) and math.isfinite(parsed):
         return parsed, None
     return None, str(raw)
 
