@@ -20,11 +20,12 @@ from typing import Any
 
 from live_metrics.formatting import (
     format_change,
+    format_share,
+    format_signed,
     format_threshold,
     format_value,
     is_number,
     period_sentence,
-    value_kind,
 )
 
 MOVED = 0.05  # a metric "moved" when its relative change is at least this large (the "moved" filter)
@@ -50,28 +51,13 @@ def _link(name: str, text: str) -> str:
     return f'<a href="#metric={_e(name)}" data-goto="{_e(name)}">{text}</a>'
 
 
-def _signed(value: float | None, metric: str) -> str:
-    """A change in ``metric``'s units, always signed (``+3,004.2``, ``-$15.75``, rates in ``pp``)."""
-    if value is None or not is_number(value):
-        return "—"
-    sign = "-" if value < 0 else "+"
-    if value_kind(metric) == "percent":
-        return f"{sign}{abs(value) * 100:.2f} pp"
-    return sign + format_value(abs(value), metric)
-
-
-def _share(share: float | None) -> str:
-    """A share of a change, one decimal (``90.7%``)."""
-    return f"{share * 100:.1f}%" if share is not None and is_number(share) else "—"
-
-
 def _bar(share: float | None) -> str:
     """A share as a small horizontal bar (red when negative) followed by its percentage."""
     if share is None or not is_number(share):
         return "—"
     width = min(abs(share), 1.0) * 100
     sign = " neg" if share < 0 else ""
-    return f'<span class="bar{sign}"><span style="width:{width:.1f}%"></span></span> {_share(share)}'
+    return f'<span class="bar{sign}"><span style="width:{width:.1f}%"></span></span> {format_share(share)}'
 
 
 def _trend_class(node: Mapping[str, Any]) -> str:
@@ -95,7 +81,7 @@ def _north_star_card(document: Mapping[str, Any], by_name: Mapping[str, Any]) ->
     name = star["name"]
     change = format_change(star.get("change"), star.get("baseline") is not False)
     explain = document.get("explain") or {}
-    absolute = f" ({_signed(explain.get('change_abs'), name)})" if explain.get("change_abs") is not None else ""
+    absolute = f" ({format_signed(explain.get('change_abs'), name)})" if explain.get("change_abs") is not None else ""
     return (
         '<div class="card star"><div class="kicker">North star</div>'
         f"<div>{_link(name, _e(star['label']))}</div>"
@@ -129,7 +115,7 @@ def _driver_rows(node: Mapping[str, Any], star: str, depth: int) -> list[str]:
         rows.append(
             f'<tr class="depth{depth}"><td>{indent}{_link(metric, _e(child.get("label") or metric))}</td>'
             f'<td class="num">{_e(format_change(child.get("change")))}</td>'
-            f'<td class="num">{_e(_signed(child.get("contribution"), star))}</td>'
+            f'<td class="num">{_e(format_signed(child.get("contribution"), star))}</td>'
             f"<td>{_bar(child.get('share'))}</td></tr>"
         )
         if depth == 0:
@@ -161,7 +147,7 @@ def _segments_card(explain: Mapping[str, Any], by_name: Mapping[str, Any]) -> st
     items = [
         f"<li><b>{_e(s.get('dimension_label') or s.get('dimension'))} = {_e(s.get('segment'))}</b> "
         f"{_e(format_value(s.get('previous'), star))} → {_e(format_value(s.get('value'), star))} "
-        f'<span class="num">({_e(_signed(s.get("contribution"), star))}, {_e(_share(s.get("share")))})</span></li>'
+        f'<span class="num">({_e(format_signed(s.get("contribution"), star))}, {_e(format_share(s.get("share")))})</span></li>'
         for s in (explain.get("segments") or [])[:TOP_SEGMENTS]
     ]
     segments = f'<ol class="segments">{"".join(items)}</ol>' if items else '<p class="muted">No segment split.</p>'
