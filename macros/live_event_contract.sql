@@ -6,7 +6,11 @@
     required        properties that must be present (non-empty)
     positive_int    properties that must be whole numbers >= 1 (else non_positive_quantity,
                     or invalid_property_value when not a whole number)
-    non_negative    properties that must be numbers >= 0
+    non_negative    properties that must be finite numbers >= 0 (else invalid_property_value;
+                    NaN and infinity are not numbers)
+    at_most         upper bounds of plausibility: a number above its bound is
+                    `implausible_value` (a device or producer bug, not a real burst), so
+                    that no single row can overflow a sum or swamp an average
     allowed         properties restricted to a closed set of values
     business_key    the id that must be unique among clean events of the type
                     (a second event with the same id is `duplicate_business_key`)
@@ -37,23 +41,26 @@
         'playback_stats': {
             'family': 'playback', 'needs_stream': true,
             'required': ['startup_ms', 'rebuffer_ms', 'played_ms'],
-            'non_negative': ['startup_ms', 'rebuffer_ms', 'played_ms']},
+            'non_negative': ['startup_ms', 'rebuffer_ms', 'played_ms'],
+            'at_most': {'startup_ms': 600000, 'rebuffer_ms': 86400000, 'played_ms': 86400000}},
         'comment_posted': {
             'family': 'chat', 'needs_stream': true,
             'required': ['comment_id', 'text'], 'business_key': 'comment_id'},
         'creator_replied': {'family': 'chat', 'needs_stream': true, 'required': ['comment_id', 'text']},
         'like_sent': {
-            'family': 'reaction', 'needs_stream': true, 'required': ['count'], 'positive_int': ['count']},
+            'family': 'reaction', 'needs_stream': true, 'required': ['count'], 'positive_int': ['count'],
+            'at_most': {'count': 10000}},
         'stream_shared': {'family': 'reaction', 'needs_stream': true, 'required': ['channel']},
         'creator_followed': {'family': 'reaction', 'needs_stream': true, 'required': ['creator_id']},
         'gift_sent': {
             'family': 'gift', 'needs_stream': true,
             'required': ['gift_txn_id', 'gift_id', 'quantity'], 'positive_int': ['quantity'],
-            'business_key': 'gift_txn_id'},
+            'at_most': {'quantity': 10000}, 'business_key': 'gift_txn_id'},
         'gift_refunded': {'family': 'gift', 'needs_stream': true, 'required': ['gift_txn_id']},
         'gift_blocked': {
             'family': 'gift', 'needs_stream': true,
             'required': ['gift_id', 'quantity', 'reason'], 'positive_int': ['quantity'],
+            'at_most': {'quantity': 10000},
             'allowed': {'reason': ['underage', 'spending_limit', 'payment_failed']}},
         'ad_impression': {
             'family': 'ad', 'needs_stream': true,

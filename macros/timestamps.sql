@@ -1,18 +1,43 @@
 {#
-    Parse an ISO-8601 UTC timestamp as the raw contract writes it
-    (`2026-11-01T20:15:03.123Z`, milliseconds optional). Anything else gives null:
-    no guessing of ambiguous formats.
+    Parse an ISO-8601 timestamp that carries an explicit UTC offset, into UTC:
+
+        2026-11-01T20:15:03.123Z          the contract's form
+        2026-11-01T20:15:03.195+00:00     Python's isoformat
+        2026-11-01T20:15:03.195000000Z    nine-digit fractions (Go), truncated to microseconds
+        2026-11-01T21:15:03+01:00         a non-zero offset, converted to 20:15:03 UTC
+        2026-11-01T20:15Z, ...+0100, ...+01, a lowercase t or z, a space for the T
+
+    Anything without a zone (`2026-11-01T20:15:03`) or that does not parse gives null,
+    and the ingestion gate quarantines it: no guessing of a local time.
 #}
 {% macro parse_utc_timestamp(column) -%}
     {{ return(adapter.dispatch('parse_utc_timestamp', 'live_streaming')(column)) }}
 {%- endmacro %}
 
-{% macro default__parse_utc_timestamp(column) -%}
-    {{ try_cast(column, api.Column.translate_type('timestamp')) }}
+{#- date, time, then the zone: Z, or a sign with hours and optional minutes. -#}
+{% macro iso_timestamp_pattern() -%}
+    {{- return('^([0-9]{4}-[0-9]{2}-[0-9]{2})[Tt ]([0-9]{2}:[0-9]{2}(:[0-9]{2}([.][0-9]{1,9})?)?)([Zz]|([+-])([0-9]{2}):?([0-9]{2})?)$') -}}
 {%- endmacro %}
 
-{% macro duckdb__parse_utc_timestamp(column) -%}
-    try_strptime({{ column }}, ['%Y-%m-%dT%H:%M:%S.%gZ', '%Y-%m-%dT%H:%M:%S.%fZ', '%Y-%m-%dT%H:%M:%SZ'])
+{% macro default__parse_utc_timestamp(column) -%}
+    {%- set pattern = "'" ~ iso_timestamp_pattern() ~ "'" -%}
+    {%- set local = try_cast(
+        iso_timestamp_part(column, 1) ~ " || ' ' || " ~ iso_timestamp_part(column, 2),
+        api.Column.translate_type('timestamp')) -%}
+    {%- set offset_minutes -%}
+        (case {{ iso_timestamp_part(column, 6) }} when '-' then -1 else 1 end)
+        * (coalesce({{ try_cast("nullif(" ~ iso_timestamp_part(column, 7) ~ ", '')", 'int') }}, 0) * 60
+           + coalesce({{ try_cast("nullif(" ~ iso_timestamp_part(column, 8) ~ ", '')", 'int') }}, 0))
+    {%- endset -%}
+    case
+        when {{ iso_timestamp_part(column, 0) }} != ''
+            then {{ dbt.dateadd('minute', '-1 * ' ~ offset_minutes, local) }}
+    end
+{%- endmacro %}
+
+{#- Group `index` of the ISO pattern in `column` ('' when it does not match). -#}
+{% macro iso_timestamp_part(column, index) -%}
+    regexp_extract({{ column }}, '{{ iso_timestamp_pattern() }}', {{ index }})
 {%- endmacro %}
 
 

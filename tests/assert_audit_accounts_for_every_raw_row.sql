@@ -1,15 +1,20 @@
--- raw rows = clean + duplicates + quarantined, per event type and in total,
--- counted independently from the raw source. Returns the event types that do not balance.
+-- raw records = clean + duplicates + quarantined, per event type and in total.
+-- The records are base_live__raw_events: every record of the file, the ones the CSV
+-- reader rejected included (the Python suite checks that count against the file with
+-- an independent reader). Returns the event types that do not balance.
 
 with
 
 raw_rows as (
 
     select
-        coalesce(nullif(trim(cast(event_type as varchar)), ''), '(missing)') as event_type,
+        coalesce(
+            lower({{ clean_text('event_type') }}),
+            case when read_error is not null then '(unreadable)' else '(missing)' end
+        ) as event_type,
         count(*) as raw_rows
-    from {{ source('live_raw', 'raw_live_events') }}
-    group by coalesce(nullif(trim(cast(event_type as varchar)), ''), '(missing)')
+    from {{ ref('base_live__raw_events') }}
+    group by 1
 
 ),
 

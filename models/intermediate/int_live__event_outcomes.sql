@@ -44,6 +44,8 @@ final as (
 
     select
         gate.raw_row_number,
+        gate.source_line,
+        gate.raw_record,
         gate.event_id,
         gate.event_type,
         gate.event_at,

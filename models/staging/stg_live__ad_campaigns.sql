@@ -1,11 +1,13 @@
--- A table, not a view: it reads a raw file by a path relative to the project.
+-- A table, not a view: it reads a raw file, found and checked when the model runs (macros/raw_files.sql).
 {{ config(materialized='table') }}
+
+-- depends_on: {{ source('live_raw', 'ad_campaigns') }}
 
 with
 
 source as (
 
-    select * from {{ source('live_raw', 'ad_campaigns') }}
+    select * from {{ live_raw_reader('ad_campaigns') }}
 
 ),
 

@@ -36,6 +36,7 @@ from live_metrics.gen_model import (
     GeneratorConfig,
     counts_by,
 )
+from live_metrics.gen_hostile import HostileRecord, append_to_event_log, context_from_reference, hostile_records
 from live_metrics.gen_output import FORMATS, EventFormatter, file_names, reference_table, write_tables
 from live_metrics.gen_problems import ProblemRate, inject_problems
 from live_metrics.gen_world import build_world
@@ -194,6 +195,11 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("--format", choices=FORMATS, default="csv",
                         help="csv: raw_live_events.csv.gz and plain .csv reference tables; "
                              "parquet: one .parquet file per table (default csv)")
+    parser.add_argument("--hostile", action="store_true",
+                        help="also append hostile records to the CSV event log: damaged CSV lines, invalid "
+                             "UTF-8, a 3 MB record, extreme and non-finite numbers, timestamps with offsets, "
+                             "odd event-type casing, a viewer missing from users, real chat text "
+                             "(see live_metrics/gen_hostile.py; csv only)")
     parser.add_argument("--json", action="store_true",
                         help="print the summary as JSON on stdout (progress goes to stderr)")
     parser.set_defaults(func=run)
@@ -209,17 +215,35 @@ def run(args: argparse.Namespace) -> int:
         print(f"[{time.perf_counter() - started:6.1f}s] {message}", file=stream, flush=True)
 
     _validate(config)
+    if args.hostile and args.format != "csv":
+        raise UserError("--hostile writes damaged CSV lines: use it with --format csv")
     out = writable_dir(args.out)
     _warn_other_format(out, args.format, progress)
     data = generate_events(config, progress)
     sizes = write_dataset(data, out, args.format, progress)
+    hostile = append_hostile(data, out) if args.hostile else []
+    if hostile:
+        progress(f"appended {len(hostile)} hostile records")
+        sizes = {name: (out / name).stat().st_size for name in sizes}
     data.seconds["total"] = time.perf_counter() - started
     summary = build_summary(data, out, args.format, sizes)
+    summary["hostile_records"] = len(hostile)
     if args.json:
         print(json.dumps(summary, indent=2))
     else:
         print(render_summary(summary))
     return 0
+
+
+def append_hostile(data: GeneratedData, out: Path) -> list[HostileRecord]:
+    """Append gen_hostile's records to the written CSV event log; returns them."""
+    records = hostile_records(context_from_reference(
+        data.reference["users"].column("user_id").to_pylist(),
+        data.reference["gift_catalog"].column("gift_id").to_pylist(),
+        data.reference["ad_campaigns"].column("campaign_id").to_pylist(),
+        data.config.start))
+    append_to_event_log(out / file_names("csv")["raw_live_events"], records)
+    return records
 
 
 def _warn_other_format(out: Path, fmt: str, progress: Callable[[str], None]) -> None:
@@ -303,5 +327,7 @@ def render_summary(summary: dict) -> str:
         lines.append(f"{name:<28}{_human_bytes(size):>12}")
     lines.append(f"{'total':<28}{_human_bytes(summary['total_bytes']):>12}")
     lines.append("")
+    if summary.get("hostile_records"):
+        lines.append(f"hostile records appended: {summary['hostile_records']} (see live_metrics/gen_hostile.py)")
     lines.append("seconds: " + ", ".join(f"{k} {v:.1f}" for k, v in summary["seconds"].items()))
     return "\n".join(lines)

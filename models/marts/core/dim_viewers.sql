@@ -1,7 +1,10 @@
 {#
     One row per viewer: every user of the reference table plus any id seen
-    acting as a viewer in the events without a user record (is_known_user false).
-    Age band from int_live__user_profiles, never the birth year.
+    as a viewer in a clean event (the actor of a viewer action, the recipient of
+    a notification) without a user record: is_known_user false, profile
+    attributes unknown. Nothing in the contract ties events to the users table,
+    so every viewer id of every fact is here. Age band from
+    int_live__user_profiles, never the birth year.
 #}
 
 with
@@ -26,12 +29,18 @@ sessions as (
 
 ),
 
-viewer_activity as (
+viewer_events as (
 
-    select
-        viewer_id,
-        activity_date
-    from {{ ref('fct_viewer_daily') }}
+    select user_id as viewer_id
+    from {{ ref('base_live__events') }}
+    where
+        ingestion_outcome = 'clean'
+        and event_type in (
+            {{ live_event_types('presence') }}, {{ live_event_types('playback') }},
+            {{ live_event_types('notification') }}, {{ live_event_types('reaction') }},
+            {{ live_event_types('gift') }}, {{ live_event_types('ad') }},
+            'comment_posted', 'stream_reported'
+        )
 
 ),
 
@@ -50,7 +59,7 @@ viewer_ids as (
 
     select user_id as viewer_id from users
     union
-    select viewer_id from viewer_activity
+    select viewer_id from viewer_events
 
 )
 

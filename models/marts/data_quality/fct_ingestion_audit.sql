@@ -12,9 +12,12 @@ outcomes as (
 
     select
         event_date,
-        event_type,
         outcome,
-        reason
+        reason,
+        coalesce(
+            event_type,
+            case when source_line is not null then '(unreadable)' else '(missing)' end
+        ) as event_type
     from {{ ref('int_live__event_outcomes') }}
 
 ),
@@ -24,11 +27,11 @@ counted as (
     select
         event_date,
         outcome,
-        coalesce(event_type, '(missing)') as event_type,
+        event_type,
         coalesce(reason, 'none') as reason,
         count(*) as row_count
     from outcomes
-    group by event_date, outcome, coalesce(event_type, '(missing)'), coalesce(reason, 'none')
+    group by event_date, outcome, event_type, coalesce(reason, 'none')
 
 )
 

@@ -1,6 +1,7 @@
 {#
-    Every quarantined raw row, as it arrived (text), with its reason code: the
-    place to look when the audit shows quarantined rows.
+    Every quarantined raw record, as it arrived (text), with its reason code: the
+    place to look when the audit shows quarantined rows. A record the CSV reader
+    could not parse has only its raw text and its line in the file.
 #}
 
 with
@@ -17,6 +18,8 @@ outcomes as (
         user_id,
         stream_id,
         properties,
+        source_line,
+        raw_record,
         outcome,
         reason
     from {{ ref('int_live__event_outcomes') }}
@@ -33,6 +36,8 @@ select
     event_date,
     user_id,
     stream_id,
-    properties
+    properties,
+    source_line,
+    raw_record
 from outcomes
 where outcome = 'quarantined'

@@ -1,15 +1,19 @@
 {#
-    The ingestion gate: one row per raw row, typed, with its outcome.
+    The ingestion gate: one row per raw record (base_live__raw_events), typed, with its outcome.
 
     outcome  clean | duplicate | quarantined
-    reason   null for clean rows, `duplicate_delivery` for repeated deliveries,
-             otherwise the first rule the row breaks (see the reason-code seed).
+    reason   null for clean rows; `duplicate_delivery` for a repeated delivery, or
+             `superseded_by_bad_copy` when the repeat was fine but the copy received
+             first (which wins) was quarantined; otherwise the first rule the row
+             breaks, starting with the records the CSV reader could not parse
+             (see the reason-code seed).
+
+    Event types match case-insensitively and trimmed (`COMMENT_POSTED`, a tab-padded
+    type); every text column is trimmed of spaces, tabs and line breaks.
 
     Rules that need the meaning of several events (orphan leaves, refunds of
     unknown transactions) are decided later, in intermediate models; the final
     word on every row is int_live__event_outcomes.
-
-    Materialized as a table: it is the one model that parses the raw files.
 #}
 {{ config(materialized='table') }}
 
@@ -21,9 +25,9 @@
 
 with
 
-source as (
+raw_events as (
 
-    select * from {{ source('live_raw', 'raw_live_events') }}
+    select * from {{ ref('base_live__raw_events') }}
 
 ),
 
@@ -42,9 +46,12 @@ ad_campaigns as (
 typed as (
 
     select
-        row_number() over () as raw_row_number,
+        raw_row_number,
+        source_line,
+        read_error,
+        raw_record,
         {{ clean_text('event_id') }} as event_id,
-        {{ clean_text('event_type') }} as event_type,
+        lower({{ clean_text('event_type') }}) as event_type,
         {{ parse_utc_timestamp(clean_text('event_at')) }} as event_at,
         {{ parse_utc_timestamp(clean_text('received_at')) }} as received_at,
         {{ clean_text('user_id') }} as user_id,
@@ -55,7 +62,7 @@ typed as (
         upper({{ clean_text('country') }}) as country,
         cast(event_at as {{ dbt.type_string() }}) as raw_event_at,
         cast(received_at as {{ dbt.type_string() }}) as raw_received_at
-    from source
+    from raw_events
 
 ),
 
@@ -92,6 +99,7 @@ row_checked as (
     select
         with_keys.*,
         case
+            when with_keys.read_error is not null then with_keys.read_error
             when with_keys.event_id is null then 'missing_event_id'
             when with_keys.event_type is null
                 or with_keys.event_type not in ({{ live_event_types() }})
@@ -123,12 +131,15 @@ row_checked as (
                         then 'non_positive_quantity'
                 {%- endfor %}
                 {%- for field in rule.get('non_negative', []) %}
+                    {%- set as_number = try_cast(json_text('with_keys.properties', field), 'double') %}
                     when with_keys.event_type = '{{ event_type }}'
-                        and coalesce(
-                            {{ try_cast(json_text('with_keys.properties', field), 'double') }} < 0,
-                            true
-                        )
+                        and coalesce({{ as_number }} < 0 or not {{ is_finite(as_number) }}, true)
                         then 'invalid_property_value'
+                {%- endfor %}
+                {%- for field, bound in rule.get('at_most', {}).items() %}
+                    when with_keys.event_type = '{{ event_type }}'
+                        and {{ try_cast(json_text('with_keys.properties', field), 'double') }} > {{ bound }}
+                        then 'implausible_value'
                 {%- endfor %}
                 {%- for field, values in rule.get('allowed', {}).items() %}
                     when with_keys.event_type = '{{ event_type }}'
@@ -156,6 +167,10 @@ key_ranked as (
 
     select
         *,
+        {#- the verdict on the copy received first, for the later copies of an event -#}
+        max(case when delivery_number = 1 then row_reason end) over (
+            partition by event_id
+        ) as first_copy_reason,
         case
             when business_key is not null and delivery_number = 1 and row_reason is null
                 then row_number() over (
@@ -187,6 +202,10 @@ classified as (
     select
         key_ranked.*,
         case
+            when key_ranked.delivery_number > 1
+                and key_ranked.row_reason is null
+                and key_ranked.first_copy_reason is not null
+                then 'superseded_by_bad_copy'
             when key_ranked.delivery_number > 1 then 'duplicate_delivery'
             when key_ranked.row_reason is not null then key_ranked.row_reason
             when key_ranked.business_key_rank > 1 then 'duplicate_business_key'
@@ -206,6 +225,8 @@ final as (
 
     select
         raw_row_number,
+        source_line,
+        raw_record,
         event_id,
         event_type,
         event_at,
@@ -224,7 +245,7 @@ final as (
         coalesce(cast(received_at as date) > cast(event_at as date), false) as is_late_arrival,
         case
             when ingestion_reason is null then 'clean'
-            when ingestion_reason = 'duplicate_delivery' then 'duplicate'
+            when ingestion_reason in ('duplicate_delivery', 'superseded_by_bad_copy') then 'duplicate'
             else 'quarantined'
         end as ingestion_outcome
     from classified

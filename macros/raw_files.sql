@@ -1,0 +1,248 @@
+{#
+    Reading the raw files: the only place that knows where they are and how they are parsed.
+
+    The folder is the `raw_data_path` variable (env LIVE_RAW_DATA_PATH, default seeds/demo)
+    and the format the `raw_format` variable (env LIVE_RAW_FORMAT, default csv). Each table
+    is read from exactly one of its documented names, never from a pattern that could pick
+    up a stray copy:
+
+        csv      <table>.csv  or  <table>.csv.gz            (one of the two, not both)
+        parquet  <table>.parquet  or  <table>/*.parquet     (one file, or a folder of parts)
+
+    Before a file is read its shape is checked (it exists, it is not empty, its header names
+    every column of the contract), and anything wrong stops the build with one line that
+    says which file and what is wrong. Columns are read as text in the order of the file's
+    own header, with the CSV dialect fixed (comma, double quote, doubled-quote escape):
+    nothing is sniffed, so one odd row cannot change how the others are read.
+#}
+
+{#- Largest raw record accepted, in bytes; a longer one is quarantined as oversized_row. -#}
+{% macro live_raw_max_record_bytes() -%}
+    {{ return(var('raw_max_record_bytes', 1048576)) }}
+{%- endmacro %}
+
+
+{% macro live_raw_folder() -%}
+    {{ return(var('raw_data_path', env_var('LIVE_RAW_DATA_PATH', 'seeds/demo')).rstrip('/')) }}
+{%- endmacro %}
+
+
+{% macro live_raw_format() -%}
+    {%- set raw_format = var('raw_format', env_var('LIVE_RAW_FORMAT', 'csv')) | lower -%}
+    {%- if raw_format not in ('csv', 'parquet') -%}
+        {{ exceptions.raise_compiler_error(
+            "raw_format is '" ~ raw_format ~ "': use csv (plain or .csv.gz) or parquet") }}
+    {%- endif -%}
+    {{ return(raw_format) }}
+{%- endmacro %}
+
+
+{#- The columns of the contract for each raw table (EVENTS.md). -#}
+{% macro live_raw_columns(table_name) -%}
+    {{ return({
+        'raw_live_events': ['event_id', 'event_type', 'event_at', 'received_at', 'user_id',
+                            'stream_id', 'properties', 'platform', 'app_version', 'country'],
+        'users': ['user_id', 'signup_date', 'country', 'birth_year'],
+        'gift_catalog': ['gift_id', 'gift_name', 'coin_cost'],
+        'coin_prices': ['valid_from', 'usd_per_coin'],
+        'ad_campaigns': ['campaign_id', 'advertiser_id', 'advertiser_name', 'cpm_usd'],
+    }[table_name]) }}
+{%- endmacro %}
+
+
+{#- A SQL string literal. -#}
+{% macro live_sql_literal(text) -%}
+    '{{ text | replace("'", "''") }}'
+{%- endmacro %}
+
+
+{#-
+    Which file holds the table, and its header: {'path', 'format', 'header', 'label'}.
+    Runs queries, so it only resolves at execution time; while dbt parses, it returns the
+    default name so that the project still compiles without the files.
+-#}
+{% macro live_raw_file(table_name) -%}
+    {{ return(adapter.dispatch('live_raw_file', 'live_streaming')(table_name)) }}
+{%- endmacro %}
+
+{% macro default__live_raw_file(table_name) -%}
+    {%- set folder = live_raw_folder() -%}
+    {%- set raw_format = live_raw_format() -%}
+    {%- set columns = live_raw_columns(table_name) -%}
+    {%- if not execute -%}
+        {{ return({'path': folder ~ '/' ~ table_name ~ '.' ~ raw_format, 'format': raw_format,
+                   'header': columns, 'label': table_name ~ '.' ~ raw_format}) }}
+    {%- endif -%}
+
+    {%- set found = run_query(
+        "select file from glob(" ~ live_sql_literal(folder ~ '/' ~ table_name ~ '*') ~ ") order by file"
+    ).columns[0].values() | list -%}
+    {%- set parts = run_query(
+        "select file from glob(" ~ live_sql_literal(folder ~ '/' ~ table_name ~ '/*.parquet') ~ ") order by file"
+    ).columns[0].values() | list -%}
+    {%- set names = {} -%}
+    {%- for file in found -%}
+        {%- do names.update({file.split('/')[-1]: file}) -%}
+    {%- endfor -%}
+
+    {%- if raw_format == 'csv' -%}
+        {%- set candidates = [] -%}
+        {%- for name in [table_name ~ '.csv', table_name ~ '.csv.gz'] if name in names -%}
+            {%- do candidates.append(name) -%}
+        {%- endfor -%}
+        {%- if candidates | length == 2 -%}
+            {{ exceptions.raise_compiler_error(
+                table_name ~ ": both " ~ candidates | join(' and ') ~ " are in " ~ folder
+                ~ ": keep one (the other would be read twice)") }}
+        {%- elif not candidates -%}
+            {%- set hint = " (found " ~ (names.keys() | list | join(', ')) ~ ")" if names else "" -%}
+            {{ exceptions.raise_compiler_error(
+                table_name ~ ": no " ~ table_name ~ ".csv or " ~ table_name ~ ".csv.gz in "
+                ~ folder ~ hint) }}
+        {%- endif -%}
+        {%- set path = names[candidates[0]] -%}
+        {%- set header = live_raw_csv_header(table_name, path, candidates[0]) -%}
+        {{ return({'path': path, 'format': 'csv', 'header': header, 'label': candidates[0]}) }}
+    {%- else -%}
+        {%- set single = table_name ~ '.parquet' -%}
+        {%- if single in names and parts -%}
+            {{ exceptions.raise_compiler_error(
+                table_name ~ ": both " ~ single ~ " and a folder " ~ table_name ~ "/ of parts are in "
+                ~ folder ~ ": keep one") }}
+        {%- elif single in names -%}
+            {%- set path = names[single] -%}
+            {%- set label = single -%}
+        {%- elif parts -%}
+            {%- set path = folder ~ '/' ~ table_name ~ '/*.parquet' -%}
+            {%- set label = table_name ~ '/*.parquet' -%}
+        {%- else -%}
+            {%- set hint = " (found " ~ (names.keys() | list | join(', ')) ~ ")" if names else "" -%}
+            {{ exceptions.raise_compiler_error(
+                table_name ~ ": no " ~ single ~ " or folder " ~ table_name ~ "/ of .parquet parts in "
+                ~ folder ~ hint) }}
+        {%- endif -%}
+        {%- set described = run_query(
+            "describe select * from read_parquet(" ~ live_sql_literal(path) ~ ", union_by_name = true)"
+        ).columns[0].values() | list -%}
+        {%- do live_raw_check_columns(table_name, label, described) -%}
+        {{ return({'path': path, 'format': 'parquet', 'header': described, 'label': label}) }}
+    {%- endif -%}
+{%- endmacro %}
+
+
+{#- The header of a CSV file, checked: not empty, a header row, every contract column once. -#}
+{% macro live_raw_csv_header(table_name, path, label) -%}
+    {#- The first line, read as one text column with no CSV rules (delimiter: unit separator). -#}
+    {%- set first = run_query(
+        "select header_line from read_csv(" ~ live_sql_literal(path) ~ ", columns = {'header_line': 'VARCHAR'},"
+        ~ " header = false, auto_detect = false, delim = e'\\x1f', quote = '', escape = '',"
+        ~ " strict_mode = false, ignore_errors = true) limit 1"
+    ).columns[0].values() | list -%}
+    {%- if not first or first[0] is none or first[0] | trim == '' -%}
+        {{ exceptions.raise_compiler_error(
+            table_name ~ ": " ~ label ~ " is empty: expected a header row ("
+            ~ live_raw_columns(table_name) | join(',') ~ ")") }}
+    {%- endif -%}
+    {%- set header = [] -%}
+    {%- for cell in first[0].split(',') -%}
+        {%- do header.append(cell.strip().strip('\ufeff').strip().strip('"').strip().lower()) -%}
+    {%- endfor -%}
+    {%- do live_raw_check_columns(table_name, label, header) -%}
+    {{ return(header) }}
+{%- endmacro %}
+
+
+{% macro live_raw_check_columns(table_name, label, header) -%}
+    {%- set expected = live_raw_columns(table_name) -%}
+    {%- set missing = [] -%}
+    {%- for column in expected if column not in header -%}
+        {%- do missing.append(column) -%}
+    {%- endfor -%}
+    {%- set repeated = [] -%}
+    {%- for column in header if header.count(column) > 1 and column not in repeated -%}
+        {%- do repeated.append(column) -%}
+    {%- endfor -%}
+    {%- if missing | length == expected | length -%}
+        {{ exceptions.raise_compiler_error(
+            table_name ~ ": " ~ label ~ " has no header row (its first line is '"
+            ~ (header | join(','))[:60] ~ "'): expected " ~ expected | join(',')) }}
+    {%- elif missing -%}
+        {{ exceptions.raise_compiler_error(
+            table_name ~ ": " ~ label ~ " lacks column" ~ ('s ' if missing | length > 1 else ' ')
+            ~ missing | join(', ') ~ " (its header is " ~ header | join(',') ~ ")") }}
+    {%- elif repeated -%}
+        {{ exceptions.raise_compiler_error(
+            table_name ~ ": " ~ label ~ " has column" ~ ('s ' if repeated | length > 1 else ' ')
+            ~ repeated | join(', ') ~ " twice in its header") }}
+    {%- endif -%}
+{%- endmacro %}
+
+
+{#-
+    The table function that reads a raw file with every column as text.
+    rejects: a name prefix for DuckDB's reject tables; the CSV reader then keeps going past
+    a damaged record and notes it there (see live_land_raw_events) instead of failing.
+-#}
+{% macro live_raw_reader(table_name, rejects=none) -%}
+    {{ return(adapter.dispatch('live_raw_reader', 'live_streaming')(table_name, rejects)) }}
+{%- endmacro %}
+
+{% macro default__live_raw_reader(table_name, rejects) -%}
+    {%- set file = live_raw_file(table_name) -%}
+    {%- if file.format == 'parquet' -%}
+        read_parquet({{ live_sql_literal(file.path) }}, union_by_name = true)
+    {%- else -%}
+        read_csv(
+            {{ live_sql_literal(file.path) }},
+            header = true,
+            auto_detect = false,
+            columns = { {%- for column in file.header %}{{ live_sql_literal(column) }}: 'VARCHAR'{{ ', ' if not loop.last }}{% endfor -%} },
+            delim = ',',
+            quote = '"',
+            escape = '"',
+            max_line_size = {{ live_raw_max_record_bytes() }}
+            {%- if rejects %},
+            store_rejects = true,
+            rejects_table = '{{ rejects }}_errors',
+            rejects_scan = '{{ rejects }}_scans'
+            {%- endif %}
+        )
+    {%- endif -%}
+{%- endmacro %}
+
+
+{#-
+    Pre-hook of base_live__raw_events: land the event log in two temporary tables of
+    this connection,
+        live_raw_events_loaded   the records that parsed, numbered in file order
+        live_raw_events_rejects  one row per record the CSV reader could not parse:
+                                 its first physical line, DuckDB's error type, its text
+    so that the model can account for every record of the file.
+-#}
+{% macro live_land_raw_events() -%}
+    {{ return(adapter.dispatch('live_land_raw_events', 'live_streaming')()) }}
+{%- endmacro %}
+
+{% macro default__live_land_raw_events() -%}
+    {%- set columns = live_raw_columns('raw_live_events') -%}
+    {%- set file = live_raw_file('raw_live_events') -%}
+    {#- Reject tables outlive a scan on the same connection: start from none. -#}
+    {%- set statements = [
+        "drop table if exists temp.live_raw_events_errors",
+        "drop table if exists temp.live_raw_events_scans"] -%}
+    {%- do statements.append(
+        "create or replace temporary table live_raw_events_loaded as select row_number() over () as raw_row_number, "
+        ~ columns | join(', ') ~ " from " ~ live_raw_reader('raw_live_events', rejects='live_raw_events')) -%}
+    {%- if file.format == 'csv' -%}
+        {%- do statements.append(
+            "create or replace temporary table live_raw_events_rejects as"
+            ~ " select line as source_line, error_type, csv_line"
+            ~ " from live_raw_events_errors"
+            ~ " where scan_id = (select max(scan_id) from live_raw_events_scans)") -%}
+    {%- else -%}
+        {%- do statements.append(
+            "create or replace temporary table live_raw_events_rejects"
+            ~ " (source_line bigint, error_type varchar, csv_line varchar)") -%}
+    {%- endif -%}
+    {{ return(statements | join(';\n')) }}
+{%- endmacro %}
