@@ -95,13 +95,13 @@
                 table_name ~ ": both " ~ candidates | join(' and ') ~ " are in " ~ folder
                 ~ ": keep one (the other would be read twice)") }}
         {%- elif not candidates -%}
-            {%- set hint = " (found " ~ (names.keys() | list | join(', ')) ~ ")" if names else "" -%}
+            {%- set hint = " (found " ~ (names.keys() | list | join(', ')) ~ ")" if names else live_raw_folder_hint(folder) -%}
             {{ exceptions.raise_compiler_error(
                 table_name ~ ": no " ~ table_name ~ ".csv or " ~ table_name ~ ".csv.gz in "
                 ~ folder ~ hint) }}
         {%- endif -%}
         {%- set path = names[candidates[0]] -%}
-        {%- set header = live_raw_csv_header(table_name, path, candidates[0]) -%}
+        {%- set header = live_raw_csv_header(table_name, path, path) -%}
         {{ return({'path': path, 'format': 'csv', 'header': header, 'label': candidates[0]}) }}
     {%- else -%}
         {%- set single = table_name ~ '.parquet' -%}
@@ -116,7 +116,7 @@
             {%- set path = folder ~ '/' ~ table_name ~ '/*.parquet' -%}
             {%- set label = table_name ~ '/*.parquet' -%}
         {%- else -%}
-            {%- set hint = " (found " ~ (names.keys() | list | join(', ')) ~ ")" if names else "" -%}
+            {%- set hint = " (found " ~ (names.keys() | list | join(', ')) ~ ")" if names else live_raw_folder_hint(folder) -%}
             {{ exceptions.raise_compiler_error(
                 table_name ~ ": no " ~ single ~ " or folder " ~ table_name ~ "/ of .parquet parts in "
                 ~ folder ~ hint) }}
@@ -124,9 +124,16 @@
         {%- set described = run_query(
             "describe select * from read_parquet(" ~ live_sql_literal(path) ~ ", union_by_name = true)"
         ).columns[0].values() | list -%}
-        {%- do live_raw_check_columns(table_name, label, described) -%}
+        {%- do live_raw_check_columns(table_name, path, described, described | join(',')) -%}
         {{ return({'path': path, 'format': 'parquet', 'header': described, 'label': label}) }}
     {%- endif -%}
+{%- endmacro %}
+
+
+{#- ' (the folder is empty or does not exist)' when nothing at all is in the folder. -#}
+{% macro live_raw_folder_hint(folder) -%}
+    {%- set anything = run_query("select count(*) from glob(" ~ live_sql_literal(folder ~ '/*') ~ ")").columns[0].values()[0] -%}
+    {{ return('' if anything else ' (the folder is empty or does not exist: set raw_data_path or LIVE_RAW_DATA_PATH)') }}
 {%- endmacro %}
 
 
@@ -147,12 +154,12 @@
     {%- for cell in first[0].split(',') -%}
         {%- do header.append(cell.strip().strip('\ufeff').strip().strip('"').strip().lower()) -%}
     {%- endfor -%}
-    {%- do live_raw_check_columns(table_name, label, header) -%}
+    {%- do live_raw_check_columns(table_name, label, header, first[0]) -%}
     {{ return(header) }}
 {%- endmacro %}
 
 
-{% macro live_raw_check_columns(table_name, label, header) -%}
+{% macro live_raw_check_columns(table_name, label, header, first_line) -%}
     {%- set expected = live_raw_columns(table_name) -%}
     {%- set missing = [] -%}
     {%- for column in expected if column not in header -%}
@@ -165,7 +172,7 @@
     {%- if missing | length == expected | length -%}
         {{ exceptions.raise_compiler_error(
             table_name ~ ": " ~ label ~ " has no header row (its first line is '"
-            ~ (header | join(','))[:60] ~ "'): expected " ~ expected | join(',')) }}
+            ~ first_line[:60] ~ "'): expected " ~ expected | join(',')) }}
     {%- elif missing -%}
         {{ exceptions.raise_compiler_error(
             table_name ~ ": " ~ label ~ " lacks column" ~ ('s ' if missing | length > 1 else ' ')

@@ -7,6 +7,7 @@ import json
 import sys
 from typing import Any
 
+from live_metrics.errors import NoDataYet
 from live_metrics.catalogue import load_catalogue
 from live_metrics.formatting import format_threshold, format_value
 from live_metrics.manifest import load_manifest
@@ -136,7 +137,11 @@ def warehouse_rows(args: argparse.Namespace, tree: MetricTree) -> tuple[list[Rul
         elif star is None:
             rows.append(RuleResult("guardrails", WARN, "skipped: no single north star to date the data by"))
         else:
-            first_day, last_day = data_span(session, star)
+            try:
+                first_day, last_day = data_span(session, star)
+            except NoDataYet as empty:
+                rows.append(RuleResult("guardrails", WARN, f"no data yet: {empty}"))
+                return rows, periods
             for grain in ("day", "week"):
                 snapshot = take_snapshot(session, list(tree), grain, last_day, first_day, rule_from_args(args))
                 rows.extend(guardrail_rows(tree, snapshot, args.fail_on_breach))

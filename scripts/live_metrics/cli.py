@@ -12,7 +12,7 @@ import sys
 from collections.abc import Sequence
 
 from live_metrics import __version__, check, explain, export, generate, materialize, scorecard
-from live_metrics.errors import UserError
+from live_metrics.errors import NoDataYet, UserError
 
 SUBCOMMAND_MODULES = (generate, check, export, explain, materialize, scorecard)
 
@@ -38,6 +38,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(argv)
     try:
         return int(args.func(args))
+    except NoDataYet as empty:
+        print(f"no data yet: {empty}")
+        return empty.exit_code
     except UserError as error:
         print(f"error: {error}", file=sys.stderr)
         return error.exit_code

@@ -10,3 +10,17 @@ class UserError(Exception):
     def __init__(self, message: str, exit_code: int = 2) -> None:
         super().__init__(message)
         self.exit_code = exit_code
+
+
+class NoDataYet(UserError):
+    """The warehouse is built but holds no clean live event yet (an empty or all-bad log).
+
+    Not a failure: the CLI prints ``no data yet: <message>`` on one line and exits 0, so a
+    pipeline run on an empty log still completes.
+    """
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message, exit_code=0)
+
+
+NO_DATA_YET = "the event log has no clean live event yet, so there is nothing to measure"

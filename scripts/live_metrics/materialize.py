@@ -7,7 +7,7 @@ import json
 import re
 import time
 
-from live_metrics.errors import UserError
+from live_metrics.errors import NO_DATA_YET, UserError
 from live_metrics.manifest import HOW_TO_BUILD, load_manifest
 from live_metrics.mf_engine import MetricFlowSession
 from live_metrics.options import add_project_arguments, check_known, resolve_paths, split_names
@@ -170,4 +170,6 @@ def run(args: argparse.Namespace) -> int:
         )
     )
     print(f"\n{len(results)} tables written to {warehouse} in {total:.1f} s")
+    if not any(r["rows"] for r in results if r["saved_query"]):
+        print(f"no data yet: {NO_DATA_YET} (the tables are empty)")
     return 0

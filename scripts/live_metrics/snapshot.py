@@ -18,7 +18,7 @@ from decimal import Decimal
 from typing import Any, Protocol
 
 from live_metrics.anomaly import Anomaly, AnomalyRule, detect
-from live_metrics.errors import UserError
+from live_metrics.errors import NO_DATA_YET, NoDataYet, UserError
 from live_metrics.formatting import format_value
 from live_metrics.mf_engine import QueryResult
 from live_metrics.tree import NO_THRESHOLD, MetricNode
@@ -169,7 +169,7 @@ def data_span(querier: MetricQuerier, north_star: str) -> tuple[dt.date, dt.date
         if (day := as_date(record.get("metric_time__day"))) is not None and as_number(record.get(north_star))
     ]
     if not days:
-        raise UserError(f"the north star {north_star} has no data: build the warehouse (`make build`) first")
+        raise NoDataYet(f"{NO_DATA_YET} (the north star {north_star} has no value on any day)")
     return min(days), max(days)
 
 

@@ -17,7 +17,7 @@ from typing import Any
 
 import pytest
 
-from live_metrics.errors import UserError
+from live_metrics.errors import NoDataYet, UserError
 from live_metrics.exporters import build_document, mermaid_ids, render_html, render_markdown, render_mermaid, write_all
 from live_metrics.manifest import load_manifest
 from live_metrics.mf_engine import QueryResult
@@ -123,8 +123,9 @@ def test_last_data_day_ignores_empty_and_zero_days() -> None:
     assert last_data_day(querier, "m") == dt.date(2026, 3, 5)
     querier = FakeQuerier({"2026-03-02": {"m": 0.0}, "2026-03-04": {"m": 3.0}, "2026-03-05": {"m": 2.0}})
     assert data_span(querier, "m") == (dt.date(2026, 3, 4), dt.date(2026, 3, 5))
-    with pytest.raises(UserError, match="no data"):
+    with pytest.raises(NoDataYet, match="no clean live event yet") as raised:
         last_data_day(FakeQuerier({}), "m")
+    assert raised.value.exit_code == 0
 
 
 # --- JSON ----------------------------------------------------------------------------------------------
