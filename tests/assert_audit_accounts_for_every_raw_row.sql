@@ -5,16 +5,24 @@
 
 with
 
-raw_rows as (
+raw_records as (
 
     select
         coalesce(
             lower({{ clean_text('event_type') }}),
             case when read_error is not null then '(unreadable)' else '(missing)' end
-        ) as event_type,
-        count(*) as raw_rows
+        ) as event_type
     from {{ ref('base_live__raw_events') }}
-    group by 1
+
+),
+
+raw_rows as (
+
+    select
+        event_type,
+        count(*) as raw_rows
+    from raw_records
+    group by event_type
 
 ),
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import gzip
 import json
 import re
@@ -413,6 +414,7 @@ def test_cli_writes_files_and_prints_json_summary(tmp_path: Path, capsys: pytest
     (["--days", "0"], "--days must be between 1"),
     (["--creators", "0"], "--creators must be at least 1"),
     (["--viewers", "90000000", "--days", "365"], "the limit is"),
+    (["--hostile", "--format", "parquet"], "--hostile writes damaged CSV lines: use it with --format csv"),
 ])
 def test_cli_user_errors_are_one_line(tmp_path: Path, capsys: pytest.CaptureFixture[str], argv: list[str],
                                       message: str) -> None:
@@ -431,3 +433,21 @@ def test_cli_rejects_bad_date_and_file_as_output(tmp_path: Path, capsys: pytest.
     a_file.write_text("x")
     assert cli.main(["generate", "--out", str(a_file), "--days", "1"]) == 2
     assert "is not a directory" in capsys.readouterr().err
+
+
+def test_cli_hostile_appends_its_records_to_the_csv_log(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    from live_metrics.gen_hostile import hostile_records, context_from_reference
+
+    out = tmp_path / "h"
+    code = cli.main(["generate", "--out", str(out), "--days", "1", "--creators", "3", "--viewers", "60",
+                     "--seed", "5", "--hostile", "--json"])
+    assert code == 0
+    summary = json.loads(capsys.readouterr().out)
+    raw = gzip.decompress((out / "raw_live_events.csv.gz").read_bytes())
+    users = [line.split(",")[0].strip('"') for line in (out / "users.csv").read_text().splitlines()[1:]]
+    gifts = [line.split(",")[0].strip('"') for line in (out / "gift_catalog.csv").read_text().splitlines()[1:]]
+    campaigns = [line.split(",")[0].strip('"') for line in (out / "ad_campaigns.csv").read_text().splitlines()[1:]]
+    records = hostile_records(context_from_reference(users, gifts, campaigns, dt.date(2026, 11, 9)))
+    assert summary["hostile_records"] == len(records) > 40
+    assert raw.endswith(b"".join(r.data for r in records))
+    assert b"\xff\xfe" in raw  # the invalid UTF-8 record is written as bytes, not re-encoded

@@ -243,6 +243,7 @@ def test_an_empty_log_builds_empty_marts_and_the_program_says_no_data_yet(
             "and table_name like 'fct_%'").fetchall()]
         counts = {name: connection.execute(f"select count(*) from marts.{name}").fetchall()[0][0] for name in facts}
     assert len(counts) >= 10 and set(counts.values()) == {0}
+    assert count_records(raw / "raw_live_events.csv") == 0
     for command in ("materialize", "scorecard", "check"):
         completed = run_cli(warehouse, command)
         assert completed.returncode == 0, completed.stdout + completed.stderr
@@ -304,7 +305,7 @@ def test_stray_copies_beside_the_log_are_not_read(reference_only: Path, tmp_path
         "raw_live_events.csv (1)": log,
         "raw_live_events.csv.gz.part": _gz(log),
     })
-    assert landed_rows(raw, tmp_path) == 20
+    assert landed_rows(raw, tmp_path) == count_records(raw / "raw_live_events.csv.gz") == 20
 
 
 def test_parquet_parts_in_a_folder_are_read(reference_only: Path, tmp_path: Path) -> None:

@@ -50,9 +50,9 @@ rejected_errors as (
 
 ),
 
-{#- DuckDB can report several errors for one record: keep the most specific. -#}
 rejected_records as (
 
+    {#- DuckDB can report several errors for one record: keep the most specific. #}
     select
         source_line,
         min(error_rank) as error_rank,
