@@ -53,7 +53,7 @@ def detect(history: Sequence[float | None], value: float | None, rule: AnomalyRu
     """The verdict on ``value`` given the values of the periods before it (oldest first)."""
     if value is None or not math.isfinite(value):
         return None
-    recent = [float(v) for v in history[-rule.window:] if v is not None and math.isfinite(float(v))]
+    recent = [float(v) for v in history[-rule.window :] if v is not None and math.isfinite(float(v))]
     if len(recent) < max(rule.needed, 2):
         return None
     mean = statistics.fmean(recent)

@@ -7,10 +7,11 @@ import json
 import sys
 from typing import Any
 
-from live_metrics.errors import NoDataYet
 from live_metrics.catalogue import load_catalogue
+from live_metrics.errors import NoDataYet
 from live_metrics.formatting import format_threshold, format_value
 from live_metrics.manifest import load_manifest
+from live_metrics.measure import rule_from_args
 from live_metrics.mf_engine import MetricFlowSession
 from live_metrics.options import add_anomaly_arguments, add_project_arguments, resolve_paths
 from live_metrics.rules import FAIL, PASS, WARN, RuleResult, run_rules
@@ -23,7 +24,6 @@ from live_metrics.snapshot import (
     data_span,
     take_snapshot,
 )
-from live_metrics.measure import rule_from_args
 from live_metrics.table import format_table
 from live_metrics.tree import MetricTree, build_tree
 
@@ -81,7 +81,9 @@ def anomaly_row(tree: MetricTree, snapshot: Snapshot, fail_on_anomaly: bool) -> 
     judged = sum(value.anomaly is not None for value in snapshot.values.values())
     where = snapshot.period.label
     if not flagged:
-        return RuleResult(rule, PASS, f"{where}: none of {judged} metrics with enough history ({snapshot.rule.describe()})")
+        return RuleResult(
+            rule, PASS, f"{where}: none of {judged} metrics with enough history ({snapshot.rule.describe()})"
+        )
     details = "; ".join(snapshot.anomaly_text(name) for name in flagged)
     return RuleResult(rule, FAIL if fail_on_anomaly else WARN, f"{where}: {details}")
 
@@ -175,4 +177,3 @@ def run(args: argparse.Namespace) -> int:
         verdict = "FAILED" if failed else "passed"
         print(f"\ncheck {verdict}: {counts[PASS]} PASS, {counts[FAIL]} FAIL, {counts[WARN]} WARN", file=sys.stdout)
     return 1 if failed else 0
-

@@ -244,11 +244,7 @@ def _children_product(name: str, tree: MetricTree, monos: Mapping[str, Monomial]
     if target is None:
         return None
     children = [child for child in tree.children(name) if child in monos]
-    others = {
-        other: mono
-        for other, mono in monos.items()
-        if other in tree.nodes and other != name and len(mono) >= 1
-    }
+    others = {other: mono for other, mono in monos.items() if other in tree.nodes and other != name and len(mono) >= 1}
     for size in range(2, len(children) + 1):
         for subset in itertools.combinations(children, size):
             if not any(_is_plain(monos[child], child) for child in subset):
@@ -286,7 +282,9 @@ def _linear_relation(metric: ManifestMetric | None, tree: MetricTree) -> Relatio
     return Relation(metric.name, SUM, tuple(form.items()))
 
 
-def _definition_product(metric: ManifestMetric | None, tree: MetricTree, monos: Mapping[str, Monomial]) -> Relation | None:
+def _definition_product(
+    metric: ManifestMetric | None, tree: MetricTree, monos: Mapping[str, Monomial]
+) -> Relation | None:
     """A ratio (or product-only derived metric) over its own plain metric inputs."""
     if metric is None or metric.type not in ("ratio", "derived"):
         return None

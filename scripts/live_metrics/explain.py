@@ -91,9 +91,7 @@ def explanation_document(tree: MetricTree, snapshot: Snapshot, explanation: Expl
         "baseline": value.baseline,
         "tree": explanation.tree.as_dict(labels_of(tree)) if explanation.tree else None,
         "context": context_metrics(tree, explanation, star),
-        "relations": {
-            name: relation_dict(explanation, name) for name in sorted(explanation.splits, key=tree.sort_key)
-        },
+        "relations": {name: relation_dict(explanation, name) for name in sorted(explanation.splits, key=tree.sort_key)},
         "segments": [segment.as_dict() for segment in explanation.top_segments(star)],
         "segments_by_metric": {
             metric: {dim: [s.as_dict() for s in segments] for dim, segments in dims.items()}
@@ -210,7 +208,8 @@ def _relations_table(tree: MetricTree, explanation: Explanation) -> str:
             continue
         split = explanation.splits[name]
         parts = ", ".join(
-            f"{part} {format_signed(amount, name)}" for part, amount in sorted(split.contributions, key=lambda p: -abs(p[1]))
+            f"{part} {format_signed(amount, name)}"
+            for part, amount in sorted(split.contributions, key=lambda p: -abs(p[1]))
         )
         rows.append([split.relation.text(), format_signed(split.change, name), parts])
     return format_table(["identity", "change", "split"], rows) if rows else "(none)"
@@ -219,7 +218,7 @@ def _relations_table(tree: MetricTree, explanation: Explanation) -> str:
 def _segments_table(tree: MetricTree, explanation: Explanation, top: int) -> str:
     rows = []
     for metric in sorted(explanation.segments, key=tree.sort_key):
-        for dimension, segments in explanation.segments[metric].items():
+        for _dimension, segments in explanation.segments[metric].items():
             for segment in segments[:top]:
                 rows.append(
                     [
@@ -246,7 +245,8 @@ def _anomaly_lines(tree: MetricTree, snapshot: Snapshot) -> str:
         lines.append(
             "Targets: "
             + ", ".join(
-                f"{name} {v.target_status} ({format_value(v.value, name)} vs {format_value(tree.nodes[name].target, name)})"
+                f"{name} {v.target_status} "
+                f"({format_value(v.value, name)} vs {format_value(tree.nodes[name].target, name)})"
                 for name, v in sorted(targets.items())
             )
         )

@@ -11,6 +11,7 @@ from live_metrics.catalogue import load_catalogue
 from live_metrics.exporters import build_document, write_all
 from live_metrics.formatting import format_change, format_value
 from live_metrics.manifest import load_manifest
+from live_metrics.measure import Measurement, measure, rule_from_args
 from live_metrics.mf_engine import MetricFlowSession
 from live_metrics.options import (
     add_anomaly_arguments,
@@ -21,7 +22,6 @@ from live_metrics.options import (
     writable_dir,
 )
 from live_metrics.rules import require_valid_tags
-from live_metrics.measure import Measurement, measure, rule_from_args
 from live_metrics.snapshot import GRAINS
 from live_metrics.table import format_table
 from live_metrics.tree import build_tree

@@ -13,6 +13,8 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
+from live_metrics.drivers import Explanation
+from live_metrics.explain import contribution_rows, explanation_document, node_fields
 from live_metrics.formatting import (
     format_change,
     format_share,
@@ -22,8 +24,6 @@ from live_metrics.formatting import (
     period_sentence,
 )
 from live_metrics.html_page import render_html
-from live_metrics.drivers import Explanation
-from live_metrics.explain import contribution_rows, explanation_document, node_fields
 from live_metrics.snapshot import Snapshot
 from live_metrics.tree import STAKEHOLDERS, TIERS, Edge, MetricTree
 
@@ -89,7 +89,7 @@ def build_document(
         {"source": edge.source, "target": edge.target, "kind": edge.kind, "weight": _edge_weight(explanation, edge)}
         for edge in tree.edges
     ]
-    stamp = (generated_at or dt.datetime.now(dt.timezone.utc)).replace(microsecond=0)
+    stamp = (generated_at or dt.datetime.now(dt.UTC)).replace(microsecond=0)
     return {
         "title": TITLE,
         "generated_at": stamp.isoformat(),

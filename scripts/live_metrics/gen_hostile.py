@@ -98,16 +98,41 @@ class _Builder:
         self.seconds += 1
         return self.start + dt.timedelta(seconds=self.seconds)
 
-    def fields(self, event_id: str, event_type: str, user_id: str, properties: object,
-               event_at: str | None = None, received_at: str | None = None) -> list[str | None]:
+    def fields(
+        self,
+        event_id: str,
+        event_type: str,
+        user_id: str,
+        properties: object,
+        event_at: str | None = None,
+        received_at: str | None = None,
+    ) -> list[str | None]:
         moment = self.at()
         props = properties if isinstance(properties, str) else json.dumps(properties, ensure_ascii=False)
-        return [event_id, event_type, event_at or _iso(moment),
-                received_at or _iso(moment + dt.timedelta(milliseconds=400)),
-                user_id, HOSTILE_STREAM, props, "android", "34.1.0", "US"]
+        return [
+            event_id,
+            event_type,
+            event_at or _iso(moment),
+            received_at or _iso(moment + dt.timedelta(milliseconds=400)),
+            user_id,
+            HOSTILE_STREAM,
+            props,
+            "android",
+            "34.1.0",
+            "US",
+        ]
 
-    def add(self, case: str, outcome: str, reason: str | None, event_id: str, event_type: str,
-            user_id: str, properties: object, **times: str) -> None:
+    def add(
+        self,
+        case: str,
+        outcome: str,
+        reason: str | None,
+        event_id: str,
+        event_type: str,
+        user_id: str,
+        properties: object,
+        **times: str,
+    ) -> None:
         data = _csv_record(self.fields(event_id, event_type, user_id, properties, **times))
         self.records.append(HostileRecord(case, data, outcome, reason, event_id))
 
@@ -122,88 +147,224 @@ def hostile_records(context: HostileContext) -> list[HostileRecord]:
     v1, v2, v3 = context.viewer_ids
     gift = context.gift_id
 
-    b.add("stream", "clean", None, "hx_start", "stream_started", creator,
-          {"title": "hostile input", "category": "talk"})
+    b.add(
+        "stream", "clean", None, "hx_start", "stream_started", creator, {"title": "hostile input", "category": "talk"}
+    )
     for viewer in (v1, v2, v3, UNKNOWN_VIEWER):
         b.add("join", "clean", None, f"hx_join_{viewer}", "viewer_joined", viewer, {"source": "for_you"})
 
     # 1. CSV damage: the reader rejects the record, the rest of the file loads.
     good = b.fields("hx_csv", "like_sent", v1, {"count": 1})
-    b.add_raw("too_many_columns", "malformed_csv_row",
-              (",".join(_csv_field(v) for v in good) + ',"extra"\n').encode())
-    b.add_raw("too_few_columns", "malformed_csv_row",
-              (",".join(_csv_field(v) for v in good[:7]) + "\n").encode())
-    b.add_raw("unescaped_quote", "malformed_csv_row",
-              ('"hx_quote","comment_posted","' + good[2] + '","' + good[3] + '","' + v1 + '","'
-               + HOSTILE_STREAM + '","{""comment_id"": ""hx_cq"", ""text"": ""he said "hi" ok""}",'
-               '"ios","1.0","US"\n').encode())
-    b.add_raw("invalid_utf8", "invalid_encoding",
-              _csv_record(b.fields("hx_latin1", "comment_posted", v1, {"comment_id": "hx_cl", "text": "caf"}))
-              .replace(b"caf", b"caf\xe9 \xff\xfe"))
-    b.add_raw("oversized_row", "oversized_row",
-              _csv_record(b.fields("hx_huge", "comment_posted", v1,
-                                   {"comment_id": "hx_ch", "text": "x" * (3 * 1024 * 1024)})))
+    b.add_raw("too_many_columns", "malformed_csv_row", (",".join(_csv_field(v) for v in good) + ',"extra"\n').encode())
+    b.add_raw("too_few_columns", "malformed_csv_row", (",".join(_csv_field(v) for v in good[:7]) + "\n").encode())
+    b.add_raw(
+        "unescaped_quote",
+        "malformed_csv_row",
+        (
+            '"hx_quote","comment_posted","'
+            + good[2]
+            + '","'
+            + good[3]
+            + '","'
+            + v1
+            + '","'
+            + HOSTILE_STREAM
+            + '","{""comment_id"": ""hx_cq"", ""text"": ""he said "hi" ok""}",'
+            '"ios","1.0","US"\n'
+        ).encode(),
+    )
+    b.add_raw(
+        "invalid_utf8",
+        "invalid_encoding",
+        _csv_record(b.fields("hx_latin1", "comment_posted", v1, {"comment_id": "hx_cl", "text": "caf"})).replace(
+            b"caf", b"caf\xe9 \xff\xfe"
+        ),
+    )
+    b.add_raw(
+        "oversized_row",
+        "oversized_row",
+        _csv_record(
+            b.fields("hx_huge", "comment_posted", v1, {"comment_id": "hx_ch", "text": "x" * (3 * 1024 * 1024)})
+        ),
+    )
 
     # 2. Extreme numbers: above the bound of plausibility.
-    b.add("huge_quantity", "quarantined", "implausible_value", "hx_q1e10", "gift_sent", v1,
-          {"gift_txn_id": "hx_t1", "gift_id": gift, "quantity": 10_000_000_000})
+    b.add(
+        "huge_quantity",
+        "quarantined",
+        "implausible_value",
+        "hx_q1e10",
+        "gift_sent",
+        v1,
+        {"gift_txn_id": "hx_t1", "gift_id": gift, "quantity": 10_000_000_000},
+    )
     for n in range(3):
-        b.add("huge_like_count", "quarantined", "implausible_value", f"hx_like_4e18_{n}", "like_sent", v2,
-              {"count": 4_000_000_000_000_000_000})
-    b.add("slow_startup", "quarantined", "implausible_value", "hx_startup", "playback_stats", v3,
-          {"startup_ms": 700_000, "rebuffer_ms": 0, "played_ms": 1000})
-    b.add("quantity_at_bound", "clean", None, "hx_q_bound", "gift_sent", v2,
-          {"gift_txn_id": "hx_t2", "gift_id": gift, "quantity": QUANTITY_BOUND})
+        b.add(
+            "huge_like_count",
+            "quarantined",
+            "implausible_value",
+            f"hx_like_4e18_{n}",
+            "like_sent",
+            v2,
+            {"count": 4_000_000_000_000_000_000},
+        )
+    b.add(
+        "slow_startup",
+        "quarantined",
+        "implausible_value",
+        "hx_startup",
+        "playback_stats",
+        v3,
+        {"startup_ms": 700_000, "rebuffer_ms": 0, "played_ms": 1000},
+    )
+    b.add(
+        "quantity_at_bound",
+        "clean",
+        None,
+        "hx_q_bound",
+        "gift_sent",
+        v2,
+        {"gift_txn_id": "hx_t2", "gift_id": gift, "quantity": QUANTITY_BOUND},
+    )
 
     # 3. Not numbers.
-    b.add("nan_startup", "quarantined", "invalid_property_value", "hx_nan", "playback_stats", v1,
-          {"startup_ms": "NaN", "rebuffer_ms": 0, "played_ms": 1000})
-    b.add("infinite_rebuffer", "quarantined", "invalid_property_value", "hx_inf", "playback_stats", v2,
-          {"startup_ms": 100, "rebuffer_ms": "Infinity", "played_ms": 1000})
-    b.add("overflowing_played", "quarantined", "invalid_property_value", "hx_1e400", "playback_stats", v3,
-          '{"startup_ms": 100, "rebuffer_ms": 0, "played_ms": 1e400}')
-    b.add("nan_like_count", "quarantined", "invalid_property_value", "hx_like_nan", "like_sent", v1,
-          {"count": "NaN"})
+    b.add(
+        "nan_startup",
+        "quarantined",
+        "invalid_property_value",
+        "hx_nan",
+        "playback_stats",
+        v1,
+        {"startup_ms": "NaN", "rebuffer_ms": 0, "played_ms": 1000},
+    )
+    b.add(
+        "infinite_rebuffer",
+        "quarantined",
+        "invalid_property_value",
+        "hx_inf",
+        "playback_stats",
+        v2,
+        {"startup_ms": 100, "rebuffer_ms": "Infinity", "played_ms": 1000},
+    )
+    b.add(
+        "overflowing_played",
+        "quarantined",
+        "invalid_property_value",
+        "hx_1e400",
+        "playback_stats",
+        v3,
+        '{"startup_ms": 100, "rebuffer_ms": 0, "played_ms": 1e400}',
+    )
+    b.add("nan_like_count", "quarantined", "invalid_property_value", "hx_like_nan", "like_sent", v1, {"count": "NaN"})
 
     # 4. Timestamps: every ISO-8601 form with an offset is UTC; no zone is quarantined.
     moment = b.at()
     base = moment.strftime("%Y-%m-%dT%H:%M:%S")
-    for case, text in (("iso_plus_zero", f"{base}.195+00:00"), ("nine_digit_fraction", f"{base}.195000000Z"),
-                       ("offset_plus_one", (moment + dt.timedelta(hours=1)).strftime("%Y-%m-%dT%H:%M:%S")
-                        + ".195+01:00"),
-                       ("offset_minus_0530", (moment - dt.timedelta(hours=5, minutes=30))
-                        .strftime("%Y-%m-%dT%H:%M:%S") + ".195-0530")):
-        b.add(case, "clean", None, f"hx_ts_{case}", "stream_shared", v1, {"channel": "whatsapp"},
-              event_at=text, received_at=f"{base}.900Z")
-    b.add("no_zone", "quarantined", "unparseable_event_at", "hx_ts_no_zone", "stream_shared", v1,
-          {"channel": "sms"}, event_at=f"{base}.195")
-    b.add("received_no_zone", "quarantined", "unparseable_received_at", "hx_ts_received_no_zone",
-          "stream_shared", v1, {"channel": "sms"}, received_at=f"{base}.900")
+    for case, text in (
+        ("iso_plus_zero", f"{base}.195+00:00"),
+        ("nine_digit_fraction", f"{base}.195000000Z"),
+        ("offset_plus_one", (moment + dt.timedelta(hours=1)).strftime("%Y-%m-%dT%H:%M:%S") + ".195+01:00"),
+        ("offset_minus_0530", (moment - dt.timedelta(hours=5, minutes=30)).strftime("%Y-%m-%dT%H:%M:%S") + ".195-0530"),
+    ):
+        b.add(
+            case,
+            "clean",
+            None,
+            f"hx_ts_{case}",
+            "stream_shared",
+            v1,
+            {"channel": "whatsapp"},
+            event_at=text,
+            received_at=f"{base}.900Z",
+        )
+    b.add(
+        "no_zone",
+        "quarantined",
+        "unparseable_event_at",
+        "hx_ts_no_zone",
+        "stream_shared",
+        v1,
+        {"channel": "sms"},
+        event_at=f"{base}.195",
+    )
+    b.add(
+        "received_no_zone",
+        "quarantined",
+        "unparseable_received_at",
+        "hx_ts_received_no_zone",
+        "stream_shared",
+        v1,
+        {"channel": "sms"},
+        received_at=f"{base}.900",
+    )
 
     # Event types match case-insensitively, trimmed.
-    b.add("upper_case_type", "clean", None, "hx_upper", "COMMENT_POSTED", v2,
-          {"comment_id": "hx_c_upper", "text": "upper"})
-    b.add("tab_padded_type", "clean", None, "hx_tab", "\tcomment_posted ", v3,
-          {"comment_id": "hx_c_tab", "text": "tab"})
+    b.add(
+        "upper_case_type",
+        "clean",
+        None,
+        "hx_upper",
+        "COMMENT_POSTED",
+        v2,
+        {"comment_id": "hx_c_upper", "text": "upper"},
+    )
+    b.add(
+        "tab_padded_type", "clean", None, "hx_tab", "\tcomment_posted ", v3, {"comment_id": "hx_c_tab", "text": "tab"}
+    )
 
     # A bad first copy wins; the later good copy is counted as superseded.
     b.add("bad_first_copy", "quarantined", "properties_not_object", "hx_copy", "like_sent", v3, "{truncated")
     b.add("good_later_copy", "duplicate", "superseded_by_bad_copy", "hx_copy", "like_sent", v3, {"count": 2})
 
     # 7. A viewer with no row in users acts like any other.
-    b.add("viewer_not_in_users", "clean", None, "hx_unknown_comment", "comment_posted", UNKNOWN_VIEWER,
-          {"comment_id": "hx_c_unknown", "text": "who am I"})
-    b.add("viewer_not_in_users_gift", "clean", None, "hx_unknown_gift", "gift_sent", UNKNOWN_VIEWER,
-          {"gift_txn_id": "hx_t3", "gift_id": gift, "quantity": 1})
-    b.add("viewer_not_in_users_ad", "clean", None, "hx_unknown_ad", "ad_impression", UNKNOWN_VIEWER,
-          {"impression_id": "hx_i1", "campaign_id": context.campaign_id})
-    b.add("recipient_not_in_users", "clean", None, "hx_unknown_alert", "notification_sent", UNKNOWN_RECIPIENT,
-          {"notification_id": "hx_n1", "creator_id": creator})
+    b.add(
+        "viewer_not_in_users",
+        "clean",
+        None,
+        "hx_unknown_comment",
+        "comment_posted",
+        UNKNOWN_VIEWER,
+        {"comment_id": "hx_c_unknown", "text": "who am I"},
+    )
+    b.add(
+        "viewer_not_in_users_gift",
+        "clean",
+        None,
+        "hx_unknown_gift",
+        "gift_sent",
+        UNKNOWN_VIEWER,
+        {"gift_txn_id": "hx_t3", "gift_id": gift, "quantity": 1},
+    )
+    b.add(
+        "viewer_not_in_users_ad",
+        "clean",
+        None,
+        "hx_unknown_ad",
+        "ad_impression",
+        UNKNOWN_VIEWER,
+        {"impression_id": "hx_i1", "campaign_id": context.campaign_id},
+    )
+    b.add(
+        "recipient_not_in_users",
+        "clean",
+        None,
+        "hx_unknown_alert",
+        "notification_sent",
+        UNKNOWN_RECIPIENT,
+        {"notification_id": "hx_n1", "creator_id": creator},
+    )
 
     # Real chat text survives byte for byte.
     for name, text in CHAT_TEXTS.items():
-        b.add(f"chat_{name}", "clean", None, f"hx_chat_{name}", "comment_posted", v2,
-              {"comment_id": f"hx_c_{name}", "text": text})
+        b.add(
+            f"chat_{name}",
+            "clean",
+            None,
+            f"hx_chat_{name}",
+            "comment_posted",
+            v2,
+            {"comment_id": f"hx_c_{name}", "text": text},
+        )
 
     for viewer in (v1, v2, v3, UNKNOWN_VIEWER):
         b.add("leave", "clean", None, f"hx_leave_{viewer}", "viewer_left", viewer, {})
@@ -211,13 +372,19 @@ def hostile_records(context: HostileContext) -> list[HostileRecord]:
     return b.records
 
 
-def context_from_reference(users: list[str], gift_ids: list[str], campaign_ids: list[str],
-                           day: dt.date) -> HostileContext:
+def context_from_reference(
+    users: list[str], gift_ids: list[str], campaign_ids: list[str], day: dt.date
+) -> HostileContext:
     """The hostile stream's creator and viewers are the first users of the reference table."""
     if len(users) < 4 or not gift_ids or not campaign_ids:
         raise ValueError("hostile records need 4 users, a gift and an ad campaign in the reference tables")
-    return HostileContext(creator_id=users[0], viewer_ids=(users[1], users[2], users[3]),
-                          gift_id=gift_ids[0], campaign_id=campaign_ids[0], day=day)
+    return HostileContext(
+        creator_id=users[0],
+        viewer_ids=(users[1], users[2], users[3]),
+        gift_id=gift_ids[0],
+        campaign_id=campaign_ids[0],
+        day=day,
+    )
 
 
 def append_to_event_log(path: Path, records: list[HostileRecord]) -> None:

@@ -90,7 +90,14 @@ JOIN_SOURCES: tuple[str, ...] = ("notification", "for_you", "following", "profil
 SHARE_CHANNELS: tuple[str, ...] = ("copy_link", "whatsapp", "instagram", "messenger", "sms", "x")
 BLOCK_REASONS: tuple[str, ...] = ("underage", "spending_limit", "payment_failed")
 REPORT_REASONS: tuple[str, ...] = (
-    "spam", "harassment", "nudity", "violence", "minor_safety", "misinformation", "other")
+    "spam",
+    "harassment",
+    "nudity",
+    "violence",
+    "minor_safety",
+    "misinformation",
+    "other",
+)
 MODERATION_ACTIONS: tuple[str, ...] = ("warn", "mute", "remove_viewer", "end_stream")
 PLATFORMS: tuple[str, ...] = ("ios", "android", "web")
 
@@ -173,7 +180,9 @@ class Events:
         lengths = {len(v) for v in cols.values()}
         if len(lengths) > 1 or set(cols) != set(EVENT_COLUMNS):
             raise ValueError("Events needs every column, all of one length")
-        self.cols: dict[str, np.ndarray] = {name: np.asarray(cols[name], dtype=dtype) for name, dtype in EVENT_COLUMNS.items()}
+        self.cols: dict[str, np.ndarray] = {
+            name: np.asarray(cols[name], dtype=dtype) for name, dtype in EVENT_COLUMNS.items()
+        }
 
     @classmethod
     def make(
@@ -187,8 +196,19 @@ class Events:
         """Events of one type; fields not given get their "absent" default."""
         n = len(t)
         cols: dict[str, np.ndarray] = {}
-        defaults = {"a": -1, "b": -1, "c": -1, "d": -1, "text": -1, "pvar": 0, "tvar": -1, "eid": -1, "copy": 0,
-                    "problem": 0, "ref": False}
+        defaults = {
+            "a": -1,
+            "b": -1,
+            "c": -1,
+            "d": -1,
+            "text": -1,
+            "pvar": 0,
+            "tvar": -1,
+            "eid": -1,
+            "copy": 0,
+            "problem": 0,
+            "ref": False,
+        }
         for name, dtype in EVENT_COLUMNS.items():
             if name == "etype":
                 value: np.ndarray | int = etype

@@ -42,8 +42,16 @@ from live_metrics.gen_problems import GARBAGE_TIMESTAMPS, PVAR_MISSING_FIELD
 from live_metrics.gen_world import AD_CAMPAIGNS, COMMENT_TEXTS, GIFTS, REPLY_TEXTS, TITLES, World
 
 EVENT_COLUMN_NAMES: tuple[str, ...] = (
-    "event_id", "event_type", "event_at", "received_at", "user_id", "stream_id", "properties", "platform",
-    "app_version", "country",
+    "event_id",
+    "event_type",
+    "event_at",
+    "received_at",
+    "user_id",
+    "stream_id",
+    "properties",
+    "platform",
+    "app_version",
+    "country",
 )
 EVENT_SCHEMA = pa.schema([(name, pa.string()) for name in EVENT_COLUMN_NAMES])
 REFERENCE_TABLES: tuple[str, ...] = ("users", "gift_catalog", "coin_prices", "ad_campaigns")
@@ -76,8 +84,11 @@ PROPERTY_FIELDS: Mapping[str, tuple[tuple[str, str, str, str], ...]] = {
     "creator_followed": (("creator_id", "pool", "b", "users"),),
     "gift_sent": (("gift_txn_id", "id", "a", "g_"), ("gift_id", "pool", "b", "gifts"), ("quantity", "num", "c", "")),
     "gift_refunded": (("gift_txn_id", "id", "a", "g_"),),
-    "gift_blocked": (("gift_id", "pool", "b", "gifts"), ("quantity", "num", "c", ""),
-                     ("reason", "pool", "d", "block_reasons")),
+    "gift_blocked": (
+        ("gift_id", "pool", "b", "gifts"),
+        ("quantity", "num", "c", ""),
+        ("reason", "pool", "d", "block_reasons"),
+    ),
     "ad_impression": (("impression_id", "id", "a", "i_"), ("campaign_id", "pool", "b", "campaigns")),
     "ad_clicked": (("impression_id", "id", "a", "i_"),),
     "stream_reported": (("reason", "pool", "a", "report_reasons"),),
@@ -86,8 +97,13 @@ PROPERTY_FIELDS: Mapping[str, tuple[tuple[str, str, str, str], ...]] = {
 OPTIONAL_FIELDS: frozenset[tuple[str, str]] = frozenset({("viewer_joined", "notification_id")})  # only when >= 0
 # The field dropped by the `missing_required_field` problem.
 MISSING_FIELD: Mapping[str, str] = {
-    "gift_sent": "gift_id", "like_sent": "count", "comment_posted": "comment_id", "ad_impression": "campaign_id",
-    "ad_clicked": "impression_id", "gift_refunded": "gift_txn_id", "notification_opened": "notification_id",
+    "gift_sent": "gift_id",
+    "like_sent": "count",
+    "comment_posted": "comment_id",
+    "ad_impression": "campaign_id",
+    "ad_clicked": "impression_id",
+    "gift_refunded": "gift_txn_id",
+    "notification_opened": "notification_id",
     "creator_followed": "creator_id",
 }
 EVENT_ID_HEX_DIGITS = 12
@@ -189,14 +205,14 @@ class EventFormatter:
         chunks = -(-width // 4)
         out = np.empty((len(values), chunks * 4), dtype=np.uint8)
         for k in range(chunks):  # least significant 4 digits last
-            out[:, (chunks - 1 - k) * 4:(chunks - k) * 4] = self._t.dec4[values // 10 ** (4 * k) % 10_000]
-        return out[:, chunks * 4 - width:]
+            out[:, (chunks - 1 - k) * 4 : (chunks - k) * 4] = self._t.dec4[values // 10 ** (4 * k) % 10_000]
+        return out[:, chunks * 4 - width :]
 
     def prefixed_ids(self, prefix: str, values: np.ndarray, null: np.ndarray | None = None) -> pa.Array:
         width = self._width[prefix]
         matrix = np.empty((len(values), len(prefix) + width), dtype=np.uint8)
         matrix[:, : len(prefix)] = _u8(prefix)
-        matrix[:, len(prefix):] = self._digits(values, width)
+        matrix[:, len(prefix) :] = self._digits(values, width)
         ids = _strings_from_matrix(matrix)
         if null is not None and null.any():
             ids = pc.if_else(pa.array(null), pa.scalar(None, pa.string()), ids)
@@ -208,7 +224,7 @@ class EventFormatter:
         matrix[:, 0:2] = _u8("e_")
         for k in range(3):
             part = (x >> np.uint64(16 * (2 - k))) & np.uint64(0xFFFF)
-            matrix[:, 2 + 4 * k: 6 + 4 * k] = self._t.hex4[part.astype(np.int64)]
+            matrix[:, 2 + 4 * k : 6 + 4 * k] = self._t.hex4[part.astype(np.int64)]
         return _strings_from_matrix(matrix)
 
     def timestamps(self, ms: np.ndarray) -> pa.Array:
@@ -372,8 +388,10 @@ def write_tables(
     written = 0
     try:
         if fmt == "csv":
-            with open(tmp, "wb") as raw_file, gzip.GzipFile(filename="", mode="wb", fileobj=raw_file,
-                                                             compresslevel=6, mtime=0) as gz:
+            with (
+                open(tmp, "wb") as raw_file,
+                gzip.GzipFile(filename="", mode="wb", fileobj=raw_file, compresslevel=6, mtime=0) as gz,
+            ):
                 writer = pcsv.CSVWriter(gz, EVENT_SCHEMA, write_options=CSV_OPTIONS)
                 for batch in event_batches:
                     writer.write_table(batch)

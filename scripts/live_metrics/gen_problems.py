@@ -65,17 +65,35 @@ DUPLICATE_DELAY_MEDIAN_S = 120.0  # re-send delay: lognormal, 1 s - 24 h
 
 # Garbage written instead of event_at (None = empty field).
 GARBAGE_TIMESTAMPS: tuple[str | None, ...] = (
-    "yesterday", "2026-13-45T99:00:00Z", None, "not-a-date", "2026-11-09T25:61:00.000Z",
-    "0000-00-00T00:00:00.000Z", "NaN", "undefined", "{{event_at}}",
+    "yesterday",
+    "2026-13-45T99:00:00Z",
+    None,
+    "not-a-date",
+    "2026-11-09T25:61:00.000Z",
+    "0000-00-00T00:00:00.000Z",
+    "NaN",
+    "undefined",
+    "{{event_at}}",
 )
 # Corruptable "leaf" types: everything but stream lifecycle and session boundaries.
 LEAF_TYPES: tuple[int, ...] = tuple(
-    ET[t] for t in EVENT_TYPES if t not in ("stream_started", "stream_ended", "viewer_joined", "viewer_left"))
+    ET[t] for t in EVENT_TYPES if t not in ("stream_started", "stream_ended", "viewer_joined", "viewer_left")
+)
 # Types that lose a required field under `missing_required_field`, and which field
 # (see gen_output.MISSING_FIELD for the same mapping used when writing).
-MISSING_FIELD_TYPES: tuple[int, ...] = tuple(ET[t] for t in (
-    "gift_sent", "like_sent", "comment_posted", "ad_impression", "ad_clicked", "gift_refunded",
-    "notification_opened", "creator_followed"))
+MISSING_FIELD_TYPES: tuple[int, ...] = tuple(
+    ET[t]
+    for t in (
+        "gift_sent",
+        "like_sent",
+        "comment_posted",
+        "ad_impression",
+        "ad_clicked",
+        "gift_refunded",
+        "notification_opened",
+        "creator_followed",
+    )
+)
 PVAR_MISSING_FIELD = 2
 PVAR_NOT_OBJECT = (3, 4, 5, 6)  # truncated JSON, null, JSON array, plain text
 NONPOSITIVE_VALUES = (0, -1, -5)
@@ -169,17 +187,18 @@ def inject_problems(cfg: GeneratorConfig, world: World) -> tuple[Events, list[Pr
     ev["tvar"][rows] = rng.integers(0, len(GARBAGE_TIMESTAMPS), len(rows))
     rows = corrupt("missing_user_id", MISSING_USER_ID_RATE, "events", n_events, everything)
     ev["user"][rows] = -1
-    rows = corrupt("missing_stream_id", MISSING_STREAM_ID_RATE, "events", n_events,
-                   etype != ET["notification_opt_out"])
+    rows = corrupt("missing_stream_id", MISSING_STREAM_ID_RATE, "events", n_events, etype != ET["notification_opt_out"])
     ev["stream"][rows] = -1
     rows = corrupt("properties_not_object", PROPERTIES_NOT_OBJECT_RATE, "events", n_events, everything)
     ev["pvar"][rows] = rng.choice(PVAR_NOT_OBJECT, len(rows))
-    rows = corrupt("missing_required_field", MISSING_REQUIRED_FIELD_RATE, "events", n_events,
-                   np.isin(etype, MISSING_FIELD_TYPES))
+    rows = corrupt(
+        "missing_required_field", MISSING_REQUIRED_FIELD_RATE, "events", n_events, np.isin(etype, MISSING_FIELD_TYPES)
+    )
     ev["pvar"][rows] = PVAR_MISSING_FIELD
     qty_types = np.isin(etype, (ET["gift_sent"], ET["like_sent"]))
-    rows = corrupt("nonpositive_quantity", NONPOSITIVE_QUANTITY_RATE, "gift_sent+like_sent", int(qty_types.sum()),
-                   qty_types)
+    rows = corrupt(
+        "nonpositive_quantity", NONPOSITIVE_QUANTITY_RATE, "gift_sent+like_sent", int(qty_types.sum()), qty_types
+    )
     value = rng.choice(NONPOSITIVE_VALUES, len(rows))
     is_gift = etype[rows] == ET["gift_sent"]
     ev["c"][rows[is_gift]] = value[is_gift]  # gift quantity
@@ -267,5 +286,4 @@ def _orphan_leaves(world: World, rng: np.random.Generator, rates: list[ProblemRa
     rates.append(ProblemRate("orphan_leave", ORPHAN_LEAVE_RATE, "viewer_left", n_leaves, len(streams)))
     start, end = world.stream_start[streams], world.stream_end[streams]
     t = start + (rng.random(len(streams)) * (end - start)).astype(np.int64)
-    return Events.make(ET["viewer_left"], t, viewers + world.n_creators, streams,
-                       problem=PROBLEM_CODE["orphan_leave"])
+    return Events.make(ET["viewer_left"], t, viewers + world.n_creators, streams, problem=PROBLEM_CODE["orphan_leave"])

@@ -37,9 +37,19 @@ from live_metrics.gen_model import (
 
 # (country, UTC offset in hours used for "evening local time", share of users)
 COUNTRIES: tuple[tuple[str, float, float], ...] = (
-    ("US", -5.0, 0.25), ("BR", -3.0, 0.10), ("MX", -6.0, 0.06), ("GB", 0.0, 0.08), ("DE", 1.0, 0.06),
-    ("FR", 1.0, 0.05), ("TR", 3.0, 0.05), ("IN", 5.5, 0.08), ("ID", 7.0, 0.09), ("PH", 8.0, 0.06),
-    ("VN", 7.0, 0.05), ("JP", 9.0, 0.04), ("AU", 10.0, 0.03),
+    ("US", -5.0, 0.25),
+    ("BR", -3.0, 0.10),
+    ("MX", -6.0, 0.06),
+    ("GB", 0.0, 0.08),
+    ("DE", 1.0, 0.06),
+    ("FR", 1.0, 0.05),
+    ("TR", 3.0, 0.05),
+    ("IN", 5.5, 0.08),
+    ("ID", 7.0, 0.09),
+    ("PH", 8.0, 0.06),
+    ("VN", 7.0, 0.05),
+    ("JP", 9.0, 0.04),
+    ("AU", 10.0, 0.03),
 )
 PLATFORM_SHARES: tuple[float, ...] = (0.42, 0.48, 0.10)  # ios, android, web (stable per user)
 APP_VERSIONS: tuple[tuple[str, ...], ...] = (  # per platform, one per user
@@ -48,14 +58,23 @@ APP_VERSIONS: tuple[tuple[str, ...], ...] = (  # per platform, one per user
     ("web-2026.10.2", "web-2026.11.0"),
 )
 MODERATORS: tuple[tuple[str, str], ...] = (  # staff ids and their country; not in `users`
-    ("mod_01", "IE"), ("mod_02", "IE"), ("mod_03", "US"), ("mod_04", "SG"), ("mod_05", "SG"),
+    ("mod_01", "IE"),
+    ("mod_02", "IE"),
+    ("mod_03", "US"),
+    ("mod_04", "SG"),
+    ("mod_05", "SG"),
 )
 SYSTEM_ACTOR = "system"
 MOD_APP_VERSION = "modtools-3.2.0"
 SYSTEM_APP_VERSION = "trust-safety-bot-1.8"
 # Viewer age bands (min, max inclusive, share); 3 % are 13-17 so `underage` blocks have a basis.
 VIEWER_AGE_BANDS: tuple[tuple[int, int, float], ...] = (
-    (13, 17, 0.03), (18, 24, 0.34), (25, 34, 0.34), (35, 44, 0.16), (45, 54, 0.09), (55, 70, 0.04),
+    (13, 17, 0.03),
+    (18, 24, 0.34),
+    (25, 34, 0.34),
+    (35, 44, 0.16),
+    (45, 54, 0.09),
+    (55, 70, 0.04),
 )
 CREATOR_AGE_RANGE = (18, 45)
 MISSING_BIRTH_YEAR_RATE = 0.03  # users who never gave a birth year (empty in `users`)
@@ -79,18 +98,48 @@ NEVER_STARTED_STREAM_RATE = 0.01  # streams whose stream_started is never sent (
 NEVER_STARTED_MIN_STREAMS = 3
 
 TITLES: tuple[tuple[str, ...], ...] = (  # per category (same order as CATEGORIES)
-    ("Ranked grind 🎮 road to Diamond", "Speedrun attempts, \"no hit\" run", "Chill Minecraft build, come hang",
-     "Viewer games: 1v1 me!", "Late-night horror game 👻 (don't watch alone)"),
-    ("Acoustic requests 🎸 — you pick, I play", "Lo-fi beats to study to", "Karaoke night, \"bad singers welcome\"",
-     "Piano covers: anime, films, games", "Writing a song live, part 3"),
-    ("Q&A: ask me anything, no filter", "Morning coffee chat ☕", "Storytime: my worst date ever 😬",
-     "Hot takes, part 2", "Just chatting — Friday vibes"),
-    ("GRWM for a wedding 💄", "Skincare routine, honest reviews", "Nail art: \"galaxy\" tips ✨",
-     "Drugstore vs. luxury, round 4", "Hair transformation live"),
-    ("Match day watch-along ⚽", "Home workout, 30 min, no equipment", "Fantasy league draft, help me",
-     "Marathon training: 20 km, live", "Skate park session 🛹"),
-    ("Calculus, explained slowly", "Learn Spanish: 100 words in an hour", "Python for beginners, lesson 7",
-     "History of the Roman Empire, Q&A", "Study with me: 4 × 25 min pomodoro 📚"),
+    (
+        "Ranked grind 🎮 road to Diamond",
+        'Speedrun attempts, "no hit" run',
+        "Chill Minecraft build, come hang",
+        "Viewer games: 1v1 me!",
+        "Late-night horror game 👻 (don't watch alone)",
+    ),
+    (
+        "Acoustic requests 🎸 — you pick, I play",
+        "Lo-fi beats to study to",
+        'Karaoke night, "bad singers welcome"',
+        "Piano covers: anime, films, games",
+        "Writing a song live, part 3",
+    ),
+    (
+        "Q&A: ask me anything, no filter",
+        "Morning coffee chat ☕",
+        "Storytime: my worst date ever 😬",
+        "Hot takes, part 2",
+        "Just chatting — Friday vibes",
+    ),
+    (
+        "GRWM for a wedding 💄",
+        "Skincare routine, honest reviews",
+        'Nail art: "galaxy" tips ✨',
+        "Drugstore vs. luxury, round 4",
+        "Hair transformation live",
+    ),
+    (
+        "Match day watch-along ⚽",
+        "Home workout, 30 min, no equipment",
+        "Fantasy league draft, help me",
+        "Marathon training: 20 km, live",
+        "Skate park session 🛹",
+    ),
+    (
+        "Calculus, explained slowly",
+        "Learn Spanish: 100 words in an hour",
+        "Python for beginners, lesson 7",
+        "History of the Roman Empire, Q&A",
+        "Study with me: 4 × 25 min pomodoro 📚",
+    ),
 )
 PRIMARY_CATEGORY_SHARE = 0.85  # a creator's streams in their own category; the rest random
 
@@ -110,7 +159,11 @@ VIEWER_ACTIVITY_SIGMA = 1.0  # heavy-tailed viewer activity (lognormal)
 VIEWER_ENGAGEMENT_SIGMA = 0.7  # multiplier on a viewer's interaction rates (lognormal)
 # Organic visit sources (alert visits are `notification`): for_you dominates.
 ORGANIC_SOURCE_SHARES: dict[str, float] = {
-    "for_you": 0.60, "following": 0.14, "profile": 0.09, "share_link": 0.08, "search": 0.09,
+    "for_you": 0.60,
+    "following": 0.14,
+    "profile": 0.09,
+    "share_link": 0.08,
+    "search": 0.09,
 }
 REJOIN_PROB = 0.15  # after leaving, chance to come back to the same stream (geometric)
 REJOIN_SOURCE_SHARES: dict[str, float] = {"for_you": 0.6, "profile": 0.25, "following": 0.15}
@@ -180,31 +233,89 @@ SYSTEM_MODERATOR_SHARE = 0.3  # actions taken by `system` instead of a moderator
 # (valid_from offset in days from the start date, usd_per_coin); the last row is mid-period.
 COIN_PRICE_STEPS: tuple[tuple[int | None, float], ...] = ((-400, 0.0105), (-120, 0.0110), (None, 0.0125))
 ADVERTISERS: tuple[tuple[str, str], ...] = (
-    ("adv_01", "Acme, Inc."), ("adv_02", "Glow Cosmetics"), ("adv_03", "\"Fast\" Food Co"),
-    ("adv_04", "Nimbus Mobile"), ("adv_05", "Kōhī Coffee ☕"),
+    ("adv_01", "Acme, Inc."),
+    ("adv_02", "Glow Cosmetics"),
+    ("adv_03", '"Fast" Food Co'),
+    ("adv_04", "Nimbus Mobile"),
+    ("adv_05", "Kōhī Coffee ☕"),
 )
 AD_CAMPAIGNS: tuple[tuple[str, int, float, float], ...] = (  # campaign_id, advertiser #, cpm_usd, weight
-    ("cmp_001", 0, 4.50, 3.0), ("cmp_002", 0, 6.00, 1.5), ("cmp_003", 1, 12.00, 1.0), ("cmp_004", 2, 2.25, 4.0),
-    ("cmp_005", 2, 3.10, 2.0), ("cmp_006", 3, 8.75, 1.5), ("cmp_007", 4, 15.00, 0.5), ("cmp_008", 4, 5.40, 1.0),
+    ("cmp_001", 0, 4.50, 3.0),
+    ("cmp_002", 0, 6.00, 1.5),
+    ("cmp_003", 1, 12.00, 1.0),
+    ("cmp_004", 2, 2.25, 4.0),
+    ("cmp_005", 2, 3.10, 2.0),
+    ("cmp_006", 3, 8.75, 1.5),
+    ("cmp_007", 4, 15.00, 0.5),
+    ("cmp_008", 4, 5.40, 1.0),
 )
 
 
 # --- text pools (JSON-encoded when written) -------------------------------------------------
 
 COMMENT_TEXTS: tuple[str, ...] = (
-    "hi!", "hello from São Paulo 🇧🇷", "first", "lol", "😂😂😂", "❤️❤️❤️", "this is so good", "W stream", "gg",
-    "can you say hi to my mom?", 'he said "no way" lol', 'play "Bohemian Rhapsody", please!!', "wait, what?",
-    "ok, ok, ok", "1, 2, 3, go", "line one\nline two", 'first line\nsecond, with a comma\nthird "quoted"',
-    "tab\tinside", "back\\slash \\o/", "it's 3am here 😴", "こんにちは！", "привет, как дела?", "مرحبا بالجميع",
-    "नमस्ते 🙏", "안녕하세요", "xin chào 👋", "¿de dónde eres?", "👩‍💻 coding along", "🔥🔥🔥🔥🔥",
-    "10/10 would watch again", "<3", "@creator shoutout pls", "#fyp #live", "price??", "link in bio?", '"',
-    "''", "semi;colon; here", "100% agree", "null", "{not json}", 'a,b,"c"\nd', "where are you from?",
-    "love this song", "so relaxing", "you're the best", "🤣🤣", "who's here from the for you page?",
+    "hi!",
+    "hello from São Paulo 🇧🇷",
+    "first",
+    "lol",
+    "😂😂😂",
+    "❤️❤️❤️",
+    "this is so good",
+    "W stream",
+    "gg",
+    "can you say hi to my mom?",
+    'he said "no way" lol',
+    'play "Bohemian Rhapsody", please!!',
+    "wait, what?",
+    "ok, ok, ok",
+    "1, 2, 3, go",
+    "line one\nline two",
+    'first line\nsecond, with a comma\nthird "quoted"',
+    "tab\tinside",
+    "back\\slash \\o/",
+    "it's 3am here 😴",
+    "こんにちは！",
+    "привет, как дела?",
+    "مرحبا بالجميع",
+    "नमस्ते 🙏",
+    "안녕하세요",
+    "xin chào 👋",
+    "¿de dónde eres?",
+    "👩‍💻 coding along",
+    "🔥🔥🔥🔥🔥",
+    "10/10 would watch again",
+    "<3",
+    "@creator shoutout pls",
+    "#fyp #live",
+    "price??",
+    "link in bio?",
+    '"',
+    "''",
+    "semi;colon; here",
+    "100% agree",
+    "null",
+    "{not json}",
+    'a,b,"c"\nd',
+    "where are you from?",
+    "love this song",
+    "so relaxing",
+    "you're the best",
+    "🤣🤣",
+    "who's here from the for you page?",
 )
 REPLY_TEXTS: tuple[str, ...] = (
-    "thank you!! ❤️", "haha yes", 'it\'s called "Nightcall", by Kavinsky', "hi mom 👋",
-    "good question, I'll answer after this round", "welcome, welcome!", "😂", "no, that's a secret 🤫",
-    "from Lisbon 🇵🇹", "ok, ok — one more song\nthen bed", "100%", "thanks for the gift!!",
+    "thank you!! ❤️",
+    "haha yes",
+    'it\'s called "Nightcall", by Kavinsky',
+    "hi mom 👋",
+    "good question, I'll answer after this round",
+    "welcome, welcome!",
+    "😂",
+    "no, that's a secret 🤫",
+    "from Lisbon 🇵🇹",
+    "ok, ok — one more song\nthen bed",
+    "100%",
+    "thanks for the gift!!",
 )
 
 
@@ -272,11 +383,26 @@ def build_world(cfg: GeneratorConfig) -> World:
     # Stream lifecycle ---------------------------------------------------------------------
     s_idx = np.arange(n_s)
     started = ~streams["never_started"]
-    parts.append(Events.make(ET["stream_started"], streams["start"][started], streams["creator"][started],
-                             s_idx[started], a=streams["category"][started], text=streams["title"][started]))
+    parts.append(
+        Events.make(
+            ET["stream_started"],
+            streams["start"][started],
+            streams["creator"][started],
+            s_idx[started],
+            a=streams["category"][started],
+            text=streams["title"][started],
+        )
+    )
     ended = streams["outcome"] != NO_END_EVENT
-    parts.append(Events.make(ET["stream_ended"], streams["end"][ended], streams["creator"][ended], s_idx[ended],
-                             a=streams["outcome"][ended]))
+    parts.append(
+        Events.make(
+            ET["stream_ended"],
+            streams["end"][ended],
+            streams["creator"][ended],
+            s_idx[ended],
+            a=streams["outcome"][ended],
+        )
+    )
     stats["streams"] = n_s
     stats["streams_no_end_event"] = int((~ended).sum())
     stats["streams_never_started"] = int((~started).sum())
@@ -320,18 +446,25 @@ def build_world(cfg: GeneratorConfig) -> World:
     n_notif = len(n_sent)
     notif_no = np.arange(n_notif, dtype=np.int64)
     opened = rng.random(n_notif) < NOTIFICATION_OPEN_RATE
-    t_open = n_sent + (_lognormal(rng, NOTIFICATION_OPEN_MEDIAN_S, 1.0, n_notif).clip(3, 45 * 60)
-                       * MS_PER_S).astype(np.int64)
+    t_open = n_sent + (_lognormal(rng, NOTIFICATION_OPEN_MEDIAN_S, 1.0, n_notif).clip(3, 45 * 60) * MS_PER_S).astype(
+        np.int64
+    )
     t_notif_join = t_open + rng.integers(1_000, 6_000, size=n_notif)
-    notif_join = opened & (rng.random(n_notif) < NOTIFICATION_JOIN_RATE) & (
-        t_notif_join < streams["end"][n_stream] - 30 * MS_PER_S)
+    notif_join = (
+        opened
+        & (rng.random(n_notif) < NOTIFICATION_JOIN_RATE)
+        & (t_notif_join < streams["end"][n_stream] - 30 * MS_PER_S)
+    )
     v_actor = n_viewer + n_c
-    parts.append(Events.make(ET["notification_sent"], n_sent, v_actor, n_stream, a=notif_no, b=n_creator,
-                             ref=opened))
-    parts.append(Events.make(ET["notification_opened"], t_open[opened], v_actor[opened], n_stream[opened],
-                             a=notif_no[opened]))
-    parts.append(Events.make(ET["notification_opt_out"], t_opt[is_first_opt], v_actor[is_first_opt], -1,
-                             b=n_creator[is_first_opt]))
+    parts.append(Events.make(ET["notification_sent"], n_sent, v_actor, n_stream, a=notif_no, b=n_creator, ref=opened))
+    parts.append(
+        Events.make(ET["notification_opened"], t_open[opened], v_actor[opened], n_stream[opened], a=notif_no[opened])
+    )
+    parts.append(
+        Events.make(
+            ET["notification_opt_out"], t_opt[is_first_opt], v_actor[is_first_opt], -1, b=n_creator[is_first_opt]
+        )
+    )
 
     # Visits: alert-driven plus organic -------------------------------------------------------
     rng = cfg.rng("visits")
@@ -343,14 +476,17 @@ def build_world(cfg: GeneratorConfig) -> World:
     o_count = rng.poisson(lam)
     o_stream = _repeat_index(o_count)
     o_viewer = rng.choice(n_v, size=len(o_stream), p=activity / activity.sum())
-    o_t = streams["start"][o_stream] + (rng.beta(1.0, 1.6, len(o_stream))
-                                        * (streams["end"] - streams["start"])[o_stream]).astype(np.int64)
+    o_t = streams["start"][o_stream] + (
+        rng.beta(1.0, 1.6, len(o_stream)) * (streams["end"] - streams["start"])[o_stream]
+    ).astype(np.int64)
     src_names = list(ORGANIC_SOURCE_SHARES)
     o_source = np.array([JOIN_SOURCES.index(s) for s in src_names])[
-        _choice(rng, list(ORGANIC_SOURCE_SHARES.values()), len(o_stream))]
+        _choice(rng, list(ORGANIC_SOURCE_SHARES.values()), len(o_stream))
+    ]
     follows_it = np.isin(o_viewer.astype(np.int64) * n_c + streams["creator"][o_stream], follow_keys)
-    o_source = np.where((o_source == JOIN_SOURCES.index("following")) & ~follows_it,
-                        JOIN_SOURCES.index("for_you"), o_source)
+    o_source = np.where(
+        (o_source == JOIN_SOURCES.index("following")) & ~follows_it, JOIN_SOURCES.index("for_you"), o_source
+    )
 
     v_stream = np.concatenate([n_stream[notif_join], o_stream])
     v_viewer = np.concatenate([n_viewer[notif_join], o_viewer])
@@ -368,7 +504,8 @@ def build_world(cfg: GeneratorConfig) -> World:
     first_of_visit = _rank_in_group(per_visit) == 0
     s_stream, s_viewer = v_stream[s_visit], v_viewer[s_visit]
     rejoin_src = np.array([JOIN_SOURCES.index(s) for s in REJOIN_SOURCE_SHARES])[
-        _choice(rng, list(REJOIN_SOURCE_SHARES.values()), len(s_visit))]
+        _choice(rng, list(REJOIN_SOURCE_SHARES.values()), len(s_visit))
+    ]
     s_source = np.where(first_of_visit, v_source[s_visit], rejoin_src)
     s_notif = np.where(first_of_visit, v_notif[s_visit], -1)
     n_sess = len(s_visit)
@@ -376,8 +513,9 @@ def build_world(cfg: GeneratorConfig) -> World:
     new_group[1:] = (s_stream[1:] != s_stream[:-1]) | (s_viewer[1:] != s_viewer[:-1])
     group = np.cumsum(new_group) - 1
     group_first = np.flatnonzero(new_group)
-    length = np.maximum(_lognormal(rng, SESSION_MEDIAN_MIN * MS_PER_MIN, SESSION_SIGMA, n_sess),
-                        SESSION_MIN_MS).astype(np.int64)
+    length = np.maximum(_lognormal(rng, SESSION_MEDIAN_MIN * MS_PER_MIN, SESSION_SIGMA, n_sess), SESSION_MIN_MS).astype(
+        np.int64
+    )
     gap = (rng.exponential(REJOIN_GAP_MEAN_MIN * MS_PER_MIN, n_sess) + 2 * MS_PER_S).astype(np.int64)
     step = length + gap
     before = np.cumsum(step) - step  # sum of steps of earlier rows (all groups)
@@ -386,7 +524,8 @@ def build_world(cfg: GeneratorConfig) -> World:
     alive = join < end_of_stream - 2 * MS_PER_S
     keep = np.flatnonzero(alive)
     s_stream, s_viewer, s_source, s_notif, join, length, group = (
-        x[keep] for x in (s_stream, s_viewer, s_source, s_notif, join, length, group))
+        x[keep] for x in (s_stream, s_viewer, s_source, s_notif, join, length, group)
+    )
     first_in_group = np.ones(len(keep), dtype=bool)
     first_in_group[1:] = group[1:] != group[:-1]
     n_sess = len(keep)
@@ -413,19 +552,38 @@ def build_world(cfg: GeneratorConfig) -> World:
     after_open = np.zeros(n_sess, dtype=bool)
     after_open[1:] = ~first_in_group[1:] & ~has_leave[:-1]
     joined = Events.make(ET["viewer_joined"], join_evt, viewer_actor, s_stream, a=s_source, b=s_notif)
-    joined["problem"] = np.where(skew, PROBLEM_CODE["join_before_stream_start"],
-                                 np.where(after_open, PROBLEM_CODE["reconnect"], 0))
+    joined["problem"] = np.where(
+        skew, PROBLEM_CODE["join_before_stream_start"], np.where(after_open, PROBLEM_CODE["reconnect"], 0)
+    )
     parts.append(joined)
     rc = np.flatnonzero(reconnect)
-    parts.append(Events.make(ET["viewer_joined"], t_reconnect[rc], viewer_actor[rc], s_stream[rc], a=s_source[rc],
-                             b=s_notif[rc], problem=PROBLEM_CODE["reconnect"]))
+    parts.append(
+        Events.make(
+            ET["viewer_joined"],
+            t_reconnect[rc],
+            viewer_actor[rc],
+            s_stream[rc],
+            a=s_source[rc],
+            b=s_notif[rc],
+            problem=PROBLEM_CODE["reconnect"],
+        )
+    )
     lv = np.flatnonzero(has_leave)
     parts.append(Events.make(ET["viewer_left"], leave_evt[lv], viewer_actor[lv], s_stream[lv]))
     startup = _lognormal(rng, STARTUP_MEDIAN_MS, STARTUP_SIGMA, n_sess).clip(150, 20_000).astype(np.int64)
     played = np.maximum(((leave - join) * rng.uniform(0.93, 1.0, n_sess)).astype(np.int64) - startup, 0)
     rebuffer = (played * _lognormal(rng, REBUFFER_MEDIAN_SHARE, 1.0, n_sess).clip(0, 0.5)).astype(np.int64)
-    parts.append(Events.make(ET["playback_stats"], leave_evt[lv] + rng.integers(0, 300, size=len(lv)),
-                             viewer_actor[lv], s_stream[lv], a=startup[lv], b=rebuffer[lv], c=played[lv]))
+    parts.append(
+        Events.make(
+            ET["playback_stats"],
+            leave_evt[lv] + rng.integers(0, 300, size=len(lv)),
+            viewer_actor[lv],
+            s_stream[lv],
+            a=startup[lv],
+            b=rebuffer[lv],
+            c=played[lv],
+        )
+    )
     stats["sessions"] = n_sess
     stats["sessions_without_leave"] = int((~has_leave).sum())
     stats["sessions_with_reconnect"] = int(reconnect.sum())
@@ -455,14 +613,33 @@ def build_world(cfg: GeneratorConfig) -> World:
     t_reply = t + (_lognormal(rng, REPLY_MEDIAN_S, 1.0, n_comments).clip(2, 300) * MS_PER_S).astype(np.int64)
     after_end = t_reply > s_end[idx]
     replied = (rng.random(n_comments) < reply_rate) & (
-        ~after_end | ((outcome[idx] != NO_END_EVENT) & (rng.random(n_comments) < REPLY_AFTER_END_KEEP)))
+        ~after_end | ((outcome[idx] != NO_END_EVENT) & (rng.random(n_comments) < REPLY_AFTER_END_KEEP))
+    )
     pretty = rng.random(n_comments) < PRETTY_JSON_COMMENT_RATE
-    parts.append(Events.make(ET["comment_posted"], t, viewer_actor[idx], s_stream[idx], a=comment_no,
-                             text=comment_text, ref=replied, pvar=np.where(pretty, 1, 0)))
+    parts.append(
+        Events.make(
+            ET["comment_posted"],
+            t,
+            viewer_actor[idx],
+            s_stream[idx],
+            a=comment_no,
+            text=comment_text,
+            ref=replied,
+            pvar=np.where(pretty, 1, 0),
+        )
+    )
     r = np.flatnonzero(replied)
-    parts.append(Events.make(ET["creator_replied"], t_reply[r], creator[r], s_stream[idx[r]], a=comment_no[r],
-                             text=rng.integers(0, len(REPLY_TEXTS), len(r)),
-                             problem=np.where(after_end[r], PROBLEM_CODE["reply_after_stream_end"], 0)))
+    parts.append(
+        Events.make(
+            ET["creator_replied"],
+            t_reply[r],
+            creator[r],
+            s_stream[idx[r]],
+            a=comment_no[r],
+            text=rng.integers(0, len(REPLY_TEXTS), len(r)),
+            problem=np.where(after_end[r], PROBLEM_CODE["reply_after_stream_end"], 0),
+        )
+    )
     stats["comments_replied"] = len(r)
 
     # likes, shares, follows, reports
@@ -470,15 +647,22 @@ def build_world(cfg: GeneratorConfig) -> World:
     taps = rng.geometric(1.0 / LIKE_BURST_MEAN_TAPS, len(idx))
     parts.append(Events.make(ET["like_sent"], t, viewer_actor[idx], s_stream[idx], a=taps))
     idx, t = place(rng.poisson(SHARES_PER_MIN * minutes * engagement))
-    parts.append(Events.make(ET["stream_shared"], t, viewer_actor[idx], s_stream[idx],
-                             a=rng.integers(0, len(SHARE_CHANNELS), len(idx))))
+    parts.append(
+        Events.make(
+            ET["stream_shared"], t, viewer_actor[idx], s_stream[idx], a=rng.integers(0, len(SHARE_CHANNELS), len(idx))
+        )
+    )
     idx, t = place((rng.random(n_sess) < FOLLOW_PER_SESSION).astype(np.int64))
-    parts.append(Events.make(ET["creator_followed"], t, viewer_actor[idx], s_stream[idx],
-                             b=streams["creator"][s_stream[idx]]))
+    parts.append(
+        Events.make(ET["creator_followed"], t, viewer_actor[idx], s_stream[idx], b=streams["creator"][s_stream[idx]])
+    )
     p_report = REPORT_PER_SESSION * np.where(outcome == END_REASON_BANNED, REPORT_BANNED_BOOST, 1.0)
     idx, t = place((rng.random(n_sess) < p_report).astype(np.int64))
-    parts.append(Events.make(ET["stream_reported"], t, viewer_actor[idx], s_stream[idx],
-                             a=rng.integers(0, len(REPORT_REASONS), len(idx))))
+    parts.append(
+        Events.make(
+            ET["stream_reported"], t, viewer_actor[idx], s_stream[idx], a=rng.integers(0, len(REPORT_REASONS), len(idx))
+        )
+    )
 
     # ads
     idx, t = place(rng.poisson(ADS_PER_HOUR * minutes / 60.0))
@@ -486,15 +670,23 @@ def build_world(cfg: GeneratorConfig) -> World:
     imp_no = np.arange(n_imp, dtype=np.int64)
     campaign = _choice(rng, [c[3] for c in AD_CAMPAIGNS], n_imp)
     clicked = rng.random(n_imp) < AD_CTR
-    parts.append(Events.make(ET["ad_impression"], t, viewer_actor[idx], s_stream[idx], a=imp_no, b=campaign,
-                             ref=clicked))
+    parts.append(
+        Events.make(ET["ad_impression"], t, viewer_actor[idx], s_stream[idx], a=imp_no, b=campaign, ref=clicked)
+    )
     c = np.flatnonzero(clicked)
     t_click = t[c] + (_lognormal(rng, 4.0, 0.8, len(c)).clip(0.3, 120) * MS_PER_S).astype(np.int64)
     parts.append(Events.make(ET["ad_clicked"], t_click, viewer_actor[idx[c]], s_stream[idx[c]], a=imp_no[c]))
     c2 = rng.random(len(c)) < AD_DOUBLE_CLICK_RATE
-    parts.append(Events.make(ET["ad_clicked"], t_click[c2] + rng.integers(200, 5_000, size=int(c2.sum())),
-                             viewer_actor[idx[c[c2]]], s_stream[idx[c[c2]]], a=imp_no[c[c2]],
-                             problem=PROBLEM_CODE["repeat_ad_click"]))
+    parts.append(
+        Events.make(
+            ET["ad_clicked"],
+            t_click[c2] + rng.integers(200, 5_000, size=int(c2.sum())),
+            viewer_actor[idx[c[c2]]],
+            s_stream[idx[c[c2]]],
+            a=imp_no[c[c2]],
+            problem=PROBLEM_CODE["repeat_ad_click"],
+        )
+    )
 
     # gifts
     rng = cfg.rng("gifts")
@@ -519,22 +711,33 @@ def build_world(cfg: GeneratorConfig) -> World:
     block[(r >= PAYMENT_FAILED_RATE) & (r < PAYMENT_FAILED_RATE + limit_rate)] = BLOCK_REASONS.index("spending_limit")
     block[underage[s_viewer[idx]]] = BLOCK_REASONS.index("underage")
     b = np.flatnonzero(block >= 0)
-    parts.append(Events.make(ET["gift_blocked"], t[b], viewer_actor[idx[b]], s_stream[idx[b]], b=gift[b], c=qty[b],
-                             d=block[b]))
+    parts.append(
+        Events.make(ET["gift_blocked"], t[b], viewer_actor[idx[b]], s_stream[idx[b]], b=gift[b], c=qty[b], d=block[b])
+    )
     sent = np.flatnonzero(block < 0)
     n_txn = len(sent)
     txn_no = np.arange(n_txn, dtype=np.int64)
     refunded = rng.random(n_txn) < REFUND_RATE
     g_sess = idx[sent]
-    parts.append(Events.make(ET["gift_sent"], t[sent], viewer_actor[g_sess], s_stream[g_sess], a=txn_no,
-                             b=gift[sent], c=qty[sent], ref=refunded))
+    parts.append(
+        Events.make(
+            ET["gift_sent"],
+            t[sent],
+            viewer_actor[g_sess],
+            s_stream[g_sess],
+            a=txn_no,
+            b=gift[sent],
+            c=qty[sent],
+            ref=refunded,
+        )
+    )
     rf = np.flatnonzero(refunded)
-    t_ref = t[sent][rf] + (_lognormal(rng, REFUND_DELAY_MEDIAN_H * 3600, 1.2, len(rf)).clip(60, 5 * 86_400)
-                           * MS_PER_S).astype(np.int64)
+    t_ref = t[sent][rf] + (
+        _lognormal(rng, REFUND_DELAY_MEDIAN_H * 3600, 1.2, len(rf)).clip(60, 5 * 86_400) * MS_PER_S
+    ).astype(np.int64)
     no_end = outcome[g_sess[rf]] == NO_END_EVENT  # keep refunds inside streams that have no end event
     t_ref = np.where(no_end, np.minimum(t_ref, np.maximum(s_end[g_sess[rf]], t[sent][rf] + MS_PER_S)), t_ref)
-    parts.append(Events.make(ET["gift_refunded"], t_ref, viewer_actor[g_sess[rf]], s_stream[g_sess[rf]],
-                             a=txn_no[rf]))
+    parts.append(Events.make(ET["gift_refunded"], t_ref, viewer_actor[g_sess[rf]], s_stream[g_sess[rf]], a=txn_no[rf]))
     stats["gift_attempts"] = n_try
     stats["gifters"] = len(np.unique(s_viewer[g_sess]))
 
@@ -550,15 +753,19 @@ def build_world(cfg: GeneratorConfig) -> World:
     target = streams["creator"][m_stream].copy()
     target[has_viewers] = viewer_actor[pick[has_viewers]]
     action = np.where(has_viewers, _choice(rng, MOD_ACTION_SHARES, len(m_stream)), 0)
-    t_mod = streams["start"][m_stream] + (rng.random(len(m_stream))
-                                          * (streams["end"] - streams["start"])[m_stream]).astype(np.int64)
+    t_mod = streams["start"][m_stream] + (
+        rng.random(len(m_stream)) * (streams["end"] - streams["start"])[m_stream]
+    ).astype(np.int64)
     banned = np.flatnonzero(streams["outcome"] == END_REASON_BANNED)
     m_stream = np.concatenate([m_stream, banned])
     target = np.concatenate([target, streams["creator"][banned]])
     action = np.concatenate([action, np.full(len(banned), MODERATION_ACTIONS.index("end_stream"))])
     t_mod = np.concatenate([t_mod, streams["end"][banned] - rng.integers(1_000, 10_000, size=len(banned))])
-    moderator = np.where(rng.random(len(m_stream)) < SYSTEM_MODERATOR_SHARE, n_users + len(MODERATORS),
-                         n_users + rng.integers(0, len(MODERATORS), len(m_stream)))
+    moderator = np.where(
+        rng.random(len(m_stream)) < SYSTEM_MODERATOR_SHARE,
+        n_users + len(MODERATORS),
+        n_users + rng.integers(0, len(MODERATORS), len(m_stream)),
+    )
     parts.append(Events.make(ET["moderation_action"], t_mod, moderator, m_stream, a=action, b=target))
 
     events = Events.concat(parts)
@@ -582,8 +789,14 @@ def build_world(cfg: GeneratorConfig) -> World:
         stream_outcome=streams["outcome"],
         stream_never_started=streams["never_started"],
         session_pairs=np.unique(s_stream.astype(np.int64) * n_v + s_viewer),
-        id_counts={"notification": n_notif, "comment": n_comments, "gift_txn": n_txn, "impression": n_imp,
-                   "stream": n_s, "user": n_users},
+        id_counts={
+            "notification": n_notif,
+            "comment": n_comments,
+            "gift_txn": n_txn,
+            "impression": n_imp,
+            "stream": n_s,
+            "user": n_users,
+        },
         entity_stats=stats,
         reference=_reference_tables(cfg, people),
     )
@@ -611,8 +824,7 @@ def _make_people(cfg: GeneratorConfig) -> dict:
     birth_year = cfg.start.year - age
     has_birth_year = rng.random(n_users) >= MISSING_BIRTH_YEAR_RATE
     underage = has_birth_year & (age <= 17)
-    signup_days = np.where(np.arange(n_users) < n_c, rng.integers(200, 2_000, n_users),
-                           rng.integers(1, 1_500, n_users))
+    signup_days = np.where(np.arange(n_users) < n_c, rng.integers(200, 2_000, n_users), rng.integers(1, 1_500, n_users))
 
     country_pool = [c[0] for c in COUNTRIES] + sorted({m[1] for m in MODERATORS} - {c[0] for c in COUNTRIES})
     mod_country = [country_pool.index(m[1]) for m in MODERATORS]
@@ -621,8 +833,7 @@ def _make_people(cfg: GeneratorConfig) -> dict:
     return {
         "actor_ids": user_ids + [m[0] for m in MODERATORS] + [SYSTEM_ACTOR],
         "platform": np.concatenate([platform, np.full(n_extra, PLATFORMS.index("web"))]),
-        "version": np.concatenate([version, np.full(len(MODERATORS), len(version_pool) - 2),
-                                   [len(version_pool) - 1]]),
+        "version": np.concatenate([version, np.full(len(MODERATORS), len(version_pool) - 2), [len(version_pool) - 1]]),
         "country": np.concatenate([country, mod_country, [country_pool.index("US")]]),
         "country_offset": np.array([c[1] for c in COUNTRIES])[country],
         "version_pool": version_pool,
@@ -661,8 +872,12 @@ def _make_streams(cfg: GeneratorConfig, creator_utc_offset: np.ndarray) -> dict[
         np.where(slot == 0, rng.uniform(11.0, 15.0, n), rng.uniform(18.0, 23.0, n)),
         np.where(evening, rng.uniform(17.0, 23.5, n), rng.uniform(10.0, 17.0, n)),
     )
-    start = (cfg.start_ms + day * MS_PER_DAY + ((local_h - creator_utc_offset[creator]) * MS_PER_H).astype(np.int64)
-             + rng.integers(0, MS_PER_S, n))
+    start = (
+        cfg.start_ms
+        + day * MS_PER_DAY
+        + ((local_h - creator_utc_offset[creator]) * MS_PER_H).astype(np.int64)
+        + rng.integers(0, MS_PER_S, n)
+    )
     minutes = _lognormal(rng, STREAM_MEDIAN_MIN, STREAM_SIGMA, n).clip(STREAM_MIN_MIN, STREAM_MAX_MIN)
     marathon = rng.random(n) < MARATHON_STREAM_RATE
     minutes = np.where(marathon, rng.uniform(*MARATHON_RANGE_H, n) * 60.0, minutes)
@@ -678,12 +893,19 @@ def _make_streams(cfg: GeneratorConfig, creator_utc_offset: np.ndarray) -> dict[
 
     order = np.argsort(start, kind="stable")
     out = {
-        "creator": creator[order], "day": day[order], "start": start[order], "end": (start + length)[order],
-        "category": category[order], "title": title[order], "outcome": outcome[order],
+        "creator": creator[order],
+        "day": day[order],
+        "start": start[order],
+        "end": (start + length)[order],
+        "category": category[order],
+        "title": title[order],
+        "outcome": outcome[order],
         "popularity": popularity,
     }
-    n_never = min(max(round(NEVER_STARTED_STREAM_RATE * n), min(NEVER_STARTED_MIN_STREAMS, n // 20)),
-                  int((out["outcome"] == 0).sum()))
+    n_never = min(
+        max(round(NEVER_STARTED_STREAM_RATE * n), min(NEVER_STARTED_MIN_STREAMS, n // 20)),
+        int((out["outcome"] == 0).sum()),
+    )
     never = np.zeros(n, dtype=bool)
     never[rng.choice(np.flatnonzero(out["outcome"] == 0), size=n_never, replace=False)] = True
     out["never_started"] = never
@@ -693,9 +915,13 @@ def _make_streams(cfg: GeneratorConfig, creator_utc_offset: np.ndarray) -> dict[
 def _reference_tables(cfg: GeneratorConfig, people: dict) -> dict[str, dict[str, list[str | None]]]:
     """users, gift_catalog, coin_prices, ad_campaigns as columns of text (None = empty)."""
     signup = [(cfg.start - dt.timedelta(days=int(d))).isoformat() for d in people["signup_days"]]
-    birth = [str(int(y)) if has else None for y, has in zip(people["birth_year"], people["has_birth_year"])]
-    prices_from = [(cfg.start + dt.timedelta(days=off if off is not None else cfg.days // 2)).isoformat()
-                   for off, _ in COIN_PRICE_STEPS]
+    birth = [
+        str(int(y)) if has else None for y, has in zip(people["birth_year"], people["has_birth_year"], strict=True)
+    ]
+    prices_from = [
+        (cfg.start + dt.timedelta(days=off if off is not None else cfg.days // 2)).isoformat()
+        for off, _ in COIN_PRICE_STEPS
+    ]
     return {
         "users": {
             "user_id": list(people["user_ids"]),

@@ -28,7 +28,7 @@ import numpy as np
 import pyarrow as pa
 
 from live_metrics.errors import UserError
-from live_metrics.options import writable_dir
+from live_metrics.gen_hostile import HostileRecord, append_to_event_log, context_from_reference, hostile_records
 from live_metrics.gen_model import (
     ALL_EVENT_TYPE_NAMES,
     PROBLEMS,
@@ -36,10 +36,10 @@ from live_metrics.gen_model import (
     GeneratorConfig,
     counts_by,
 )
-from live_metrics.gen_hostile import HostileRecord, append_to_event_log, context_from_reference, hostile_records
 from live_metrics.gen_output import FORMATS, EventFormatter, file_names, reference_table, write_tables
 from live_metrics.gen_problems import ProblemRate, inject_problems
 from live_metrics.gen_world import build_world
+from live_metrics.options import writable_dir
 
 __all__ = ["GeneratorConfig", "GeneratedData", "generate_events", "write_dataset", "register", "run"]
 
@@ -93,8 +93,10 @@ def generate_events(config: GeneratorConfig, progress: Callable[[str], None] | N
     say(f"simulating {config.days} days, {config.creators} creators, {config.viewers} viewers (seed {config.seed})")
     world = build_world(config)
     t1 = time.perf_counter()
-    say(f"simulated {len(world.events):,} clean events in {world.entity_stats['streams']:,} streams, "
-        f"{world.entity_stats['sessions']:,} sessions ({t1 - t0:.1f} s)")
+    say(
+        f"simulated {len(world.events):,} clean events in {world.entity_stats['streams']:,} streams, "
+        f"{world.entity_stats['sessions']:,} sessions ({t1 - t0:.1f} s)"
+    )
     raw, rates = inject_problems(config, world)
     t2 = time.perf_counter()
     say(f"injected data-quality problems: {len(raw):,} raw rows ({t2 - t1:.1f} s)")
@@ -111,8 +113,9 @@ def generate_events(config: GeneratorConfig, progress: Callable[[str], None] | N
     )
 
 
-def write_dataset(data: GeneratedData, out_dir: Path | str, fmt: str = "csv",
-                  progress: Callable[[str], None] | None = None) -> dict[str, int]:
+def write_dataset(
+    data: GeneratedData, out_dir: Path | str, fmt: str = "csv", progress: Callable[[str], None] | None = None
+) -> dict[str, int]:
     """Write raw_live_events and the four reference tables to ``out_dir``.
 
     ``fmt`` is ``csv`` (raw_live_events.csv.gz + plain .csv reference tables) or ``parquet``.
@@ -144,8 +147,9 @@ def _validate(config: GeneratorConfig) -> None:
         raise UserError(f"--seed must be a non-negative integer, got {config.seed}")
     estimate = config.viewers * config.days * EVENTS_PER_VIEWER_DAY_ESTIMATE
     if estimate > MAX_ESTIMATED_EVENTS:
-        raise UserError(f"about {estimate:,} events requested; the limit is {MAX_ESTIMATED_EVENTS:,} "
-                        "(lower --viewers or --days)")
+        raise UserError(
+            f"about {estimate:,} events requested; the limit is {MAX_ESTIMATED_EVENTS:,} (lower --viewers or --days)"
+        )
 
 
 def _parse_date(text: str) -> dt.date:
@@ -179,35 +183,69 @@ def register(subparsers: argparse._SubParsersAction) -> None:
             "demo set, seeds/demo."
         ),
     )
-    parser.add_argument("--out", required=True, type=Path, metavar="DIR",
-                        help="output directory (created if missing; existing files of the same name are replaced)")
-    parser.add_argument("--days", type=_integer, default=defaults.days,
-                        help=f"number of days to simulate, from --start (default {defaults.days})")
-    parser.add_argument("--creators", type=_integer, default=defaults.creators,
-                        help=f"number of creators who go live (default {defaults.creators})")
-    parser.add_argument("--viewers", type=_integer, default=defaults.viewers,
-                        help=f"number of viewers; event volume scales with viewers x days "
-                             f"(default {defaults.viewers})")
-    parser.add_argument("--seed", type=_integer, default=defaults.seed,
-                        help=f"random seed; the same seed gives identical output (default {defaults.seed})")
-    parser.add_argument("--start", type=_parse_date, default=defaults.start, metavar="YYYY-MM-DD",
-                        help=f"first simulated day, UTC (default {defaults.start.isoformat()})")
-    parser.add_argument("--format", choices=FORMATS, default="csv",
-                        help="csv: raw_live_events.csv.gz and plain .csv reference tables; "
-                             "parquet: one .parquet file per table (default csv)")
-    parser.add_argument("--hostile", action="store_true",
-                        help="also append hostile records to the CSV event log: damaged CSV lines, invalid "
-                             "UTF-8, a 3 MB record, extreme and non-finite numbers, timestamps with offsets, "
-                             "odd event-type casing, a viewer missing from users, real chat text "
-                             "(see live_metrics/gen_hostile.py; csv only)")
-    parser.add_argument("--json", action="store_true",
-                        help="print the summary as JSON on stdout (progress goes to stderr)")
+    parser.add_argument(
+        "--out",
+        required=True,
+        type=Path,
+        metavar="DIR",
+        help="output directory (created if missing; existing files of the same name are replaced)",
+    )
+    parser.add_argument(
+        "--days",
+        type=_integer,
+        default=defaults.days,
+        help=f"number of days to simulate, from --start (default {defaults.days})",
+    )
+    parser.add_argument(
+        "--creators",
+        type=_integer,
+        default=defaults.creators,
+        help=f"number of creators who go live (default {defaults.creators})",
+    )
+    parser.add_argument(
+        "--viewers",
+        type=_integer,
+        default=defaults.viewers,
+        help=f"number of viewers; event volume scales with viewers x days (default {defaults.viewers})",
+    )
+    parser.add_argument(
+        "--seed",
+        type=_integer,
+        default=defaults.seed,
+        help=f"random seed; the same seed gives identical output (default {defaults.seed})",
+    )
+    parser.add_argument(
+        "--start",
+        type=_parse_date,
+        default=defaults.start,
+        metavar="YYYY-MM-DD",
+        help=f"first simulated day, UTC (default {defaults.start.isoformat()})",
+    )
+    parser.add_argument(
+        "--format",
+        choices=FORMATS,
+        default="csv",
+        help="csv: raw_live_events.csv.gz and plain .csv reference tables; "
+        "parquet: one .parquet file per table (default csv)",
+    )
+    parser.add_argument(
+        "--hostile",
+        action="store_true",
+        help="also append hostile records to the CSV event log: damaged CSV lines, invalid "
+        "UTF-8, a 3 MB record, extreme and non-finite numbers, timestamps with offsets, "
+        "odd event-type casing, a viewer missing from users, real chat text "
+        "(see live_metrics/gen_hostile.py; csv only)",
+    )
+    parser.add_argument(
+        "--json", action="store_true", help="print the summary as JSON on stdout (progress goes to stderr)"
+    )
     parser.set_defaults(func=run)
 
 
 def run(args: argparse.Namespace) -> int:
-    config = GeneratorConfig(days=args.days, creators=args.creators, viewers=args.viewers, seed=args.seed,
-                             start=args.start)
+    config = GeneratorConfig(
+        days=args.days, creators=args.creators, viewers=args.viewers, seed=args.seed, start=args.start
+    )
     stream = sys.stderr if args.json else sys.stdout
     started = time.perf_counter()
 
@@ -237,11 +275,14 @@ def run(args: argparse.Namespace) -> int:
 
 def append_hostile(data: GeneratedData, out: Path) -> list[HostileRecord]:
     """Append gen_hostile's records to the written CSV event log; returns them."""
-    records = hostile_records(context_from_reference(
-        data.reference["users"].column("user_id").to_pylist(),
-        data.reference["gift_catalog"].column("gift_id").to_pylist(),
-        data.reference["ad_campaigns"].column("campaign_id").to_pylist(),
-        data.config.start))
+    records = hostile_records(
+        context_from_reference(
+            data.reference["users"].column("user_id").to_pylist(),
+            data.reference["gift_catalog"].column("gift_id").to_pylist(),
+            data.reference["ad_campaigns"].column("campaign_id").to_pylist(),
+            data.config.start,
+        )
+    )
     append_to_event_log(out / file_names("csv")["raw_live_events"], records)
     return records
 
@@ -250,8 +291,9 @@ def _warn_other_format(out: Path, fmt: str, progress: Callable[[str], None]) -> 
     other = [f for f in FORMATS if f != fmt][0]
     stale = [name for name in file_names(other).values() if (out / name).exists()]
     if stale:
-        progress(f"note: {out} also holds {other} files from an earlier run ({', '.join(stale)}); "
-                 f"they are left untouched")
+        progress(
+            f"note: {out} also holds {other} files from an earlier run ({', '.join(stale)}); they are left untouched"
+        )
 
 
 # --- summary ------------------------------------------------------------------------------------
@@ -266,15 +308,27 @@ def build_summary(data: GeneratedData, out: Path, fmt: str, sizes: dict[str, int
         entry = {"problem": p.name, "kind": p.kind, "rows": by_problem[p.name]}
         if p.name in rates:
             r = rates[p.name]
-            entry.update({"target_rate": r.rate, "base": r.base, "base_rows": r.base_rows,
-                          "actual_rate": round(r.rows / r.base_rows, 6) if r.base_rows else None})
+            entry.update(
+                {
+                    "target_rate": r.rate,
+                    "base": r.base,
+                    "base_rows": r.base_rows,
+                    "actual_rate": round(r.rows / r.base_rows, 6) if r.base_rows else None,
+                }
+            )
         problems.append(entry)
     by_kind: dict[str, int] = {}
     for name, rows in by_problem.items():
         by_kind[kinds[name]] = by_kind.get(kinds[name], 0) + rows
     return {
-        "config": {"days": data.config.days, "creators": data.config.creators, "viewers": data.config.viewers,
-                   "seed": data.config.seed, "start": data.config.start.isoformat(), "format": fmt},
+        "config": {
+            "days": data.config.days,
+            "creators": data.config.creators,
+            "viewers": data.config.viewers,
+            "seed": data.config.seed,
+            "start": data.config.start.isoformat(),
+            "format": fmt,
+        },
         "out": str(out),
         "raw_rows": len(data.events),
         "rows_by_kind": by_kind,
@@ -320,7 +374,8 @@ def render_summary(summary: dict) -> str:
         f"{ent['streams_never_started']}, crashed {ent['streams_crashed']}, banned {ent['streams_banned']}, "
         f"6 h+ {ent['streams_marathon_6h_plus']}); sessions {ent['sessions']:,} (without leave "
         f"{ent['sessions_without_leave']:,}, with reconnect {ent['sessions_with_reconnect']:,}); "
-        f"viewers with a session {ent['viewers_with_session']:,}; gifters {ent['gifters']:,}")
+        f"viewers with a session {ent['viewers_with_session']:,}; gifters {ent['gifters']:,}"
+    )
     lines.append("")
     lines.append(f"{'file':<28}{'size':>12}")
     for name, size in summary["files"].items():

@@ -147,7 +147,8 @@ def _segments_card(explain: Mapping[str, Any], by_name: Mapping[str, Any]) -> st
     items = [
         f"<li><b>{_e(s.get('dimension_label') or s.get('dimension'))} = {_e(s.get('segment'))}</b> "
         f"{_e(format_value(s.get('previous'), star))} → {_e(format_value(s.get('value'), star))} "
-        f'<span class="num">({_e(format_signed(s.get("contribution"), star))}, {_e(format_share(s.get("share")))})</span></li>'
+        f'<span class="num">({_e(format_signed(s.get("contribution"), star))}, '
+        f"{_e(format_share(s.get('share')))})</span></li>"
         for s in (explain.get("segments") or [])[:TOP_SEGMENTS]
     ]
     segments = f'<ol class="segments">{"".join(items)}</ol>' if items else '<p class="muted">No segment split.</p>'

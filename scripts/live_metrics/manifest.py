@@ -73,7 +73,9 @@ class SemanticManifest:
     def is_additive(self, metric_name: str) -> bool:
         """A simple metric over a sum or count measure: its segments add up to its total."""
         metric = next((item for item in self.metrics if item.name == metric_name), None)
-        return bool(metric and metric.type == "simple" and self.measure_aggs.get(metric.measure or "") in ("sum", "count"))
+        return bool(
+            metric and metric.type == "simple" and self.measure_aggs.get(metric.measure or "") in ("sum", "count")
+        )
 
 
 def load_manifest(path: Path) -> SemanticManifest:
@@ -252,4 +254,3 @@ def _parse_saved_query(raw: Any, index: int, path: Path) -> SavedQuery:
         metrics=tuple(str(metric) for metric in metrics),
         group_by=tuple(str(item) for item in group_by),
     )
-

@@ -49,9 +49,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         metavar="NAME[,NAME...]",
         help="only these saved queries (repeatable or comma-separated); default: all in the manifest",
     )
-    parser.add_argument(
-        "--schema", default=DEFAULT_SCHEMA, help=f"schema the tables go to (default: {DEFAULT_SCHEMA})"
-    )
+    parser.add_argument("--schema", default=DEFAULT_SCHEMA, help=f"schema the tables go to (default: {DEFAULT_SCHEMA})")
     add_project_arguments(parser, catalogue=False, json_help="print the summary as JSON")
     parser.set_defaults(func=run)
 
@@ -89,7 +87,7 @@ def shaped_select(sql: str, columns: list[tuple[str, str]], spine_relation: str)
             selected.append(f"{quoted} as {_quote(name)}")
     where = ""
     if time_column is not None:
-        grain = time_column[len(_TIME_COLUMN_PREFIX):]
+        grain = time_column[len(_TIME_COLUMN_PREFIX) :]
         period = f"cast(query.{_quote(time_column)} as date)"
         period_end = f"cast({period} + interval 1 {grain} as date)"
         selected.append(f"{period_end} <= data_end.last_day as is_complete")
@@ -105,10 +103,23 @@ def definitions_select(tree: MetricTree) -> str:
     rows = []
     for node in sorted(tree, key=lambda n: tree.sort_key(n.name)):
         threshold = node.threshold if isinstance(node.threshold, float) else None
-        values = [node.name, node.label, node.description, node.type, node.stakeholder, node.tier, node.parent,
-                  node.direction, node.owner, threshold, node.target]
+        values = [
+            node.name,
+            node.label,
+            node.description,
+            node.type,
+            node.stakeholder,
+            node.tier,
+            node.parent,
+            node.direction,
+            node.owner,
+            threshold,
+            node.target,
+        ]
         rows.append("(" + ", ".join(_literal(value) for value in values) + ")")
-    columns = "metric_name, label, description, metric_type, stakeholder, tier, parent, direction, owner, threshold, target"
+    columns = (
+        "metric_name, label, description, metric_type, stakeholder, tier, parent, direction, owner, threshold, target"
+    )
     return (
         f"select metric_name, label, description, metric_type, stakeholder, tier, parent, direction, owner, "
         f"cast(threshold as double) as threshold, cast(target as double) as target\n"

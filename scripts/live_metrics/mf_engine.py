@@ -33,7 +33,7 @@ class QueryResult:
     rows: tuple[tuple[Any, ...], ...]
 
     def records(self) -> list[dict[str, Any]]:
-        return [dict(zip(self.columns, row)) for row in self.rows]
+        return [dict(zip(self.columns, row, strict=True)) for row in self.rows]
 
 
 @dataclass(frozen=True)
@@ -192,7 +192,7 @@ def _issue_summary(message: str) -> str:
     marker = next((i for i, line in enumerate(lines) if line.startswith("Received following error")), None)
     if marker is None:
         return lines[0]
-    causes = [line for line in lines[marker + 1:] if line.lower() not in _GENERIC_HEADERS]
+    causes = [line for line in lines[marker + 1 :] if line.lower() not in _GENERIC_HEADERS]
     return f"{lines[0]} ({causes[0]})" if causes else lines[0]
 
 
@@ -250,7 +250,9 @@ class MetricFlowSession:
         except ImportError as error:  # pragma: no cover - the venv has them
             raise UserError(f"MetricFlow is not installed in this Python ({error}): use .venv/bin/python") from error
         try:
-            metadata = dbtProjectMetadata.load_from_paths(profiles_path=self.profiles_dir, project_path=self.project_dir)
+            metadata = dbtProjectMetadata.load_from_paths(
+                profiles_path=self.profiles_dir, project_path=self.project_dir
+            )
             self._adapter = get_adapter_by_type(metadata.profile.credentials.type)
         except Exception as error:
             raise self._translate(error, "cannot load the dbt profile") from error
@@ -264,7 +266,9 @@ class MetricFlowSession:
                 sql_client=self._sql_client,
             )
         except Exception as error:
-            raise self._translate(error, f"MetricFlow cannot load the semantic manifest {self.manifest_path}") from error
+            raise self._translate(
+                error, f"MetricFlow cannot load the semantic manifest {self.manifest_path}"
+            ) from error
 
     def close(self) -> None:
         """Close every adapter connection (releasing the DuckDB file) and restore the working directory."""

@@ -99,7 +99,7 @@ def find_cycles(tree: MetricTree) -> list[list[str]]:
             path.append(current)
             current = tree.nodes[current].parent
         if current is not None and state.get(current) == "active":
-            cycle = path[path.index(current):]
+            cycle = path[path.index(current) :]
             pivot = cycle.index(min(cycle))
             cycles.append(cycle[pivot:] + cycle[:pivot])
         for name in path:
@@ -130,7 +130,9 @@ def check_reachable(tree: MetricTree, catalogue: Sequence[CatalogueEntry]) -> Ru
     unreachable = sorted(set(tree.nodes) - reached)
     if unreachable:
         return RuleResult(
-            RULE_REACHABLE, FAIL, f"{len(unreachable)} not under {star} via parent links: " + summarize(unreachable, 6, ", ")
+            RULE_REACHABLE,
+            FAIL,
+            f"{len(unreachable)} not under {star} via parent links: " + summarize(unreachable, 6, ", "),
         )
     return RuleResult(RULE_REACHABLE, PASS, f"all {len(tree)} metrics roll up to {star}")
 
@@ -208,7 +210,9 @@ def check_catalogue(tree: MetricTree, catalogue: Sequence[CatalogueEntry]) -> Ru
 def check_labels(tree: MetricTree, catalogue: Sequence[CatalogueEntry]) -> RuleResult:
     problems = []
     for node in tree:
-        lacking = [what for what, value in (("label", node.label), ("description", node.description)) if not value.strip()]
+        lacking = [
+            what for what, value in (("label", node.label), ("description", node.description)) if not value.strip()
+        ]
         if lacking:
             problems.append(f"{node.name}: no {' or '.join(lacking)}")
     if problems:
@@ -259,13 +263,16 @@ def require_valid_tags(tree: MetricTree) -> None:
             problems.append("no parent")
         if node.is_guardrail and not node.threshold_is_valid:
             problems.append(
-                "no threshold" if node.threshold is None else f"threshold '{node.threshold}' is neither a number nor `none`"
+                "no threshold"
+                if node.threshold is None
+                else f"threshold '{node.threshold}' is neither a number nor `none`"
             )
         if problems:
             raise UserError(
                 f"metric '{node.name}' has missing or malformed config.meta ({'; '.join(problems)}): "
                 f"fix it in models/marts (expected stakeholder {'/'.join(STAKEHOLDERS)}, tier {'/'.join(TIERS)}, "
-                f"direction {'/'.join(DIRECTIONS)}, owner, parent); `live-metrics check --no-warehouse` lists every problem"
+                f"direction {'/'.join(DIRECTIONS)}, owner, parent); "
+                "`live-metrics check --no-warehouse` lists every problem"
             )
     if tree.north_star() is None:
         stars = tree.north_stars()

@@ -7,10 +7,10 @@ import json
 
 from live_metrics.formatting import format_change, format_share, format_signed, format_threshold, format_value
 from live_metrics.manifest import load_manifest
+from live_metrics.measure import Measurement, measure, rule_from_args
 from live_metrics.mf_engine import MetricFlowSession
 from live_metrics.options import add_anomaly_arguments, add_project_arguments, check_known, resolve_paths, split_names
 from live_metrics.rules import require_valid_tags
-from live_metrics.measure import Measurement, measure, rule_from_args
 from live_metrics.snapshot import GRAINS, STATUS_BREACHED
 from live_metrics.table import format_table
 from live_metrics.tree import build_tree
@@ -63,7 +63,9 @@ def why_lines(measurement: Measurement, top: int = 3) -> list[str]:
         parts = sorted(explanation.tree.children, key=lambda child: -abs(child.contribution))
         lines.append(
             f"{star} {format_signed(explanation.tree.contribution, star)} = "
-            + " ".join(f"{format_signed(p.contribution, star)} from {p.metric} ({format_share(p.share)})" for p in parts)
+            + " ".join(
+                f"{format_signed(p.contribution, star)} from {p.metric} ({format_share(p.share)})" for p in parts
+            )
         )
     for segment in explanation.top_segments(star, top):
         lines.append(
@@ -128,7 +130,8 @@ def run(args: argparse.Namespace) -> int:
         return 0
     print(
         f"Scorecard: {snapshot.period.label} vs {snapshot.previous.label} "
-        f"(last complete day {snapshot.last_complete_day.isoformat()}; data through {snapshot.last_data_day.isoformat()})\n"
+        f"(last complete day {snapshot.last_complete_day.isoformat()}; "
+        f"data through {snapshot.last_data_day.isoformat()})\n"
     )
     if snapshot.period.end < first_day:
         print(

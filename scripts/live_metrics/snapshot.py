@@ -337,10 +337,15 @@ def take_snapshot(
     # (`DATE_TRUNC('second', sent_at) BETWEEN start AND '<end day>'` drops the end day after midnight),
     # so ask for one day more and keep only the periods wanted.
     by_period, errors = query_by_period(
-        querier, [node.name for node in nodes], f"metric_time__{grain}", periods[0].start,
+        querier,
+        [node.name for node in nodes],
+        f"metric_time__{grain}",
+        periods[0].start,
         period.end + dt.timedelta(days=1),
     )
-    values = {node.name: _metric_value(node, periods, by_period, first_day, rule, errors.get(node.name)) for node in nodes}
+    values = {
+        node.name: _metric_value(node, periods, by_period, first_day, rule, errors.get(node.name)) for node in nodes
+    }
     return Snapshot(
         period=period, previous=before, last_data_day=last_day, values=values, first_data_day=first_day, rule=rule
     )
@@ -358,7 +363,7 @@ def _metric_value(
     value, previous = series[-1][1], series[-2][1]
     covered = [has_baseline(node, p, first_day) for p in periods]
     baseline = covered[-1] and covered[-2]
-    history = [v if ok else None for ok, (_, v) in zip(covered[:-1], series[:-1])]
+    history = [v if ok else None for ok, (_, v) in zip(covered[:-1], series[:-1], strict=True)]
     anomaly = detect(history, value, rule) if covered[-1] else None
     return MetricValue(
         name=node.name,

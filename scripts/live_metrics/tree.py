@@ -11,7 +11,6 @@
 from __future__ import annotations
 
 import math
-
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 
@@ -139,7 +138,8 @@ class MetricTree:
         for stakeholder in stakeholders:
             for tier in tiers:
                 members = [
-                    node for node in self
+                    node
+                    for node in self
                     if (node.stakeholder or "untagged") == stakeholder and (node.tier or "untagged") == tier
                 ]
                 if members:

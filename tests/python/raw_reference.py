@@ -876,6 +876,7 @@ def compute_reference(folder: Path) -> Reference:
 # ---------------------------------------------------------------------------------------------------
 # Metrics per UTC day
 
+
 def _ratio(numerator: Mapping[dt.date, Any], denominator: Mapping[dt.date, Any]) -> dict[dt.date, float]:
     """Per day with a non-zero denominator; a day without numerator data counts 0."""
     return {day: float(numerator.get(day, 0)) / float(value) for day, value in denominator.items() if value}
@@ -1049,8 +1050,6 @@ def creator_burnout_rate_by_day(ref: Reference) -> dict[dt.date, float]:
     all_days = _count_by_day(day for _, day in ref.creator_days)
     burnout = _count_by_day(day for (_, day), hours in ref.creator_days.items() if hours > BURNOUT_HOURS)
     return _ratio(burnout, all_days)
-
-
 
 
 # ---------------------------------------------------------------------------------------------------

@@ -107,10 +107,13 @@ def test_missing_meta_keys_are_a_rule_failure_for_check(tmp_path: Path) -> None:
 # --- manifest problems ---------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("command", [["check", "--no-warehouse"], ["export", "--no-values"], ["scorecard"], ["materialize"]])
+@pytest.mark.parametrize(
+    "command", [["check", "--no-warehouse"], ["export", "--no-values"], ["scorecard"], ["materialize"]]
+)
 def test_missing_manifest(tmp_path: Path, command: list[str]) -> None:
-    result = run_cli(*command, "--manifest", str(tmp_path / "target" / "semantic_manifest.json"),
-                     "--project-dir", str(tmp_path))
+    result = run_cli(
+        *command, "--manifest", str(tmp_path / "target" / "semantic_manifest.json"), "--project-dir", str(tmp_path)
+    )
     assert_one_line_error(result, "semantic manifest not found", "make build", "dbt parse")
 
 
@@ -157,7 +160,9 @@ def test_missing_meta_names_the_metric(tmp_path: Path, command: list[str]) -> No
 
 
 def test_missing_catalogue(tmp_path: Path) -> None:
-    result = run_cli("check", "--no-warehouse", "--manifest", str(GOOD_MANIFEST), "--catalogue", str(tmp_path / "x.csv"))
+    result = run_cli(
+        "check", "--no-warehouse", "--manifest", str(GOOD_MANIFEST), "--catalogue", str(tmp_path / "x.csv")
+    )
     assert_one_line_error(result, "metric catalogue not found")
 
 
@@ -207,8 +212,16 @@ def test_odd_json_values_give_a_result_or_a_user_error() -> None:
 
 
 def test_export_unknown_metric(tmp_path: Path) -> None:
-    result = run_cli("export", "--no-values", "--manifest", str(GOOD_MANIFEST), "--out", str(tmp_path), "--metrics",
-                     "live_viewers,live_viewer")
+    result = run_cli(
+        "export",
+        "--no-values",
+        "--manifest",
+        str(GOOD_MANIFEST),
+        "--out",
+        str(tmp_path),
+        "--metrics",
+        "live_viewers,live_viewer",
+    )
     assert_one_line_error(result, "unknown metric 'live_viewer'", "--metrics", "did you mean 'live_viewers'")
     assert not list(tmp_path.iterdir())
 
@@ -220,8 +233,9 @@ def test_scorecard_unknown_metric() -> None:
 
 def test_materialize_unknown_saved_query() -> None:
     result = run_cli("materialize", "--manifest", str(GOOD_MANIFEST), "--saved-query", "platform_dayly")
-    assert_one_line_error(result, "unknown saved query 'platform_dayly'", "did you mean 'platform_daily'",
-                          "saved queries")
+    assert_one_line_error(
+        result, "unknown saved query 'platform_dayly'", "did you mean 'platform_daily'", "saved queries"
+    )
 
 
 @pytest.mark.parametrize(
@@ -235,12 +249,24 @@ def test_unwritable_out_directory(tmp_path: Path, command: list[str]) -> None:
 
 
 def test_export_subset_without_values(tmp_path: Path) -> None:
-    result = run_cli("export", "--no-values", "--manifest", str(GOOD_MANIFEST), "--out", str(tmp_path), "--metrics",
-                     "rebuffer_ms_total", "--json")
+    result = run_cli(
+        "export",
+        "--no-values",
+        "--manifest",
+        str(GOOD_MANIFEST),
+        "--out",
+        str(tmp_path),
+        "--metrics",
+        "rebuffer_ms_total",
+        "--json",
+    )
     assert result.returncode == 0, result.stderr
     data = json.loads((tmp_path / "metric_tree.json").read_text(encoding="utf-8"))
     assert {n["name"] for n in data["nodes"]} == {
-        "rebuffer_ms_total", "rebuffer_ratio", "watch_minutes_per_viewer", "live_watch_minutes"
+        "rebuffer_ms_total",
+        "rebuffer_ratio",
+        "watch_minutes_per_viewer",
+        "live_watch_minutes",
     }
 
 
@@ -279,8 +305,9 @@ def test_manifest_parsed_for_another_duckdb_file(tmp_path: Path) -> None:
     database = tmp_path / "other.duckdb"
     duckdb.connect(str(database)).close()
     project = make_project(tmp_path, database)
-    result = run_cli("export", "--out", str(tmp_path / "out"), "--project-dir", str(project), "--manifest",
-                     str(GOOD_MANIFEST))
+    result = run_cli(
+        "export", "--out", str(tmp_path / "out"), "--project-dir", str(project), "--manifest", str(GOOD_MANIFEST)
+    )
     assert_one_line_error(result, "parsed for DuckDB database 'live'", "database 'other'", "dbt parse")
 
 

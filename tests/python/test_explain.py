@@ -49,7 +49,7 @@ def test_product_split_adds_up_to_the_whole(seed: int) -> None:
     assert abs(sum(value for _, value in split.contributions) - change) <= 1e-9 * max(1.0, abs(change))
     # each part is the LMDI effect L(x1, x0) · e · ln(p1 / p0)
     scale = log_mean(after["x"], before["x"])
-    for (name, weight), (_, contribution) in zip(relation.parts, split.contributions):
+    for (name, weight), (_, contribution) in zip(relation.parts, split.contributions, strict=True):
         expected = scale * weight * math.log(after[name] / before[name])
         assert contribution == pytest.approx(expected, rel=1e-6, abs=1e-9 * max(1.0, abs(change)))
 
@@ -66,7 +66,7 @@ def test_sum_split_adds_up_to_the_whole(seed: int) -> None:
     split = split_change(relation, after, before)
     assert split is not None
     assert sum(value for _, value in split.contributions) == pytest.approx(after["x"] - before["x"], abs=1e-9)
-    for (name, weight), (_, contribution) in zip(relation.parts, split.contributions):
+    for (name, weight), (_, contribution) in zip(relation.parts, split.contributions, strict=True):
         assert contribution == pytest.approx(weight * (after[name] - before[name]), abs=1e-6)
 
 
@@ -89,8 +89,14 @@ class SegmentQuerier:
     def dimensions_for(self, metric: str) -> list[str]:
         return sorted(self.rows)
 
-    def query_metrics(self, metrics: Sequence[str], group_by: Sequence[str] = (), start: dt.date | None = None,
-                      end: dt.date | None = None, order_by: Sequence[str] | None = None) -> QueryResult:
+    def query_metrics(
+        self,
+        metrics: Sequence[str],
+        group_by: Sequence[str] = (),
+        start: dt.date | None = None,
+        end: dt.date | None = None,
+        order_by: Sequence[str] | None = None,
+    ) -> QueryResult:
         time_column, dimension = group_by
         table = self.rows[dimension]
         rows = tuple((dt.datetime.combine(day, dt.time()), segment, value) for (day, segment), value in table.items())
@@ -131,8 +137,14 @@ class TotalsQuerier:
     def __init__(self, values: dict[str, dict[str, float]]) -> None:
         self.values = values
 
-    def query_metrics(self, metrics: Sequence[str], group_by: Sequence[str] = (), start: dt.date | None = None,
-                      end: dt.date | None = None, order_by: Sequence[str] | None = None) -> QueryResult:
+    def query_metrics(
+        self,
+        metrics: Sequence[str],
+        group_by: Sequence[str] = (),
+        start: dt.date | None = None,
+        end: dt.date | None = None,
+        order_by: Sequence[str] | None = None,
+    ) -> QueryResult:
         rows = tuple(
             (dt.datetime.fromisoformat(day), *(row.get(name) for name in metrics))
             for day, row in sorted(self.values.items())
@@ -185,11 +197,19 @@ def test_the_catalogue_relations_are_found(relations: dict[str, Relation]) -> No
 
     assert parts("live_watch_minutes") == {"live_viewers": 1.0, "watch_minutes_per_viewer": 1.0}
     assert parts("watch_minutes_per_viewer") == {"sessions_per_viewer": 1.0, "avg_session_minutes": 1.0}
-    assert parts("gift_revenue_usd") == {"live_viewers": 1.0, "gifter_conversion_rate": 1.0, "revenue_per_gifter_usd": 1.0}
+    assert parts("gift_revenue_usd") == {
+        "live_viewers": 1.0,
+        "gifter_conversion_rate": 1.0,
+        "revenue_per_gifter_usd": 1.0,
+    }
     assert parts("gifter_conversion_rate") == {"gifters": 1.0, "live_viewers": -1.0}
     assert parts("live_streams") == {"live_creators": 1.0, "streams_per_creator": 1.0}
     net = relations["platform_net_revenue_usd"]
-    assert net.kind == SUM and dict(net.parts) == {"gift_revenue_usd": 0.5, "gift_refunded_usd": -0.5, "ad_revenue_usd": 1.0}
+    assert net.kind == SUM and dict(net.parts) == {
+        "gift_revenue_usd": 0.5,
+        "gift_refunded_usd": -0.5,
+        "ad_revenue_usd": 1.0,
+    }
     # guardrails and opaque metrics (conversion, distinct counts) explain nothing by identity
     assert "notification_join_rate" not in relations and "live_viewers" not in relations
 
@@ -197,10 +217,20 @@ def test_the_catalogue_relations_are_found(relations: dict[str, Relation]) -> No
 @pytest.fixture(scope="module")
 def explained(warehouse: Warehouse) -> dict:
     completed = subprocess.run(
-        [sys.executable, str(REPO_ROOT / "scripts" / "live-metrics"), "explain", "--json",
-         "--manifest", str(warehouse.semantic_manifest)],
-        cwd=REPO_ROOT, env=dbt_env(warehouse.duckdb_path, warehouse.raw_data_path),
-        capture_output=True, text=True, check=False, timeout=600,
+        [
+            sys.executable,
+            str(REPO_ROOT / "scripts" / "live-metrics"),
+            "explain",
+            "--json",
+            "--manifest",
+            str(warehouse.semantic_manifest),
+        ],
+        cwd=REPO_ROOT,
+        env=dbt_env(warehouse.duckdb_path, warehouse.raw_data_path),
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=600,
     )
     assert completed.returncode == 0, completed.stderr
     return json.loads(completed.stdout)
@@ -230,13 +260,20 @@ def test_explain_splits_the_demo_north_star_exactly(explained: dict, warehouse: 
     viewers = rr.viewers_by_period(reference, "week")
     scale = log_mean(weeks[period], weeks[previous])
     viewers_part = next(child for child in tree["children"] if child["metric"] == "live_viewers")
-    assert viewers_part["contribution"] == pytest.approx(scale * math.log(viewers[period] / viewers[previous]), rel=1e-9)
+    assert viewers_part["contribution"] == pytest.approx(
+        scale * math.log(viewers[period] / viewers[previous]), rel=1e-9
+    )
 
 
 def test_explain_segments_add_up_per_dimension(explained: dict) -> None:
     by_dimension = explained["segments_by_metric"]["live_watch_minutes"]
-    assert {"session__platform", "session__country", "session__category", "session__traffic_source",
-            "viewer__age_band"} <= set(by_dimension)
+    assert {
+        "session__platform",
+        "session__country",
+        "session__category",
+        "session__traffic_source",
+        "viewer__age_band",
+    } <= set(by_dimension)
     for dimension, segments in by_dimension.items():
         total = sum(segment["contribution"] for segment in segments)
         assert total == pytest.approx(explained["change_abs"], rel=1e-9), dimension
@@ -260,10 +297,21 @@ def test_explain_segments_match_the_sessions_fact(explained: dict, warehouse: Wa
 
 def test_history_metrics_show_no_baseline_on_the_demo(warehouse: Warehouse, tmp_path: Path) -> None:
     completed = subprocess.run(
-        [sys.executable, str(REPO_ROOT / "scripts" / "live-metrics"), "export", "--out", str(tmp_path),
-         "--manifest", str(warehouse.semantic_manifest)],
-        cwd=REPO_ROOT, env=dbt_env(warehouse.duckdb_path, warehouse.raw_data_path),
-        capture_output=True, text=True, check=False, timeout=600,
+        [
+            sys.executable,
+            str(REPO_ROOT / "scripts" / "live-metrics"),
+            "export",
+            "--out",
+            str(tmp_path),
+            "--manifest",
+            str(warehouse.semantic_manifest),
+        ],
+        cwd=REPO_ROOT,
+        env=dbt_env(warehouse.duckdb_path, warehouse.raw_data_path),
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=600,
     )
     assert completed.returncode == 0, completed.stderr
     nodes = {n["name"]: n for n in json.loads((tmp_path / "metric_tree.json").read_text())["nodes"]}
@@ -275,7 +323,8 @@ def test_history_metrics_show_no_baseline_on_the_demo(warehouse: Warehouse, tmp_
     assert nodes["live_watch_minutes"]["baseline"] is True and nodes["live_watch_minutes"]["change"] is not None
     assert nodes["watch_minutes_wow_growth"]["value"] is not None  # the latest week has its week before
     weights = {
-        (e["source"], e["target"]): e["weight"] for e in json.loads((tmp_path / "metric_tree.json").read_text())["edges"]
+        (e["source"], e["target"]): e["weight"]
+        for e in json.loads((tmp_path / "metric_tree.json").read_text())["edges"]
     }
     assert weights[("live_watch_minutes", "live_viewers")] + weights[
         ("live_watch_minutes", "watch_minutes_per_viewer")

@@ -27,7 +27,7 @@ from live_metrics.tree import MetricTree, build_tree
 FIXTURES = Path(__file__).parent / "fixtures"
 REPO = Path(__file__).resolve().parents[2]
 RUN_CLI = Path(__file__).resolve().parents[2] / "scripts" / "live-metrics"
-GENERATED_AT = dt.datetime(2026, 3, 6, 8, 0, tzinfo=dt.timezone.utc)
+GENERATED_AT = dt.datetime(2026, 3, 6, 8, 0, tzinfo=dt.UTC)
 
 NODE_COUNT = 17
 PARENT_EDGES = 16
@@ -134,7 +134,10 @@ def test_last_data_day_ignores_empty_and_zero_days() -> None:
 def test_json_has_expected_nodes_and_edges(tmp_path: Path, document: dict[str, Any]) -> None:
     written = write_all(document, tmp_path)
     assert sorted(p.name for p in tmp_path.iterdir()) == [
-        "metric_tree.html", "metric_tree.json", "metric_tree.md", "metric_tree.mmd",
+        "metric_tree.html",
+        "metric_tree.json",
+        "metric_tree.md",
+        "metric_tree.mmd",
     ]
     data = json.loads(written["json"].read_text(encoding="utf-8"))
     assert len(data["nodes"]) == NODE_COUNT
@@ -142,8 +145,22 @@ def test_json_has_expected_nodes_and_edges(tmp_path: Path, document: dict[str, A
     assert sum(e["kind"] == "parent" for e in data["edges"]) == PARENT_EDGES
     assert {tuple(sorted(e)) for e in data["edges"]} == {("kind", "source", "target", "weight")}
     node = next(n for n in data["nodes"] if n["name"] == "rebuffer_ratio")
-    for key in ("name", "label", "description", "type", "stakeholder", "tier", "parent", "direction", "owner",
-                "threshold", "value", "previous", "change", "status"):
+    for key in (
+        "name",
+        "label",
+        "description",
+        "type",
+        "stakeholder",
+        "tier",
+        "parent",
+        "direction",
+        "owner",
+        "threshold",
+        "value",
+        "previous",
+        "change",
+        "status",
+    ):
         assert key in node
     assert (node["threshold"], node["value"], node["status"]) == (0.02, 0.03, "breached")
     assert data["period"]["start"] == "2026-02-23" and data["north_star"] == "live_watch_minutes"
@@ -360,7 +377,9 @@ def test_end_to_end_on_a_tiny_warehouse(tmp_path: Path) -> None:
 
     # a day-grain snapshot over a sub-day time dimension (notifications.sent_at is at second grain) counts the
     # whole last complete day, not just its midnight
-    daily = _run(cli + ["scorecard", *common, "--grain", "day", "--metric", "notifications_sent", "--json"], tmp_path, env)
+    daily = _run(
+        cli + ["scorecard", *common, "--grain", "day", "--metric", "notifications_sent", "--json"], tmp_path, env
+    )
     assert daily.returncode == 0, daily.stderr
     day_card = json.loads(daily.stdout)
     assert day_card["period"]["start"] == "2026-03-04" and day_card["last_data_day"] == "2026-03-05"
@@ -380,8 +399,15 @@ def test_end_to_end_on_a_tiny_warehouse(tmp_path: Path) -> None:
     rows = {r["rule"]: r["status"] for r in json.loads(checked.stdout)["results"]}
     assert rows["guardrail rebuffer_ratio (week)"] == "WARN" and rows["guardrail moderation_actions (day)"] == "PASS"
     breach_fails = _run(
-        cli + ["check", *common, "--catalogue", str(FIXTURES / "catalogue_good.csv"), "--skip-validate",
-               "--fail-on-breach"],
+        cli
+        + [
+            "check",
+            *common,
+            "--catalogue",
+            str(FIXTURES / "catalogue_good.csv"),
+            "--skip-validate",
+            "--fail-on-breach",
+        ],
         tmp_path,
         env,
     )

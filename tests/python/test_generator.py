@@ -58,7 +58,8 @@ def con(demo: GeneratedData) -> duckdb.DuckDBPyConnection:
     """DuckDB with the demo as table `raw` (plus label and row number) and `clean` (valid rows, parsed)."""
     table = demo.event_table()
     table = table.append_column("label", pa.array(demo.labels())).append_column(
-        "rn", pa.array(np.arange(table.num_rows)))
+        "rn", pa.array(np.arange(table.num_rows))
+    )
     db = duckdb.connect()
     db.register("raw_arrow", table)
     db.execute("create table raw as select * from raw_arrow")
@@ -93,10 +94,10 @@ def test_columns_ids_and_received_at_order(demo: GeneratedData) -> None:
     assert received == sorted(received), "rows must be written in received_at order"
     assert all(re.fullmatch(r"e_[0-9a-f]{12}", e) for e in rows["event_id"])
     labels = demo.labels()
-    for event_at, label in zip(rows["event_at"], labels):
+    for event_at, label in zip(rows["event_at"], labels, strict=True):
         if label != "unparseable_event_at":
             assert ISO_MS.match(event_at), event_at
-    for user, stream, etype, label in zip(rows["user_id"], rows["stream_id"], rows["event_type"], labels):
+    for user, stream, etype, label in zip(rows["user_id"], rows["stream_id"], rows["event_type"], labels, strict=True):
         assert (user is None) == (label == "missing_user_id")
         assert user is None or re.fullmatch(r"u_\d{6}|mod_\d{2}|system", user)
         expect_empty = etype == "notification_opt_out" or label == "missing_stream_id"
@@ -110,8 +111,9 @@ def test_every_event_type_present(con: duckdb.DuckDBPyConnection) -> None:
     assert set(counts) == set(EVENT_TYPES)
     assert min(counts.values()) >= 10
     unknown = {name for name, _ in UNKNOWN_EVENT_TYPES}
-    seen_unknown = {r[0] for r in con.execute(
-        "select distinct event_type from raw where label = 'unknown_event_type'").fetchall()}
+    seen_unknown = {
+        r[0] for r in con.execute("select distinct event_type from raw where label = 'unknown_event_type'").fetchall()
+    }
     assert seen_unknown == unknown
 
 
@@ -119,8 +121,11 @@ def test_reference_tables(demo: GeneratedData, con: duckdb.DuckDBPyConnection) -
     assert demo.reference["users"].num_rows == 1540
     missing_birth = scalar(con, "select avg((birth_year is null)::int) from users")
     assert 0.01 <= missing_birth <= 0.06
-    teen_viewers = scalar(con, """select avg((2026 - birth_year::int between 13 and 17)::int) from users
-                                  where user_id > 'u_000040' and birth_year is not null""")
+    teen_viewers = scalar(
+        con,
+        """select avg((2026 - birth_year::int between 13 and 17)::int) from users
+                                  where user_id > 'u_000040' and birth_year is not null""",
+    )
     assert 0.015 <= teen_viewers <= 0.05
     costs = sorted(int(r[0]) for r in con.execute("select coin_cost from gift_catalog").fetchall())
     assert costs[0] == 1 and costs[-1] >= 10_000 and len(costs) == 10
@@ -136,8 +141,9 @@ def test_reference_tables(demo: GeneratedData, con: duckdb.DuckDBPyConnection) -
 
 def test_same_seed_gives_byte_identical_files_and_other_seed_differs(tmp_path: Path) -> None:
     first, second = generate_events(SMALL), generate_events(SMALL)
-    other = generate_events(GeneratorConfig(days=SMALL.days, creators=SMALL.creators, viewers=SMALL.viewers,
-                                            seed=SMALL.seed + 1))
+    other = generate_events(
+        GeneratorConfig(days=SMALL.days, creators=SMALL.creators, viewers=SMALL.viewers, seed=SMALL.seed + 1)
+    )
     for fmt in ("csv", "parquet"):
         sizes_a = write_dataset(first, tmp_path / f"a_{fmt}", fmt)
         sizes_b = write_dataset(second, tmp_path / f"b_{fmt}", fmt)
@@ -188,25 +194,39 @@ def test_stream_and_session_level_rates(demo: GeneratedData, con: duckdb.DuckDBP
     assert 0.08 <= stats["sessions_with_reconnect"] / stats["sessions"] <= 0.12
     assert 0.035 <= stats["sessions_without_leave"] / stats["sessions"] <= 0.065
     assert stats["sessions_join_before_start"] >= 10
-    notif = dict(con.execute("""select event_type, count(*) from clean where event_type like 'notification%'
-                                group by 1""").fetchall())
+    notif = dict(
+        con.execute("""select event_type, count(*) from clean where event_type like 'notification%'
+                                group by 1""").fetchall()
+    )
     assert 0.005 <= notif["notification_opt_out"] / notif["notification_sent"] <= 0.02
-    refund_share = scalar(con, """select count(*) filter (where event_type = 'gift_refunded')
-                                  / count(*) filter (where event_type = 'gift_sent') from clean""")
+    refund_share = scalar(
+        con,
+        """select count(*) filter (where event_type = 'gift_refunded')
+                                  / count(*) filter (where event_type = 'gift_sent') from clean""",
+    )
     assert 0.007 <= refund_share <= 0.03
-    ctr = scalar(con, """select count(distinct p->>'impression_id') filter (where event_type = 'ad_clicked')
-                         / count(*) filter (where event_type = 'ad_impression') from clean""")
+    ctr = scalar(
+        con,
+        """select count(distinct p->>'impression_id') filter (where event_type = 'ad_clicked')
+                         / count(*) filter (where event_type = 'ad_impression') from clean""",
+    )
     assert 0.01 <= ctr <= 0.03
-    reply_share = scalar(con, """select count(*) filter (where event_type = 'creator_replied')
-                                 / count(*) filter (where event_type = 'comment_posted') from clean""")
+    reply_share = scalar(
+        con,
+        """select count(*) filter (where event_type = 'creator_replied')
+                                 / count(*) filter (where event_type = 'comment_posted') from clean""",
+    )
     assert 0.2 <= reply_share <= 0.4
     # no creator runs two streams at once
-    overlaps = scalar(con, """
+    overlaps = scalar(
+        con,
+        """
         with s as (select stream_id, any_value(user_id) c, min(ts) filter (where event_type='stream_started') a,
                           max(ts) filter (where event_type='stream_ended') b
                    from clean where event_type in ('stream_started', 'stream_ended') group by 1)
         select count(*) from s x join s y on x.c = y.c and x.stream_id < y.stream_id
-        where x.a < y.b and y.a < x.b""")
+        where x.a < y.b and y.a < x.b""",
+    )
     assert overlaps == 0
 
 
@@ -291,8 +311,11 @@ def test_duplicates_share_event_id_and_all_columns_but_received_at(con: duckdb.D
     assert all(first for *_, first in groups)
     copies = [c for c, *_ in groups]
     assert max(copies) == 3 and 0.05 <= copies.count(3) / len(copies) <= 0.15
-    late = scalar(con, """select avg(epoch(strptime(received_at, '%Y-%m-%dT%H:%M:%S.%gZ') - ts) / 3600)
-                          from clean where label = 'late_arrival'""")
+    late = scalar(
+        con,
+        """select avg(epoch(strptime(received_at, '%Y-%m-%dT%H:%M:%S.%gZ') - ts) / 3600)
+                          from clean where label = 'late_arrival'""",
+    )
     assert 10 <= late <= 40  # uniform 1-48 h
 
 
@@ -315,10 +338,11 @@ def test_csv_round_trips_through_duckdb_read_csv(tmp_path: Path) -> None:
     props = expected.column("properties").to_pylist()
     assert any("," in p and '\\"' in p for p in props)  # commas and (escaped) quotes
     assert any("\n" in p for p in props)  # raw newlines (pretty-printed JSON)
-    assert any(re.search("[\U0001F300-\U0001FAFF]", p) for p in props)  # emoji
+    assert any(re.search("[\U0001f300-\U0001faff]", p) for p in props)  # emoji
     for name, table in data.reference.items():
-        back = db.sql(f"select * from read_csv('{tmp_path / 'csv' / (name + '.csv')}', all_varchar=true, "
-                          "header=true)").to_arrow_table()
+        back = db.sql(
+            f"select * from read_csv('{tmp_path / 'csv' / (name + '.csv')}', all_varchar=true, header=true)"
+        ).to_arrow_table()
         assert back.to_pydict() == table.to_pydict(), name
 
 
@@ -341,52 +365,74 @@ def test_committed_demo_is_what_the_documented_command_produces(demo: GeneratedD
 
 
 def test_a_few_creators_draw_most_sessions(con: duckdb.DuckDBPyConnection) -> None:
-    share = scalar(con, """
+    share = scalar(
+        con,
+        """
         with per_creator as (
           select s.creator, count(*) as n from clean c join stream_creator s using (stream_id)
           where c.event_type = 'viewer_joined' and c.label <> 'reconnect' group by 1),
         ranked as (select n, row_number() over (order by n desc) as r, count(*) over () as k from per_creator)
-        select sum(n) filter (where r <= ceil(k * 0.1)) / sum(n) from ranked""")
+        select sum(n) filter (where r <= ceil(k * 0.1)) / sum(n) from ranked""",
+    )
     assert share > 0.5
 
 
-def test_whales_bring_most_gift_coins_and_gifters_are_a_single_digit_share(
-        con: duckdb.DuckDBPyConnection) -> None:
-    share = scalar(con, """
+def test_whales_bring_most_gift_coins_and_gifters_are_a_single_digit_share(con: duckdb.DuckDBPyConnection) -> None:
+    share = scalar(
+        con,
+        """
         with per_gifter as (
           select c.user_id, sum(g.coin_cost::int * (c.p->>'quantity')::int) as coins
           from clean c join gift_catalog g on g.gift_id = c.p->>'gift_id'
           where c.event_type = 'gift_sent' group by 1),
         ranked as (select coins, row_number() over (order by coins desc) as r, count(*) over () as k
                    from per_gifter)
-        select sum(coins) filter (where r <= ceil(k * 0.1)) / sum(coins) from ranked""")
+        select sum(coins) filter (where r <= ceil(k * 0.1)) / sum(coins) from ranked""",
+    )
     assert share > 0.5
-    gifters = scalar(con, """
+    gifters = scalar(
+        con,
+        """
         select count(distinct user_id) filter (where event_type = 'gift_sent')
-             / count(distinct user_id) filter (where event_type = 'viewer_joined') from clean""")
+             / count(distinct user_id) filter (where event_type = 'viewer_joined') from clean""",
+    )
     assert 0.01 <= gifters <= 0.09
 
 
 def test_notification_open_rate_and_underage_blocks(con: duckdb.DuckDBPyConnection) -> None:
-    open_rate = scalar(con, """select count(*) filter (where event_type = 'notification_opened')
-                               / count(*) filter (where event_type = 'notification_sent') from clean""")
+    open_rate = scalar(
+        con,
+        """select count(*) filter (where event_type = 'notification_opened')
+                               / count(*) filter (where event_type = 'notification_sent') from clean""",
+    )
     assert 0.01 <= open_rate <= 0.10
-    via_notification = scalar(con, """select count(*) from clean where event_type = 'viewer_joined'
-                                      and p->>'source' = 'notification' and p->>'notification_id' is not null""")
+    via_notification = scalar(
+        con,
+        """select count(*) from clean where event_type = 'viewer_joined'
+                                      and p->>'source' = 'notification' and p->>'notification_id' is not null""",
+    )
     assert via_notification > 0.5 * scalar(con, "select count(*) from clean where event_type='notification_opened'")
-    blocks = dict(con.execute("""select p->>'reason', count(*) from clean where event_type = 'gift_blocked'
-                                 group by 1""").fetchall())
+    blocks = dict(
+        con.execute("""select p->>'reason', count(*) from clean where event_type = 'gift_blocked'
+                                 group by 1""").fetchall()
+    )
     assert set(blocks) == {"underage", "spending_limit", "payment_failed"}
-    wrong_age = scalar(con, """select count(*) from clean c join users u using (user_id)
+    wrong_age = scalar(
+        con,
+        """select count(*) from clean c join users u using (user_id)
                                where c.event_type = 'gift_blocked' and c.p->>'reason' = 'underage'
-                               and (u.birth_year is null or 2026 - u.birth_year::int >= 18)""")
+                               and (u.birth_year is null or 2026 - u.birth_year::int >= 18)""",
+    )
     assert wrong_age == 0
-    median_session_min = scalar(con, """
+    median_session_min = scalar(
+        con,
+        """
         with x as (select event_type, ts, lead(event_type) over w as next_type, lead(ts) over w as next_ts
                    from clean where event_type in ('viewer_joined', 'viewer_left') and label <> 'reconnect'
                    window w as (partition by stream_id, user_id order by ts))
         select median(epoch(next_ts - ts)) / 60 from x
-        where event_type = 'viewer_joined' and next_type = 'viewer_left'""")
+        where event_type = 'viewer_joined' and next_type = 'viewer_left'""",
+    )
     assert 2 <= median_session_min <= 8
 
 
@@ -395,29 +441,53 @@ def test_notification_open_rate_and_underage_blocks(con: duckdb.DuckDBPyConnecti
 
 def test_cli_writes_files_and_prints_json_summary(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     out = tmp_path / "gen"
-    code = cli.main(["generate", "--out", str(out), "--days", "2", "--creators", "6", "--viewers", "120",
-                     "--seed", "3", "--format", "parquet", "--json"])
+    code = cli.main(
+        [
+            "generate",
+            "--out",
+            str(out),
+            "--days",
+            "2",
+            "--creators",
+            "6",
+            "--viewers",
+            "120",
+            "--seed",
+            "3",
+            "--format",
+            "parquet",
+            "--json",
+        ]
+    )
     assert code == 0
     captured = capsys.readouterr()
     summary = json.loads(captured.out)
     assert summary["raw_rows"] == pq.read_metadata(out / "raw_live_events.parquet").num_rows > 0
-    assert set(summary["files"]) == {"raw_live_events.parquet", "users.parquet", "gift_catalog.parquet",
-                                     "coin_prices.parquet", "ad_campaigns.parquet"}
+    assert set(summary["files"]) == {
+        "raw_live_events.parquet",
+        "users.parquet",
+        "gift_catalog.parquet",
+        "coin_prices.parquet",
+        "ad_campaigns.parquet",
+    }
     assert "simulating" in captured.err  # progress goes to stderr with --json
-    code = cli.main(["generate", "--out", str(tmp_path / "txt"), "--days", "1", "--creators", "3",
-                     "--viewers", "50"])
+    code = cli.main(["generate", "--out", str(tmp_path / "txt"), "--days", "1", "--creators", "3", "--viewers", "50"])
     text = capsys.readouterr().out
     assert code == 0 and "event_type" in text and "injected problem" in text and "raw_live_events.csv.gz" in text
 
 
-@pytest.mark.parametrize("argv, message", [
-    (["--days", "0"], "--days must be between 1"),
-    (["--creators", "0"], "--creators must be at least 1"),
-    (["--viewers", "90000000", "--days", "365"], "the limit is"),
-    (["--hostile", "--format", "parquet"], "--hostile writes damaged CSV lines: use it with --format csv"),
-])
-def test_cli_user_errors_are_one_line(tmp_path: Path, capsys: pytest.CaptureFixture[str], argv: list[str],
-                                      message: str) -> None:
+@pytest.mark.parametrize(
+    "argv, message",
+    [
+        (["--days", "0"], "--days must be between 1"),
+        (["--creators", "0"], "--creators must be at least 1"),
+        (["--viewers", "90000000", "--days", "365"], "the limit is"),
+        (["--hostile", "--format", "parquet"], "--hostile writes damaged CSV lines: use it with --format csv"),
+    ],
+)
+def test_cli_user_errors_are_one_line(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], argv: list[str], message: str
+) -> None:
     code = cli.main(["generate", "--out", str(tmp_path / "x"), *argv])
     err = capsys.readouterr().err
     assert code == 2
@@ -436,11 +506,26 @@ def test_cli_rejects_bad_date_and_file_as_output(tmp_path: Path, capsys: pytest.
 
 
 def test_cli_hostile_appends_its_records_to_the_csv_log(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    from live_metrics.gen_hostile import hostile_records, context_from_reference
+    from live_metrics.gen_hostile import context_from_reference, hostile_records
 
     out = tmp_path / "h"
-    code = cli.main(["generate", "--out", str(out), "--days", "1", "--creators", "3", "--viewers", "60",
-                     "--seed", "5", "--hostile", "--json"])
+    code = cli.main(
+        [
+            "generate",
+            "--out",
+            str(out),
+            "--days",
+            "1",
+            "--creators",
+            "3",
+            "--viewers",
+            "60",
+            "--seed",
+            "5",
+            "--hostile",
+            "--json",
+        ]
+    )
     assert code == 0
     summary = json.loads(capsys.readouterr().out)
     raw = gzip.decompress((out / "raw_live_events.csv.gz").read_bytes())

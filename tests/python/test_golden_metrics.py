@@ -251,9 +251,7 @@ def test_golden_covers_every_catalogue_metric() -> None:
 
 
 @pytest.mark.parametrize("metric", sorted(DAILY_GOLDEN))
-def test_metric_by_day(
-    metric: str, mf_by_day: Callable[[str], dict[dt.date, Any]], reference: rr.Reference
-) -> None:
+def test_metric_by_day(metric: str, mf_by_day: Callable[[str], dict[dt.date, Any]], reference: rr.Reference) -> None:
     compute, comparison = DAILY_GOLDEN[metric]
     expected = compute(reference)
     assert expected, f"the reference has no {metric} at all: nothing would be checked"

@@ -42,8 +42,18 @@ from live_metrics.generate import GeneratedData, append_hostile, generate_events
 
 CONFIG = GeneratorConfig(days=3, creators=6, viewers=200, seed=3)
 REFERENCE_FILES = ("users.csv", "gift_catalog.csv", "coin_prices.csv", "ad_campaigns.csv")
-EVENT_COLUMNS = ("event_id", "event_type", "event_at", "received_at", "user_id", "stream_id", "properties",
-                 "platform", "app_version", "country")
+EVENT_COLUMNS = (
+    "event_id",
+    "event_type",
+    "event_at",
+    "received_at",
+    "user_id",
+    "stream_id",
+    "properties",
+    "platform",
+    "app_version",
+    "country",
+)
 OUTCOME_OF_KIND = {"valid": "clean", "duplicate": "duplicate", "quarantine": "quarantined"}
 
 
@@ -79,9 +89,18 @@ def build(raw: Path, root: Path, args: list[str] | None = None) -> Warehouse:
 def run_cli(warehouse: Warehouse, *args: str) -> subprocess.CompletedProcess[str]:
     env = dbt_env(warehouse.duckdb_path, warehouse.raw_data_path)
     return subprocess.run(
-        [sys.executable, str(REPO_ROOT / "scripts" / "live-metrics"), *args,
-         "--manifest", str(warehouse.semantic_manifest)],
-        cwd=REPO_ROOT, env=env, capture_output=True, text=True, check=False,
+        [
+            sys.executable,
+            str(REPO_ROOT / "scripts" / "live-metrics"),
+            *args,
+            "--manifest",
+            str(warehouse.semantic_manifest),
+        ],
+        cwd=REPO_ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
     )
 
 
@@ -136,15 +155,19 @@ def test_generated_rows_keep_their_outcome_row_for_row(hostile: HostileBuild) ->
     expected = [OUTCOME_OF_KIND[kinds[label]] for label in hostile.data.labels()]
     rows = hostile.query(
         f"select outcome from intermediate.int_live__event_outcomes "
-        f"where raw_row_number <= {len(expected)} order by raw_row_number")
+        f"where raw_row_number <= {len(expected)} order by raw_row_number"
+    )
     assert [outcome for (outcome,) in rows] == expected
 
 
 def test_every_hostile_record_gets_its_outcome_and_reason(hostile: HostileBuild) -> None:
     with_id = [r for r in hostile.records if r.event_id]
-    got = Counter(hostile.query(
-        "select event_id, outcome, coalesce(reason, 'none') from intermediate.int_live__event_outcomes "
-        "where event_id like 'hx_%'"))
+    got = Counter(
+        hostile.query(
+            "select event_id, outcome, coalesce(reason, 'none') from intermediate.int_live__event_outcomes "
+            "where event_id like 'hx_%'"
+        )
+    )
     want = Counter((r.event_id, r.outcome, r.reason or "none") for r in with_id)
     assert got == want
 
@@ -153,28 +176,32 @@ def test_damaged_csv_records_are_quarantined_with_their_raw_text(hostile: Hostil
     damaged = [r for r in hostile.records if not r.event_id]
     rows = hostile.query(
         "select reason, raw_record, source_line from marts.fct_quarantined_events "
-        "where source_line is not null order by source_line")
+        "where source_line is not null order by source_line"
+    )
     assert [reason for reason, _, _ in rows] == [r.reason for r in damaged]
     assert Counter(r.reason for r in damaged) == {"malformed_csv_row": 3, "invalid_encoding": 1, "oversized_row": 1}
-    for record, (reason, raw_record, _) in zip(damaged, rows):
+    for record, (reason, raw_record, _) in zip(damaged, rows, strict=True):
         text = record.data.decode("utf-8", errors="replace").rstrip("\n")
         prefix = text[:40]
         assert raw_record.startswith(prefix.split("\ufffd")[0]), (reason, raw_record[:80])
         assert len(raw_record) <= 10_000
-    audit = dict(hostile.query(
-        "select reason, sum(row_count) from marts.fct_ingestion_audit where event_type = '(unreadable)' group by 1"))
+    audit = dict(
+        hostile.query(
+            "select reason, sum(row_count) from marts.fct_ingestion_audit where event_type = '(unreadable)' group by 1"
+        )
+    )
     assert audit == {"malformed_csv_row": 3, "invalid_encoding": 1, "oversized_row": 1}
 
 
 def test_no_nan_infinity_or_overflow_reaches_a_mart_or_metric(hostile: HostileBuild) -> None:
     columns = hostile.query(
         "select table_schema, table_name, column_name from information_schema.columns "
-        "where table_schema in ('marts', 'metrics') and data_type in ('DOUBLE', 'FLOAT', 'REAL')")
+        "where table_schema in ('marts', 'metrics') and data_type in ('DOUBLE', 'FLOAT', 'REAL')"
+    )
     assert len(columns) > 20
     bad = []
     for schema, table, column in columns:
-        (count,) = hostile.query(
-            f'select count(*) from "{schema}"."{table}" where not isfinite("{column}")')[0]
+        (count,) = hostile.query(f'select count(*) from "{schema}"."{table}" where not isfinite("{column}")')[0]
         if count:
             bad.append(f"{schema}.{table}.{column}: {count}")
     assert bad == []
@@ -182,40 +209,50 @@ def test_no_nan_infinity_or_overflow_reaches_a_mart_or_metric(hostile: HostileBu
     (likes,) = hostile.query("select likes from marts.fct_live_streams where stream_id = 'hx_stream'")[0]
     assert likes == 0
     quantity, usd, coins = hostile.query(
-        "select quantity, sent_usd, sent_coins from marts.fct_gifts where gift_txn_id = 'hx_t2'")[0]
+        "select quantity, sent_usd, sent_coins from marts.fct_gifts where gift_txn_id = 'hx_t2'"
+    )[0]
     (coin_cost,) = hostile.query(
         "select coin_cost from staging.stg_live__gift_catalog "
-        "where gift_id = (select gift_id from marts.fct_gifts where gift_txn_id = 'hx_t2')")[0]
+        "where gift_id = (select gift_id from marts.fct_gifts where gift_txn_id = 'hx_t2')"
+    )[0]
     assert quantity == 10_000 and coins == 10_000 * coin_cost
     assert float(usd) > 0 and math.isfinite(float(usd))
 
 
 def test_iso_timestamps_with_offsets_are_one_instant_in_utc(hostile: HostileBuild) -> None:
-    rows = dict(hostile.query(
-        "select event_id, event_at from staging.base_live__events where event_id in "
-        "('hx_ts_iso_plus_zero', 'hx_ts_nine_digit_fraction', 'hx_ts_offset_plus_one', 'hx_ts_offset_minus_0530')"))
+    rows = dict(
+        hostile.query(
+            "select event_id, event_at from staging.base_live__events where event_id in "
+            "('hx_ts_iso_plus_zero', 'hx_ts_nine_digit_fraction', 'hx_ts_offset_plus_one', 'hx_ts_offset_minus_0530')"
+        )
+    )
     assert len(rows) == 4 and len(set(rows.values())) == 1
     instant = next(iter(rows.values()))
     assert instant.microsecond == 195_000 and instant.hour == 12
 
 
 def test_chat_text_survives_byte_for_byte(hostile: HostileBuild) -> None:
-    rows = dict(hostile.query(
-        "select comment_id, message_text from staging.stg_live__chat_events where comment_id like 'hx_c_%'"))
+    rows = dict(
+        hostile.query(
+            "select comment_id, message_text from staging.stg_live__chat_events where comment_id like 'hx_c_%'"
+        )
+    )
     for name, text in CHAT_TEXTS.items():
         assert rows[f"hx_c_{name}"] == text, name
 
 
 def test_event_types_match_case_insensitively_and_trimmed(hostile: HostileBuild) -> None:
     rows = hostile.query(
-        "select comment_id from marts.fct_comments where comment_id in ('hx_c_upper', 'hx_c_tab') order by 1")
+        "select comment_id from marts.fct_comments where comment_id in ('hx_c_upper', 'hx_c_tab') order by 1"
+    )
     assert rows == [("hx_c_tab",), ("hx_c_upper",)]
 
 
 def test_viewers_missing_from_users_are_viewers_with_an_unknown_profile(hostile: HostileBuild) -> None:
     rows = hostile.query(
         "select viewer_id, is_known_user, age_band, signup_date from marts.dim_viewers "
-        f"where viewer_id in ('{UNKNOWN_VIEWER}', '{UNKNOWN_RECIPIENT}') order by 1")
+        f"where viewer_id in ('{UNKNOWN_VIEWER}', '{UNKNOWN_RECIPIENT}') order by 1"
+    )
     assert rows == [(UNKNOWN_RECIPIENT, False, "unknown", None), (UNKNOWN_VIEWER, False, "unknown", None)]
     (gifts,) = hostile.query(f"select count(*) from marts.fct_gifts where viewer_id = '{UNKNOWN_VIEWER}'")[0]
     assert gifts == 1
@@ -224,7 +261,8 @@ def test_viewers_missing_from_users_are_viewers_with_an_unknown_profile(hostile:
 def test_a_good_copy_behind_a_bad_first_copy_is_counted(hostile: HostileBuild) -> None:
     rows = hostile.query(
         "select event_type, sum(row_count) from marts.fct_ingestion_audit "
-        "where reason = 'superseded_by_bad_copy' and outcome = 'duplicate' group by 1")
+        "where reason = 'superseded_by_bad_copy' and outcome = 'duplicate' group by 1"
+    )
     assert rows == [("like_sent", 1)]
 
 
@@ -233,14 +271,17 @@ def test_a_good_copy_behind_a_bad_first_copy_is_counted(hostile: HostileBuild) -
 HEADER = (",".join(EVENT_COLUMNS) + "\n").encode()
 
 
-def test_an_empty_log_builds_empty_marts_and_the_program_says_no_data_yet(
-        reference_only: Path, tmp_path: Path) -> None:
+def test_an_empty_log_builds_empty_marts_and_the_program_says_no_data_yet(reference_only: Path, tmp_path: Path) -> None:
     raw = with_event_log(reference_only, tmp_path / "raw", {"raw_live_events.csv": HEADER})
     warehouse = build(raw, tmp_path)
     with duckdb.connect(str(warehouse.duckdb_path), read_only=True) as connection:
-        facts = [name for (name,) in connection.execute(
-            "select table_name from information_schema.tables where table_schema = 'marts' "
-            "and table_name like 'fct_%'").fetchall()]
+        facts = [
+            name
+            for (name,) in connection.execute(
+                "select table_name from information_schema.tables where table_schema = 'marts' "
+                "and table_name like 'fct_%'"
+            ).fetchall()
+        ]
         counts = {name: connection.execute(f"select count(*) from marts.{name}").fetchall()[0][0] for name in facts}
     assert len(counts) >= 10 and set(counts.values()) == {0}
     assert count_records(raw / "raw_live_events.csv") == 0
@@ -257,7 +298,7 @@ def _gz(data: bytes) -> bytes:
 def sample_log(lines: int = 20) -> bytes:
     rows = [
         f"e{n},like_sent,2026-11-09T12:00:{n:02d}.000Z,2026-11-09T12:00:{n:02d}.500Z,u_1,s_1,"
-        f"\"{{\"\"count\"\": 1}}\",ios,1.0,US\n"
+        f'"{{""count"": 1}}",ios,1.0,US\n'
         for n in range(lines)
     ]
     return HEADER + "".join(rows).encode()
@@ -265,13 +306,15 @@ def sample_log(lines: int = 20) -> bytes:
 
 UNUSABLE = {
     "zero-byte file": ({"raw_live_events.csv": b""}, "raw_live_events.csv is empty: expected a header row"),
-    "no header row": ({"raw_live_events.csv": sample_log()[len(HEADER):]}, "raw_live_events.csv has no header row"),
+    "no header row": ({"raw_live_events.csv": sample_log()[len(HEADER) :]}, "raw_live_events.csv has no header row"),
     "missing properties column": (
         {"raw_live_events.csv": HEADER.replace(b"properties,", b"") + b"e1,like_sent\n"},
-        "raw_live_events.csv lacks column properties"),
+        "raw_live_events.csv lacks column properties",
+    ),
     "csv and gz side by side": (
         {"raw_live_events.csv": sample_log(), "raw_live_events.csv.gz": _gz(sample_log())},
-        "both raw_live_events.csv and raw_live_events.csv.gz are in"),
+        "both raw_live_events.csv and raw_live_events.csv.gz are in",
+    ),
     "no event log": ({}, "no raw_live_events.csv or raw_live_events.csv.gz in"),
 }
 
@@ -280,10 +323,19 @@ UNUSABLE = {
 def test_unusable_files_stop_with_one_line_naming_the_file(reference_only: Path, tmp_path: Path, case: str) -> None:
     files, message = UNUSABLE[case]
     raw = with_event_log(reference_only, tmp_path / "raw", files)
-    command = [str(Path(sys.executable).parent / "dbt"), "run", "--select", "base_live__raw_events",
-               "--target-path", str(tmp_path / "target"), "--log-path", str(tmp_path / "logs")]
-    completed = subprocess.run(command, cwd=REPO_ROOT, env=dbt_env(tmp_path / "live.duckdb", raw),
-                               capture_output=True, text=True, check=False)
+    command = [
+        str(Path(sys.executable).parent / "dbt"),
+        "run",
+        "--select",
+        "base_live__raw_events",
+        "--target-path",
+        str(tmp_path / "target"),
+        "--log-path",
+        str(tmp_path / "logs"),
+    ]
+    completed = subprocess.run(
+        command, cwd=REPO_ROOT, env=dbt_env(tmp_path / "live.duckdb", raw), capture_output=True, text=True, check=False
+    )
     assert completed.returncode != 0
     lines = [line for line in completed.stdout.splitlines() if message in line]
     assert lines, completed.stdout[-2000:]
@@ -299,12 +351,16 @@ def landed_rows(raw: Path, root: Path, *extra: str) -> int:
 
 def test_stray_copies_beside_the_log_are_not_read(reference_only: Path, tmp_path: Path) -> None:
     log = sample_log(20)
-    raw = with_event_log(reference_only, tmp_path / "raw", {
-        "raw_live_events.csv.gz": _gz(log),
-        "raw_live_events.csv.bak": log,
-        "raw_live_events.csv (1)": log,
-        "raw_live_events.csv.gz.part": _gz(log),
-    })
+    raw = with_event_log(
+        reference_only,
+        tmp_path / "raw",
+        {
+            "raw_live_events.csv.gz": _gz(log),
+            "raw_live_events.csv.bak": log,
+            "raw_live_events.csv (1)": log,
+            "raw_live_events.csv.gz.part": _gz(log),
+        },
+    )
     assert landed_rows(raw, tmp_path) == count_records(raw / "raw_live_events.csv.gz") == 20
 
 
@@ -313,8 +369,10 @@ def test_parquet_parts_in_a_folder_are_read(reference_only: Path, tmp_path: Path
     for name in REFERENCE_FILES:
         table = pa.csv.read_csv(raw / name)
         pq.write_table(table, raw / name.replace(".csv", ".parquet"))
-    events = pa.csv.read_csv(io.BytesIO(sample_log(30)),
-                             convert_options=pa.csv.ConvertOptions(column_types={c: pa.string() for c in EVENT_COLUMNS}))
+    events = pa.csv.read_csv(
+        io.BytesIO(sample_log(30)),
+        convert_options=pa.csv.ConvertOptions(column_types={c: pa.string() for c in EVENT_COLUMNS}),
+    )
     (raw / "raw_live_events").mkdir()
     pq.write_table(events.slice(0, 10), raw / "raw_live_events" / "part-0.parquet")
     pq.write_table(events.slice(10), raw / "raw_live_events" / "part-1.parquet")

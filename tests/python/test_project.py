@@ -26,8 +26,9 @@ SAVED_QUERIES = {
 }
 
 
-def run_against(warehouse: Warehouse, command: list[str], cwd: Path = REPO_ROOT,
-                **env: str) -> subprocess.CompletedProcess[str]:
+def run_against(
+    warehouse: Warehouse, command: list[str], cwd: Path = REPO_ROOT, **env: str
+) -> subprocess.CompletedProcess[str]:
     """Run ``command`` with the dbt environment of ``warehouse`` (plus ``env``), capturing its output."""
     return subprocess.run(
         command,
@@ -162,8 +163,16 @@ def test_mf_query_answers_every_catalogue_metric(warehouse: Warehouse, tmp_path:
     output = tmp_path / "all_metrics.csv"
     completed = run_against(
         warehouse,
-        [str(Path(sys.executable).parent / "mf"), "query", "--metrics", ",".join(names),
-         "--group-by", "metric_time__week", "--csv", str(output)],
+        [
+            str(Path(sys.executable).parent / "mf"),
+            "query",
+            "--metrics",
+            ",".join(names),
+            "--group-by",
+            "metric_time__week",
+            "--csv",
+            str(output),
+        ],
         cwd=project,
         DBT_PROJECT_DIR=str(project),
     )

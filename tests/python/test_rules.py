@@ -107,30 +107,77 @@ def _set_field(name: str, key: str, value: Any) -> Callable[[Document], None]:
 # (case id, mutation, the rule that must FAIL, words its detail must contain)
 BREAKAGES = [
     ("two north stars", _set("live_viewers", "tier", "north_star"), RULE_ONE_NORTH_STAR, ["2 metrics", "live_viewers"]),
-    ("no north star", _set("live_watch_minutes", "tier", "core"), RULE_ONE_NORTH_STAR, ["no metric has tier north_star"]),
-    ("invalid stakeholder", _set("live_viewers", "stakeholder", "gamers"), RULE_TAGS, ["live_viewers", "stakeholder 'gamers'"]),
+    (
+        "no north star",
+        _set("live_watch_minutes", "tier", "core"),
+        RULE_ONE_NORTH_STAR,
+        ["no metric has tier north_star"],
+    ),
+    (
+        "invalid stakeholder",
+        _set("live_viewers", "stakeholder", "gamers"),
+        RULE_TAGS,
+        ["live_viewers", "stakeholder 'gamers'"],
+    ),
     ("invalid tier", _set("viewer_sessions", "tier", "kpi"), RULE_TAGS, ["viewer_sessions", "tier 'kpi'"]),
     ("missing owner", _drop("live_streams", "owner"), RULE_TAGS, ["live_streams", "no owner"]),
     ("invalid direction", _set("live_streams", "direction", "up"), RULE_TAGS, ["live_streams", "direction 'up'"]),
-    ("unknown parent", _set("notifications_sent", "parent", "notification_join"), RULE_PARENTS,
-     ["notifications_sent", "'notification_join' is not a metric"]),
+    (
+        "unknown parent",
+        _set("notifications_sent", "parent", "notification_join"),
+        RULE_PARENTS,
+        ["notifications_sent", "'notification_join' is not a metric"],
+    ),
     ("missing parent", _drop("live_streams", "parent"), RULE_PARENTS, ["live_streams: no parent"]),
-    ("north star with parent", _set("live_watch_minutes", "parent", "live_viewers"), RULE_PARENTS,
-     ["the north star has parent"]),
-    ("cycle", _set("live_viewers", "parent", "notification_join_rate"), RULE_NO_CYCLES,
-     ["live_viewers → notification_join_rate → live_viewers"]),
-    ("guardrail without threshold", _drop("rebuffer_ratio", "threshold"), RULE_THRESHOLDS,
-     ["rebuffer_ratio: no threshold"]),
-    ("guardrail with bad threshold", _set("stream_crash_rate", "threshold", "high"), RULE_THRESHOLDS,
-     ["stream_crash_rate", "'high'"]),
-    ("catalogue metric missing", _remove_metric("crashed_streams"),
-     RULE_CATALOGUE, ["1 missing from the manifest: crashed_streams"]),
-    ("catalogue mismatch", _set("live_viewers", "direction", "decrease"), RULE_CATALOGUE,
-     ["live_viewers: direction 'decrease' (catalogue 'increase')"]),
-    ("catalogue threshold mismatch", _set("rebuffer_ratio", "threshold", 0.03), RULE_CATALOGUE,
-     ["rebuffer_ratio: threshold 0.03 (catalogue '0.02')"]),
+    (
+        "north star with parent",
+        _set("live_watch_minutes", "parent", "live_viewers"),
+        RULE_PARENTS,
+        ["the north star has parent"],
+    ),
+    (
+        "cycle",
+        _set("live_viewers", "parent", "notification_join_rate"),
+        RULE_NO_CYCLES,
+        ["live_viewers → notification_join_rate → live_viewers"],
+    ),
+    (
+        "guardrail without threshold",
+        _drop("rebuffer_ratio", "threshold"),
+        RULE_THRESHOLDS,
+        ["rebuffer_ratio: no threshold"],
+    ),
+    (
+        "guardrail with bad threshold",
+        _set("stream_crash_rate", "threshold", "high"),
+        RULE_THRESHOLDS,
+        ["stream_crash_rate", "'high'"],
+    ),
+    (
+        "catalogue metric missing",
+        _remove_metric("crashed_streams"),
+        RULE_CATALOGUE,
+        ["1 missing from the manifest: crashed_streams"],
+    ),
+    (
+        "catalogue mismatch",
+        _set("live_viewers", "direction", "decrease"),
+        RULE_CATALOGUE,
+        ["live_viewers: direction 'decrease' (catalogue 'increase')"],
+    ),
+    (
+        "catalogue threshold mismatch",
+        _set("rebuffer_ratio", "threshold", 0.03),
+        RULE_CATALOGUE,
+        ["rebuffer_ratio: threshold 0.03 (catalogue '0.02')"],
+    ),
     ("missing label", _set_field("live_viewers", "label", None), RULE_LABELS, ["live_viewers: no label"]),
-    ("missing description", _set_field("live_streams", "description", ""), RULE_LABELS, ["live_streams: no description"]),
+    (
+        "missing description",
+        _set_field("live_streams", "description", ""),
+        RULE_LABELS,
+        ["live_streams: no description"],
+    ),
 ]
 
 
@@ -254,7 +301,7 @@ def parse_metrics_md(text: str) -> dict[str, list[dict[str, str]]]:
         if header is None:
             header = cells
         elif not re.fullmatch(r"[-\s|:]+", line):
-            tables.setdefault(tier, []).append(dict(zip(header, cells)))
+            tables.setdefault(tier, []).append(dict(zip(header, cells, strict=True)))
     return tables
 
 
@@ -270,7 +317,7 @@ def test_catalogue_seed_matches_metrics_md_table_by_table() -> None:
     for tier, table in tables.items():
         seeded = [row for row in rows if row["tier"] == tier]
         assert [row["metric_name"] for row in seeded] == [cell["metric"].strip("`") for cell in table], tier
-        for row, cell in zip(seeded, table):
+        for row, cell in zip(seeded, table, strict=True):
             assert row["definition"] == cell["definition"], row["metric_name"]
             assert row["stakeholder"] == cell["stakeholder"], row["metric_name"]
             assert row["direction"] == cell["direction"], row["metric_name"]
@@ -290,13 +337,14 @@ def test_catalogue_seed_loads() -> None:
 
 def test_targets_and_history_needs_are_checked() -> None:
     from live_metrics.rules import RULE_TARGETS, check_targets
-    from live_metrics.tree import MetricTree, MetricNode
+    from live_metrics.tree import MetricNode, MetricTree
 
     def node(name: str, **extra: object) -> MetricNode:
         return MetricNode(name, name, "d", "simple", "platform", "core", "x", "increase", "o", None, **extra)  # type: ignore[arg-type]
 
-    good = MetricTree(nodes={"a": node("a", target=0.3, needs_history="month"), "b": node("b", needs_history=7)},
-                      edges=())
+    good = MetricTree(
+        nodes={"a": node("a", target=0.3, needs_history="month"), "b": node("b", needs_history=7)}, edges=()
+    )
     assert check_targets(good, []).status == PASS
     bad = MetricTree(nodes={"a": node("a", target_text="soon"), "b": node("b", needs_history="forever")}, edges=())
     result = check_targets(bad, [])

@@ -34,7 +34,12 @@ def test_nodes_carry_meta_and_type(tree: MetricTree) -> None:
     assert len(tree) == 17
     star = tree.nodes["live_watch_minutes"]
     assert (star.type, star.tier, star.stakeholder, star.parent, star.direction, star.owner) == (
-        "simple", "north_star", "platform", None, "increase", "live-core",
+        "simple",
+        "north_star",
+        "platform",
+        None,
+        "increase",
+        "live-core",
     )
     rebuffer = tree.nodes["rebuffer_ratio"]
     assert rebuffer.type == "ratio" and rebuffer.is_guardrail and rebuffer.threshold == 0.02
