@@ -1,8 +1,9 @@
 # Two commands for a fresh clone:
 #   make run    install, build the warehouse on the demo data, materialize the
 #               metrics, export the metric tree, print the scorecard
-#   make test   install, lint the SQL, and run every test (dbt data and unit
-#               tests inside pytest's warehouse build, pytest for the Python)
+#   make test   install, lint the Python (ruff) and the SQL (sqlfluff), and run
+#               every test (dbt data and unit tests inside pytest's warehouse
+#               build, pytest for the Python)
 
 PYTHON_BOOTSTRAP ?= python3.11
 VENV := .venv
@@ -17,15 +18,25 @@ export DBT_SEND_ANONYMOUS_USAGE_STATS := False
 
 .PHONY: run test install build docs lint pytest browser metrics demo-data clean help
 
+PORT ?= 8080
+
 help:
-	@echo "make run    build the warehouse on the demo data, materialize metrics, export the metric tree"
-	@echo "make test   lint the SQL and run every test"
-	@echo "make docs   generate and serve the dbt docs site (http://localhost:8080)"
+	@echo "make run        install, build the warehouse on the demo data, materialize metrics, export the metric tree"
+	@echo "make test       lint (ruff, sqlfluff) and run every test (dbt data and unit tests, pytest)"
+	@echo "make install    create .venv and install the pinned requirements"
+	@echo "make build      dbt build the warehouse (LIVE_RAW_DATA_PATH / LIVE_RAW_FORMAT pick the raw data)"
+	@echo "make metrics    materialize metrics.* tables, export the metric tree, print the scorecard"
+	@echo "make lint       ruff check + ruff format --check on the Python, sqlfluff on the SQL"
+	@echo "make pytest     the pytest suite only"
+	@echo "make browser    install Chromium for the page tests (apt-get, as root)"
+	@echo "make docs       dbt docs generate + serve on http://localhost:$(PORT) (PORT=... to change), with the metric tree page"
 	@echo "make demo-data  regenerate seeds/demo with the generator"
+	@echo "make clean      remove target/, logs/, output/ and the warehouse files"
 
 $(VENV)/.installed: requirements.txt
 	@test -x $(PY) || $(PYTHON_BOOTSTRAP) -m venv $(VENV) || python3 -m venv $(VENV)
-	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements.txt
+	@echo "installing the pinned requirements into $(VENV) (about a minute on a fresh clone)"
+	$(PY) -m pip install --disable-pip-version-check -r requirements.txt
 	@touch $@
 
 install: $(VENV)/.installed
@@ -58,9 +69,13 @@ pytest: install browser
 
 test: lint pytest
 
+# The docs site, with the metric tree page beside it (target/metric_tree/) so that the exposures'
+# links (#stakeholder=...) open it; run `make run` first to export the page.
 docs: install
 	$(DBT) docs generate
-	$(DBT) docs serve --port 8080
+	@if [ -f output/metric_tree/index.html ]; then rm -rf target/metric_tree && cp -r output/metric_tree target/metric_tree; \
+	else echo "note: no output/metric_tree yet (make run exports it); the exposures' links will not open"; fi
+	$(DBT) docs serve --port $(PORT)
 
 demo-data: install
 	$(CLI) generate --out seeds/demo --days 14 --creators 40 --viewers 1500 --seed 7 --start 2026-11-09 --format csv

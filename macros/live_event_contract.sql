@@ -16,7 +16,9 @@
                     (a second event with the same id is `duplicate_business_key`)
 
     Every rule of the ingestion gate (base_live__events) is generated from this
-    dictionary, so adding an event type is a change here and in one staging model.
+    dictionary. Adding an event type starts here; README.md "Where a change goes"
+    lists the other places (its staging model, its fact, the contract docs, the
+    generator and the raw reference of the tests).
 #}
 {% macro live_event_contract() %}
     {{ return({

@@ -38,6 +38,7 @@ stream_days as (
 final as (
 
     select
+        {{ day_key('creator_id', 'activity_date') }} as creator_day_id,
         creator_id,
         activity_date,
         count(distinct stream_id) as streams_live,

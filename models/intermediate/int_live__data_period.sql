@@ -41,6 +41,7 @@ live_span as (
 )
 
 select
+    'all' as data_period_id,
     event_span.first_event_date,
     event_span.last_event_date,
     live_span.last_live_date,

@@ -4,6 +4,9 @@
     clipped start and end. An interaction on the boundary of two back-to-back
     sessions goes to the later one. Interactions outside any session are not
     counted here (they still count on the stream).
+
+    One row per session: the session (int_live__viewer_sessions) with its
+    interaction counts, zero when it had none.
 #}
 
 with
@@ -13,10 +16,22 @@ sessions as (
     select
         session_id,
         stream_id,
+        creator_id,
         viewer_id,
         session_number,
+        joined_at,
+        left_at,
         started_at,
-        ended_at
+        ended_at,
+        started_date,
+        end_kind,
+        reconnects,
+        traffic_source,
+        notification_id,
+        platform,
+        app_version,
+        country,
+        watch_minutes
     from {{ ref('int_live__viewer_sessions') }}
 
 ),
@@ -97,7 +112,7 @@ matched as (
 
 ),
 
-final as (
+session_counts as (
 
     select
         session_id,
@@ -110,6 +125,38 @@ final as (
     from matched
     where match_rank = 1
     group by session_id
+
+),
+
+final as (
+
+    select
+        sessions.session_id,
+        sessions.stream_id,
+        sessions.creator_id,
+        sessions.viewer_id,
+        sessions.session_number,
+        sessions.joined_at,
+        sessions.left_at,
+        sessions.started_at,
+        sessions.ended_at,
+        sessions.started_date,
+        sessions.end_kind,
+        sessions.reconnects,
+        sessions.traffic_source,
+        sessions.notification_id,
+        sessions.platform,
+        sessions.app_version,
+        sessions.country,
+        sessions.watch_minutes,
+        coalesce(session_counts.interactions, 0) as interactions,
+        coalesce(session_counts.comments, 0) as comments,
+        coalesce(session_counts.likes, 0) as likes,
+        coalesce(session_counts.shares, 0) as shares,
+        coalesce(session_counts.follows, 0) as follows,
+        coalesce(session_counts.gifts, 0) as gifts
+    from sessions
+    left join session_counts on sessions.session_id = session_counts.session_id
 
 )
 

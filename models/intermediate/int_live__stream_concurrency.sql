@@ -1,4 +1,8 @@
 {#
+    One row per stream: its attributes (int_live__streams) and its peak
+    concurrent viewers, the stream-level input of fct_live_streams and
+    fct_creator_daily.
+
     Peak concurrent viewers per stream, by a sweep over session starts (+1) and
     ends (-1): the running sum is the number of open sessions at each instant.
     At equal timestamps a leave counts before a join, so back-to-back sessions
@@ -15,7 +19,21 @@ sessions as (
 
 streams as (
 
-    select stream_id from {{ ref('int_live__streams') }}
+    select
+        stream_id,
+        creator_id,
+        title,
+        category,
+        platform,
+        country,
+        started_at,
+        ended_at,
+        started_date,
+        end_reason,
+        has_end_event,
+        is_crash,
+        minutes_live
+    from {{ ref('int_live__streams') }}
 
 ),
 
@@ -65,6 +83,18 @@ final as (
 
     select
         streams.stream_id,
+        streams.creator_id,
+        streams.title,
+        streams.category,
+        streams.platform,
+        streams.country,
+        streams.started_at,
+        streams.ended_at,
+        streams.started_date,
+        streams.end_reason,
+        streams.has_end_event,
+        streams.is_crash,
+        streams.minutes_live,
         coalesce(peaks.peak_concurrent_viewers, 0) as peak_concurrent_viewers
     from streams
     left join peaks on streams.stream_id = peaks.stream_id

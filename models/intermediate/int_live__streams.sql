@@ -12,16 +12,6 @@ stream_events as (
 
 ),
 
-clean_events as (
-
-    select
-        stream_id,
-        event_at
-    from {{ ref('base_live__events') }}
-    where ingestion_outcome = 'clean' and stream_id is not null
-
-),
-
 starts as (
 
     select
@@ -52,9 +42,8 @@ last_seen as (
 
     select
         stream_id,
-        max(event_at) as last_event_at
-    from clean_events
-    group by stream_id
+        last_event_at
+    from {{ ref('int_live__stream_last_seen') }}
 
 ),
 

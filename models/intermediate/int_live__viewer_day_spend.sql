@@ -37,6 +37,7 @@ viewer_days as (
 )
 
 select
+    {{ day_key('viewer_id', 'activity_date') }} as viewer_day_id,
     viewer_id,
     activity_date,
     gifts_sent,

@@ -25,7 +25,7 @@ sessions as (
     select
         viewer_id,
         started_date
-    from {{ ref('fct_viewer_sessions') }}
+    from {{ ref('int_live__viewer_sessions') }}
 
 ),
 

@@ -18,27 +18,62 @@ day_hours as (
 
 ),
 
-streams as (
+stream_days as (
 
     select
+        stream_id,
         creator_id,
-        started_date,
+        started_date
+    from {{ ref('int_live__stream_concurrency') }}
+
+),
+
+activity as (
+
+    select
+        stream_id,
         watch_minutes,
         new_followers,
         comments
-    from {{ ref('fct_live_streams') }}
+    from {{ ref('int_live__stream_activity') }}
+
+),
+
+gift_money as (
+
+    select
+        stream_id,
+        event_date,
+        sent_usd,
+        diamonds,
+        refunded_usd
+    from {{ ref('int_live__gift_transactions') }}
+
+),
+
+streams as (
+
+    select
+        stream_days.creator_id,
+        stream_days.started_date,
+        coalesce(activity.watch_minutes, 0) as watch_minutes,
+        coalesce(activity.new_followers, 0) as new_followers,
+        coalesce(activity.comments, 0) as comments
+    from stream_days
+    left join activity on stream_days.stream_id = activity.stream_id
 
 ),
 
 gifts as (
 
     select
-        creator_id,
-        event_date,
-        sent_usd,
-        diamonds,
-        refunded_usd
-    from {{ ref('fct_gifts') }}
+        stream_days.creator_id,
+        gift_money.event_date,
+        gift_money.sent_usd,
+        gift_money.diamonds,
+        gift_money.refunded_usd
+    from gift_money
+    inner join stream_days on gift_money.stream_id = stream_days.stream_id
 
 ),
 
@@ -70,7 +105,7 @@ earned as (
 )
 
 select
-    {{ dbt.concat(['day_hours.creator_id', "'|'", 'cast(day_hours.activity_date as ' ~ dbt.type_string() ~ ')']) }}
+    {{ day_key('day_hours.creator_id', 'day_hours.activity_date') }}
         as creator_day_id,
     day_hours.creator_id,
     day_hours.activity_date,

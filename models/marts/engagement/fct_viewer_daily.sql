@@ -12,7 +12,7 @@ sessions as (
         viewer_id,
         started_date,
         watch_minutes
-    from {{ ref('fct_viewer_sessions') }}
+    from {{ ref('int_live__viewer_sessions') }}
 
 ),
 
@@ -87,7 +87,7 @@ viewer_days as (
 )
 
 select
-    {{ dbt.concat(['viewer_days.viewer_id', "'|'", 'cast(viewer_days.activity_date as ' ~ dbt.type_string() ~ ')']) }}
+    {{ day_key('viewer_days.viewer_id', 'viewer_days.activity_date') }}
         as viewer_day_id,
     viewer_days.viewer_id,
     viewer_days.activity_date,

@@ -1,4 +1,4 @@
-{# One row per viewer session (see int_live__viewer_sessions for the rules). #}
+{# One row per viewer session (see int_live__viewer_sessions for the rules), with its interactions. #}
 
 with
 
@@ -22,15 +22,7 @@ sessions as (
         platform,
         app_version,
         country,
-        watch_minutes
-    from {{ ref('int_live__viewer_sessions') }}
-
-),
-
-interactions as (
-
-    select
-        session_id,
+        watch_minutes,
         interactions,
         comments,
         likes,
@@ -70,13 +62,12 @@ select
     sessions.app_version,
     sessions.country,
     sessions.watch_minutes,
-    coalesce(interactions.interactions, 0) > 0 as has_interaction,
-    coalesce(interactions.interactions, 0) as interactions,
-    coalesce(interactions.comments, 0) as comments,
-    coalesce(interactions.likes, 0) as likes,
-    coalesce(interactions.shares, 0) as shares,
-    coalesce(interactions.follows, 0) as follows,
-    coalesce(interactions.gifts, 0) as gifts
+    sessions.interactions > 0 as has_interaction,
+    sessions.interactions,
+    sessions.comments,
+    sessions.likes,
+    sessions.shares,
+    sessions.follows,
+    sessions.gifts
 from sessions
 inner join streams on sessions.stream_id = streams.stream_id
-left join interactions on sessions.session_id = interactions.session_id

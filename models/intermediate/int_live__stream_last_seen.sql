@@ -1,0 +1,29 @@
+{#
+    One row per stream id with clean events: the last moment anything clean was
+    seen in it, of any event type. A stream with no end event ends there
+    (int_live__streams).
+#}
+
+with
+
+clean_events as (
+
+    select
+        stream_id,
+        event_at
+    from {{ ref('base_live__events') }}
+    where ingestion_outcome = 'clean' and stream_id is not null
+
+),
+
+final as (
+
+    select
+        stream_id,
+        max(event_at) as last_event_at
+    from clean_events
+    group by stream_id
+
+)
+
+select * from final
