@@ -111,6 +111,8 @@ class Problem:
 
     kind: ``quarantine`` (must end in quarantine with a reason), ``duplicate`` (a repeated
     delivery, dropped and counted), ``valid`` (a legitimate edge case the models must handle).
+    The name of a ``quarantine`` or ``duplicate`` problem is the warehouse's reason code for
+    such a row (``seeds/dq_reason_codes.csv``); ``valid`` problems have no reason code.
     """
 
     code: int
@@ -129,21 +131,52 @@ PROBLEMS: tuple[Problem, ...] = (
     Problem(6, "missing_user_id", "quarantine", "user_id empty"),
     Problem(7, "missing_stream_id", "quarantine", "stream_id empty on a type that needs one"),
     Problem(8, "properties_not_object", "quarantine", "properties is truncated JSON, null, an array or plain text"),
-    Problem(9, "missing_required_field", "quarantine", "properties lacks a required field"),
-    Problem(10, "nonpositive_quantity", "quarantine", "gift quantity or like count is 0 or negative"),
+    Problem(9, "missing_required_property", "quarantine", "properties lacks a required field"),
+    Problem(10, "non_positive_quantity", "quarantine", "gift quantity or like count is 0 or negative"),
     Problem(11, "unknown_gift_id", "quarantine", "gift_sent with a gift_id not in gift_catalog"),
     Problem(12, "unknown_campaign_id", "quarantine", "ad_impression with a campaign_id not in ad_campaigns"),
-    Problem(13, "future_device_clock", "quarantine", "event_at more than 5 min after received_at"),
+    Problem(13, "future_event_at", "quarantine", "event_at more than 5 min after received_at"),
     Problem(14, "orphan_leave", "quarantine", "viewer_left with no open session of that viewer in that stream"),
-    Problem(15, "stream_never_started", "quarantine", "any event of a stream whose stream_started was never sent"),
-    Problem(16, "refund_unknown_txn", "quarantine", "gift_refunded of a gift_txn_id never sent"),
-    Problem(17, "refund_repeat", "quarantine", "second gift_refunded of an already refunded gift_txn_id"),
+    Problem(15, "stream_not_started", "quarantine", "any event of a stream whose stream_started was never sent"),
+    Problem(16, "unknown_refund_txn", "quarantine", "gift_refunded of a gift_txn_id never sent"),
+    Problem(17, "repeated_refund", "quarantine", "second gift_refunded of an already refunded gift_txn_id"),
     Problem(18, "reconnect", "valid", "extra viewer_joined while that viewer's session is open (ignored)"),
     Problem(19, "join_before_stream_start", "valid", "viewer_joined slightly before stream_started (clipped)"),
     Problem(20, "repeat_ad_click", "valid", "second ad_clicked of the same impression (counts once)"),
     Problem(21, "reply_after_stream_end", "valid", "creator_replied after the stream ended (not a live reply)"),
 )
 PROBLEM_CODE: Mapping[str, int] = {p.name: p.code for p in PROBLEMS}
+
+# --- how problems show in the written columns (shared by gen_problems and gen_output) ----
+
+# Properties variants (the `pvar` column): how an event's properties JSON is written.
+PVAR_PLAIN = 0  # compact JSON object
+PVAR_PRETTY = 1  # pretty-printed JSON object (raw newlines inside the CSV field)
+PVAR_MISSING_PROPERTY = 2  # compact object without MISSING_PROPERTY[event type]
+PVAR_TRUNCATED = 3  # the compact object cut after a few characters
+PVAR_NULL = 4  # the JSON literal null
+PVAR_ARRAY = 5  # the compact object inside a JSON array
+PVAR_TEXT = 6  # plain text, not JSON
+PVAR_NOT_OBJECT: tuple[int, ...] = (PVAR_TRUNCATED, PVAR_NULL, PVAR_ARRAY, PVAR_TEXT)  # `properties_not_object`
+
+# The event types that can lose a required property under `missing_required_property`, and
+# the property each one loses.
+MISSING_PROPERTY: Mapping[str, str] = {
+    "gift_sent": "gift_id",
+    "like_sent": "count",
+    "comment_posted": "comment_id",
+    "ad_impression": "campaign_id",
+    "ad_clicked": "impression_id",
+    "gift_refunded": "gift_txn_id",
+    "notification_opened": "notification_id",
+    "creator_followed": "creator_id",
+}
+
+# Ids outside the reference tables, for `unknown_gift_id` / `unknown_campaign_id`. A gift or
+# campaign slot value of UNKNOWN_ID_BASE + k selects the k-th of these.
+UNKNOWN_GIFT_IDS: tuple[str, ...] = ("gift_99", "gift_legacy_rose", "GIFT_01")
+UNKNOWN_CAMPAIGN_IDS: tuple[str, ...] = ("cmp_999", "cmp_test")
+UNKNOWN_ID_BASE = 10_000
 
 
 # --- the columnar event store -------------------------------------------------------------
@@ -162,8 +195,8 @@ EVENT_COLUMNS: Mapping[str, type] = {
     "c": np.int64,
     "d": np.int64,
     "text": np.int32,  # index into a text pool (titles, comments, replies)
-    "pvar": np.int8,  # properties variant, see gen_output.PVAR_*
-    "tvar": np.int16,  # >= 0: event_at replaced by GARBAGE_TIMESTAMPS[tvar]
+    "pvar": np.int8,  # properties variant, see PVAR_*
+    "tvar": np.int16,  # >= 0: event_at replaced by gen_problems.GARBAGE_TIMESTAMPS[tvar]
     "eid": np.int64,  # event number (event_id is derived from it)
     "copy": np.int8,  # 0 original delivery, 1.. re-sent copies
     "problem": np.int8,  # PROBLEMS code
@@ -202,7 +235,7 @@ class Events:
             "c": -1,
             "d": -1,
             "text": -1,
-            "pvar": 0,
+            "pvar": PVAR_PLAIN,
             "tvar": -1,
             "eid": -1,
             "copy": 0,

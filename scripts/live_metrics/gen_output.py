@@ -29,16 +29,26 @@ from live_metrics.gen_model import (
     END_REASONS,
     EVENT_TYPES,
     JOIN_SOURCES,
+    MISSING_PROPERTY,
     MODERATION_ACTIONS,
     MS_PER_DAY,
     PLATFORMS,
+    PVAR_ARRAY,
+    PVAR_MISSING_PROPERTY,
+    PVAR_NULL,
+    PVAR_PRETTY,
+    PVAR_TEXT,
+    PVAR_TRUNCATED,
     REPORT_REASONS,
     SHARE_CHANNELS,
+    UNKNOWN_CAMPAIGN_IDS,
     UNKNOWN_EVENT_TYPES,
+    UNKNOWN_GIFT_IDS,
+    UNKNOWN_ID_BASE,
     Events,
     GeneratorConfig,
 )
-from live_metrics.gen_problems import GARBAGE_TIMESTAMPS, PVAR_MISSING_FIELD
+from live_metrics.gen_problems import GARBAGE_TIMESTAMPS
 from live_metrics.gen_world import AD_CAMPAIGNS, COMMENT_TEXTS, GIFTS, REPLY_TEXTS, TITLES, World
 
 EVENT_COLUMN_NAMES: tuple[str, ...] = (
@@ -58,13 +68,8 @@ REFERENCE_TABLES: tuple[str, ...] = ("users", "gift_catalog", "coin_prices", "ad
 FORMATS: tuple[str, ...] = ("csv", "parquet")
 CHUNK_ROWS = 1_000_000
 
-UNKNOWN_GIFT_IDS: tuple[str, ...] = ("gift_99", "gift_legacy_rose", "GIFT_01")
-UNKNOWN_CAMPAIGN_IDS: tuple[str, ...] = ("cmp_999", "cmp_test")
-UNKNOWN_ID_BASE = 10_000  # slot values >= this select an unknown gift / campaign id
-NOT_OBJECT_TEXTS: tuple[str, ...] = ("undefined", "ERROR: payload too large", "gift=gift_01&qty=3")
-TRUNCATE_AT = 10  # truncated-JSON variant keeps this many characters (every object is longer)
-PVAR_PRETTY = 1
-PVAR_TRUNCATED, PVAR_NULL, PVAR_ARRAY, PVAR_TEXT = 3, 4, 5, 6
+NOT_OBJECT_TEXTS: tuple[str, ...] = ("undefined", "ERROR: payload too large", "gift=gift_01&qty=3")  # PVAR_TEXT
+TRUNCATE_AT = 10  # PVAR_TRUNCATED keeps this many characters (every object is longer)
 
 # Per event type: (json key, kind, source column, pool or id prefix). kind "pool": the column
 # indexes a pool of JSON-encoded values; "id": a prefixed zero-padded counter; "num": a number.
@@ -95,17 +100,6 @@ PROPERTY_FIELDS: Mapping[str, tuple[tuple[str, str, str, str], ...]] = {
     "moderation_action": (("action", "pool", "a", "mod_actions"), ("target_user_id", "pool", "b", "users")),
 }
 OPTIONAL_FIELDS: frozenset[tuple[str, str]] = frozenset({("viewer_joined", "notification_id")})  # only when >= 0
-# The field dropped by the `missing_required_field` problem.
-MISSING_FIELD: Mapping[str, str] = {
-    "gift_sent": "gift_id",
-    "like_sent": "count",
-    "comment_posted": "comment_id",
-    "ad_impression": "campaign_id",
-    "ad_clicked": "impression_id",
-    "gift_refunded": "gift_txn_id",
-    "notification_opened": "notification_id",
-    "creator_followed": "creator_id",
-}
 EVENT_ID_HEX_DIGITS = 12
 _EVENT_ID_MULT = np.uint64(0x9E3779B97F4B)  # odd: (n + offset) * MULT mod 2**48 is a bijection
 _EVENT_ID_MASK = np.uint64((1 << 48) - 1)
@@ -155,49 +149,24 @@ def _make_tables() -> _Tables:
     return _Tables(dec4=dec4, hex4=hex4, hms=hms, ms3=dec4[:1000, 1:4].copy())
 
 
-class EventFormatter:
-    """Formats integer event rows as the ten text columns of raw_live_events."""
+def _take(pool: pa.Array, index: np.ndarray, null: np.ndarray | None = None) -> pa.Array:
+    """``pool[index]`` as an Arrow array; rows where ``null`` is true are NULL."""
+    return pc.take(pool, pa.array(index.astype(np.int64), mask=null))
 
-    def __init__(self, cfg: GeneratorConfig, world: World) -> None:
+
+class _IdAndTimeFormatter:
+    """Zero-padded prefixed ids (s_00001), event ids (e_ + 12 hex digits) and ISO timestamps."""
+
+    def __init__(self, id_counts: Mapping[str, int], event_id_offset: np.uint64) -> None:
         self._t = _make_tables()
-        counts = world.id_counts
         self._width = {
-            "s_": max(5, len(str(counts["stream"]))),
-            "n_": max(8, len(str(counts["notification"]))),
-            "c_": max(8, len(str(counts["comment"]))),
-            "g_": max(8, len(str(counts["gift_txn"] + 10_000))),
-            "i_": max(9, len(str(counts["impression"]))),
+            "s_": max(5, len(str(id_counts["stream"]))),
+            "n_": max(8, len(str(id_counts["notification"]))),
+            "c_": max(8, len(str(id_counts["comment"]))),
+            "g_": max(8, len(str(id_counts["gift_txn"] + 10_000))),
+            "i_": max(9, len(str(id_counts["impression"]))),
         }
-        self._event_id_offset = np.uint64(cfg.rng("event_ids").integers(0, 1 << 40))
-        self._type_pool = pa.array(list(ALL_EVENT_TYPE_NAMES), type=pa.string())
-        self._unknown_props = pa.array([props for _, props in UNKNOWN_EVENT_TYPES], type=pa.string())
-        self._user_pool = pa.array(world.actor_ids, type=pa.string())
-        self._platform_pool = pa.array(list(PLATFORMS), type=pa.string())
-        self._version_pool = pa.array(world.version_pool, type=pa.string())
-        self._country_pool = pa.array(world.country_pool, type=pa.string())
-        self._actor_platform = world.actor_platform
-        self._actor_version = world.actor_version
-        self._actor_country = world.actor_country
-        self._garbage = pa.array(list(GARBAGE_TIMESTAMPS), type=pa.string())
-        self._not_object_text = pa.array(list(NOT_OBJECT_TEXTS), type=pa.string())
-        self._pools: dict[str, pa.Array] = {
-            "titles": _json_pool([t for titles in TITLES for t in titles]),
-            "comments": _json_pool(COMMENT_TEXTS),
-            "replies": _json_pool(REPLY_TEXTS),
-            "categories": _json_pool(CATEGORIES),
-            "end_reasons": _json_pool(END_REASONS),
-            "sources": _json_pool(JOIN_SOURCES),
-            "channels": _json_pool(SHARE_CHANNELS),
-            "block_reasons": _json_pool(BLOCK_REASONS),
-            "report_reasons": _json_pool(REPORT_REASONS),
-            "mod_actions": _json_pool(MODERATION_ACTIONS),
-            "users": _json_pool(world.actor_ids),
-            "gifts": _json_pool([g[0] for g in GIFTS] + list(UNKNOWN_GIFT_IDS)),
-            "campaigns": _json_pool([c[0] for c in AD_CAMPAIGNS] + list(UNKNOWN_CAMPAIGN_IDS)),
-        }
-        self._unknown_base = {"gifts": len(GIFTS), "campaigns": len(AD_CAMPAIGNS)}
-
-    # --- scalar-free building blocks ------------------------------------------------------
+        self._event_id_offset = event_id_offset
 
     def _digits(self, values: np.ndarray, width: int) -> np.ndarray:
         """(n, width) ASCII zero-padded decimals of non-negative integers."""
@@ -209,6 +178,7 @@ class EventFormatter:
         return out[:, chunks * 4 - width :]
 
     def prefixed_ids(self, prefix: str, values: np.ndarray, null: np.ndarray | None = None) -> pa.Array:
+        """``prefix`` + zero-padded ``values`` (s_00042); rows where ``null`` is true are NULL."""
         width = self._width[prefix]
         matrix = np.empty((len(values), len(prefix) + width), dtype=np.uint8)
         matrix[:, : len(prefix)] = _u8(prefix)
@@ -219,6 +189,7 @@ class EventFormatter:
         return ids
 
     def event_ids(self, eid: np.ndarray) -> pa.Array:
+        """e_ + 12 hex digits: a bijection of the event number, so ids are unique but unordered."""
         x = ((eid.astype(np.uint64) + self._event_id_offset) * _EVENT_ID_MULT) & _EVENT_ID_MASK
         matrix = np.empty((len(eid), 2 + EVENT_ID_HEX_DIGITS), dtype=np.uint8)
         matrix[:, 0:2] = _u8("e_")
@@ -245,23 +216,99 @@ class EventFormatter:
         out[:, 23] = ord("Z")
         return _strings_from_matrix(out)
 
-    def _take(self, pool: pa.Array, index: np.ndarray, null: np.ndarray | None = None) -> pa.Array:
-        return pc.take(pool, pa.array(index.astype(np.int64), mask=null))
 
-    # --- properties -------------------------------------------------------------------------
+def _property_pools(actor_ids: Sequence[str]) -> dict[str, pa.Array]:
+    """The JSON-encoded values of the "pool" property fields (see PROPERTY_FIELDS), by pool name.
+
+    The gift and campaign pools end with the unknown ids (selected by slot values from UNKNOWN_ID_BASE).
+    """
+    return {
+        "titles": _json_pool([t for titles in TITLES for t in titles]),
+        "comments": _json_pool(COMMENT_TEXTS),
+        "replies": _json_pool(REPLY_TEXTS),
+        "categories": _json_pool(CATEGORIES),
+        "end_reasons": _json_pool(END_REASONS),
+        "sources": _json_pool(JOIN_SOURCES),
+        "channels": _json_pool(SHARE_CHANNELS),
+        "block_reasons": _json_pool(BLOCK_REASONS),
+        "report_reasons": _json_pool(REPORT_REASONS),
+        "mod_actions": _json_pool(MODERATION_ACTIONS),
+        "users": _json_pool(actor_ids),
+        "gifts": _json_pool([g[0] for g in GIFTS] + list(UNKNOWN_GIFT_IDS)),
+        "campaigns": _json_pool([c[0] for c in AD_CAMPAIGNS] + list(UNKNOWN_CAMPAIGN_IDS)),
+    }
+
+
+class _PropertiesFormatter:
+    """The properties column: a JSON object per event type (PROPERTY_FIELDS), or the text of a
+    properties variant (pretty, missing a property, not an object: see gen_model.PVAR_*)."""
+
+    def __init__(self, world: World, ids: _IdAndTimeFormatter) -> None:
+        self._ids = ids
+        self._unknown_props = pa.array([props for _, props in UNKNOWN_EVENT_TYPES], type=pa.string())
+        self._not_object_text = pa.array(list(NOT_OBJECT_TEXTS), type=pa.string())
+        self._pools = _property_pools(world.actor_ids)
+        self._unknown_base = {"gifts": len(GIFTS), "campaigns": len(AD_CAMPAIGNS)}
+
+    def properties(self, rows: Events) -> pa.Array:
+        """The properties text of every row, in row order."""
+        pieces: list[pa.Array] = []
+        positions: list[np.ndarray] = []
+        etype = rows["etype"]
+        for code in np.unique(etype):
+            of_type = etype == code
+            if code >= len(EVENT_TYPES):  # unknown types carry fixed properties
+                where = np.flatnonzero(of_type)
+                pieces.append(_take(self._unknown_props, etype[where].astype(np.int64) - len(EVENT_TYPES)))
+                positions.append(where)
+                continue
+            for where, text in self._properties_of_type(EVENT_TYPES[code], rows, of_type):
+                pieces.append(text)
+                positions.append(where)
+        if not pieces:
+            return pa.array([], type=pa.string())
+        merged = pa.concat_arrays(pieces)
+        order = np.argsort(np.concatenate(positions), kind="stable")
+        return pc.take(merged, pa.array(order))
+
+    def _properties_of_type(
+        self, type_name: str, rows: Events, of_type: np.ndarray
+    ) -> Iterator[tuple[np.ndarray, pa.Array]]:
+        """(row positions, properties text) per group of rows of one known type that share a
+        variant and the presence of the optional fields."""
+        pvar = rows["pvar"]
+        all_keys = [f[0] for f in PROPERTY_FIELDS[type_name]]
+        optional = [k for k in all_keys if (type_name, k) in OPTIONAL_FIELDS]
+        has_optional = np.ones(len(rows), dtype=bool)
+        for key in optional:
+            source = next(f[2] for f in PROPERTY_FIELDS[type_name] if f[0] == key)
+            has_optional &= rows[source] >= 0
+        for variant in np.unique(pvar[of_type]):
+            for with_optional in (True, False):
+                where = np.flatnonzero(of_type & (pvar == variant) & (has_optional == with_optional))
+                if len(where) == 0:
+                    continue
+                keys = [k for k in all_keys if with_optional or k not in optional]
+                if variant == PVAR_MISSING_PROPERTY:
+                    keys = [k for k in keys if k != MISSING_PROPERTY[type_name]]
+                sub = rows.take(where)
+                text = self._object(type_name, sub, keys, pretty=variant == PVAR_PRETTY)
+                yield where, self._not_object(text, sub, int(variant))
 
     def _field_value(self, kind: str, source: str, pool: str, rows: Events) -> pa.Array | str:
+        """The JSON value of one field (see PROPERTY_FIELDS) for every row."""
         col = rows[source]
         if kind == "num":
             return pc.cast(pa.array(col), pa.string())
         if kind == "id":
-            return pc.binary_join_element_wise('"', self.prefixed_ids(pool, col + 1), '"', "")
+            return pc.binary_join_element_wise('"', self._ids.prefixed_ids(pool, col + 1), '"', "")
         index = col.astype(np.int64)
         if pool in self._unknown_base:
             index = np.where(index >= UNKNOWN_ID_BASE, self._unknown_base[pool] + index - UNKNOWN_ID_BASE, index)
-        return self._take(self._pools[pool], index)
+        return _take(self._pools[pool], index)
 
     def _object(self, type_name: str, rows: Events, keys: Sequence[str], pretty: bool) -> pa.Array:
+        """A JSON object of the ``keys`` fields of ``type_name``, compact or pretty-printed."""
         fields = [f for f in PROPERTY_FIELDS[type_name] if f[0] in keys]
         if not fields:
             return pa.array(["{}"] * len(rows), type=pa.string())
@@ -274,45 +321,8 @@ class EventFormatter:
         parts.append("\n}" if pretty else "}")
         return pc.binary_join_element_wise(*parts, "")
 
-    def properties(self, rows: Events) -> pa.Array:
-        n = len(rows)
-        pieces: list[pa.Array] = []
-        positions: list[np.ndarray] = []
-        etype, pvar = rows["etype"], rows["pvar"]
-        for code in np.unique(etype):
-            of_type = etype == code
-            if code >= len(EVENT_TYPES):  # unknown types carry fixed properties
-                where = np.flatnonzero(of_type)
-                pieces.append(self._take(self._unknown_props, etype[where].astype(np.int64) - len(EVENT_TYPES)))
-                positions.append(where)
-                continue
-            name = EVENT_TYPES[code]
-            all_keys = [f[0] for f in PROPERTY_FIELDS[name]]
-            optional = [k for k in all_keys if (name, k) in OPTIONAL_FIELDS]
-            has_optional = np.ones(n, dtype=bool)
-            for key in optional:
-                source = next(f[2] for f in PROPERTY_FIELDS[name] if f[0] == key)
-                has_optional &= rows[source] >= 0
-            for variant in np.unique(pvar[of_type]):
-                for with_optional in (True, False):
-                    where = np.flatnonzero(of_type & (pvar == variant) & (has_optional == with_optional))
-                    if len(where) == 0:
-                        continue
-                    keys = [k for k in all_keys if with_optional or k not in optional]
-                    if variant == PVAR_MISSING_FIELD:
-                        keys = [k for k in keys if k != MISSING_FIELD[name]]
-                    sub = rows.take(where)
-                    text = self._object(name, sub, keys, pretty=variant == PVAR_PRETTY)
-                    text = self._not_object(text, sub, int(variant))
-                    pieces.append(text)
-                    positions.append(where)
-        if not pieces:
-            return pa.array([], type=pa.string())
-        merged = pa.concat_arrays(pieces)
-        order = np.argsort(np.concatenate(positions), kind="stable")
-        return pc.take(merged, pa.array(order))
-
     def _not_object(self, text: pa.Array, rows: Events, variant: int) -> pa.Array:
+        """The object ``text`` damaged as a not-an-object variant says (unchanged for the others)."""
         if variant == PVAR_TRUNCATED:
             return pc.utf8_slice_codeunits(text, 0, TRUNCATE_AT)
         if variant == PVAR_NULL:
@@ -320,34 +330,53 @@ class EventFormatter:
         if variant == PVAR_ARRAY:
             return pc.binary_join_element_wise("[", text, "]", "")
         if variant == PVAR_TEXT:
-            return self._take(self._not_object_text, rows["eid"] % len(NOT_OBJECT_TEXTS))
+            return _take(self._not_object_text, rows["eid"] % len(NOT_OBJECT_TEXTS))
         return text
 
-    # --- whole rows ------------------------------------------------------------------------------
+
+class EventFormatter:
+    """Formats integer event rows as the ten text columns of raw_live_events."""
+
+    def __init__(self, cfg: GeneratorConfig, world: World) -> None:
+        event_id_offset = np.uint64(cfg.rng("event_ids").integers(0, 1 << 40))
+        self._ids = _IdAndTimeFormatter(world.id_counts, event_id_offset)
+        self._properties = _PropertiesFormatter(world, self._ids)
+        self._type_pool = pa.array(list(ALL_EVENT_TYPE_NAMES), type=pa.string())
+        self._user_pool = pa.array(world.actor_ids, type=pa.string())
+        self._platform_pool = pa.array(list(PLATFORMS), type=pa.string())
+        self._version_pool = pa.array(world.version_pool, type=pa.string())
+        self._country_pool = pa.array(world.country_pool, type=pa.string())
+        self._actor_platform = world.actor_platform
+        self._actor_version = world.actor_version
+        self._actor_country = world.actor_country
+        self._garbage = pa.array(list(GARBAGE_TIMESTAMPS), type=pa.string())
 
     def table(self, rows: Events) -> pa.Table:
+        """The rows as a table of the ten text columns (EVENT_SCHEMA)."""
+        ids = self._ids
         tvar = rows["tvar"]
-        event_at = self.timestamps(rows["t_event"])
+        event_at = ids.timestamps(rows["t_event"])
         bad_time = tvar >= 0
         if bad_time.any():
-            garbage = self._take(self._garbage, np.maximum(tvar, 0))
+            garbage = _take(self._garbage, np.maximum(tvar, 0))
             event_at = pc.if_else(pa.array(bad_time), garbage, event_at)
         actor = rows["actor"]
         columns = [
-            self.event_ids(rows["eid"]),
-            self._take(self._type_pool, rows["etype"]),
+            ids.event_ids(rows["eid"]),
+            _take(self._type_pool, rows["etype"]),
             event_at,
-            self.timestamps(rows["t_recv"]),
-            self._take(self._user_pool, np.maximum(rows["user"], 0), null=rows["user"] < 0),
-            self.prefixed_ids("s_", rows["stream"] + 1, null=rows["stream"] < 0),
-            self.properties(rows),
-            self._take(self._platform_pool, self._actor_platform[actor]),
-            self._take(self._version_pool, self._actor_version[actor]),
-            self._take(self._country_pool, self._actor_country[actor]),
+            ids.timestamps(rows["t_recv"]),
+            _take(self._user_pool, np.maximum(rows["user"], 0), null=rows["user"] < 0),
+            ids.prefixed_ids("s_", rows["stream"] + 1, null=rows["stream"] < 0),
+            self._properties.properties(rows),
+            _take(self._platform_pool, self._actor_platform[actor]),
+            _take(self._version_pool, self._actor_version[actor]),
+            _take(self._country_pool, self._actor_country[actor]),
         ]
         return pa.Table.from_arrays(columns, schema=EVENT_SCHEMA)
 
     def batches(self, rows: Events, chunk_rows: int = CHUNK_ROWS) -> Iterator[pa.Table]:
+        """The rows as tables of at most ``chunk_rows`` rows each, in order."""
         for lo in range(0, max(len(rows), 1), chunk_rows):
             yield self.table(rows.take(slice(lo, lo + chunk_rows)))
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import csv
 import datetime as dt
 import gzip
 import json
@@ -22,6 +23,7 @@ from live_metrics.generate import GeneratedData, GeneratorConfig, generate_event
 
 REPO = Path(__file__).resolve().parents[2]
 DEMO_DIR = REPO / "seeds" / "demo"
+REASON_CODES = REPO / "seeds" / "dq_reason_codes.csv"
 SMALL = GeneratorConfig(days=3, creators=12, viewers=400, seed=11)
 ISO_MS = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$")
 KIND = {p.name: p.kind for p in PROBLEMS}
@@ -36,14 +38,14 @@ DOCUMENTED_RATES: dict[str, tuple[float, str]] = {
     "missing_user_id": (0.0005, "events"),
     "missing_stream_id": (0.0005, "events"),
     "properties_not_object": (0.0005, "events"),
-    "missing_required_field": (0.0005, "events"),
-    "nonpositive_quantity": (0.003, "gift_sent+like_sent"),
+    "missing_required_property": (0.0005, "events"),
+    "non_positive_quantity": (0.003, "gift_sent+like_sent"),
     "unknown_gift_id": (0.01, "gift_sent"),
     "unknown_campaign_id": (0.005, "ad_impression"),
-    "future_device_clock": (0.0005, "events"),
+    "future_event_at": (0.0005, "events"),
     "orphan_leave": (0.003, "viewer_left"),
-    "refund_unknown_txn": (0.10, "gift_refunded"),
-    "refund_repeat": (0.10, "gift_refunded"),
+    "unknown_refund_txn": (0.10, "gift_refunded"),
+    "repeated_refund": (0.10, "gift_refunded"),
 }
 
 
@@ -183,6 +185,24 @@ def test_every_problem_present_at_its_documented_rate(demo: GeneratedData) -> No
     assert 0.014 <= dup.rows / dup.base_rows <= 0.018
 
 
+def test_problem_names_are_the_warehouse_reason_codes() -> None:
+    """One vocabulary: a problem the warehouse must quarantine or drop as a duplicate is named by its
+    reason code in seeds/dq_reason_codes.csv, whose outcome matches the problem's kind."""
+    with REASON_CODES.open(newline="", encoding="utf-8") as f:
+        outcome_of = {row["reason_code"]: row["outcome"] for row in csv.DictReader(f)}
+    outcome_of_kind = {"quarantine": "quarantined", "duplicate": "duplicate"}
+    kinds = {p.kind for p in PROBLEMS}
+    assert set(outcome_of_kind) <= kinds <= {*outcome_of_kind, "valid"}
+    wrong = [
+        (p.name, p.kind, outcome_of.get(p.name))
+        for p in PROBLEMS
+        if p.kind in outcome_of_kind and outcome_of.get(p.name) != outcome_of_kind[p.kind]
+    ]
+    assert wrong == [], "generator problems that are not a reason code with the same outcome"
+    # Valid problems are legitimate rows: no reason code says otherwise ('none' is the clean code).
+    assert all(outcome_of.get(p.name, "clean") == "clean" for p in PROBLEMS if p.kind == "valid")
+
+
 def test_stream_and_session_level_rates(demo: GeneratedData, con: duckdb.DuckDBPyConnection) -> None:
     stats = demo.entity_stats
     streams = stats["streams"]
@@ -256,17 +276,17 @@ def test_labels_match_an_independent_reading_of_the_rules(con: duckdb.DuckDBPyCo
             or (f.event_type = 'ad_clicked' and o.j->>'impression_id' is null)
             or (f.event_type = 'gift_refunded' and o.j->>'gift_txn_id' is null)
             or (f.event_type = 'notification_opened' and o.j->>'notification_id' is null)
-            or (f.event_type = 'creator_followed' and o.j->>'creator_id' is null) then 'missing_required_field'
+            or (f.event_type = 'creator_followed' and o.j->>'creator_id' is null) then 'missing_required_property'
           when (f.event_type = 'gift_sent' and (o.j->>'quantity')::int <= 0)
-            or (f.event_type = 'like_sent' and (o.j->>'count')::int <= 0) then 'nonpositive_quantity'
+            or (f.event_type = 'like_sent' and (o.j->>'count')::int <= 0) then 'non_positive_quantity'
           when f.event_type = 'gift_sent' and o.j->>'gift_id' not in (select gift_id from gift_catalog)
             then 'unknown_gift_id'
           when f.event_type = 'ad_impression' and o.j->>'campaign_id' not in (select campaign_id from ad_campaigns)
             then 'unknown_campaign_id'
-          when f.t > f.rt + interval 5 minute then 'future_device_clock'
+          when f.t > f.rt + interval 5 minute then 'future_event_at'
         end as reason
         from firsts f left join objs o using (rn)""")
-    con.execute("""update verdict set reason = 'stream_never_started' where reason is null and stream_id not in
+    con.execute("""update verdict set reason = 'stream_not_started' where reason is null and stream_id not in
                    (select stream_id from verdict where reason is null and event_type = 'stream_started')""")
     con.execute("""
         update verdict set reason = 'orphan_leave' where rn in (
@@ -278,7 +298,7 @@ def test_labels_match_an_independent_reading_of_the_rules(con: duckdb.DuckDBPyCo
     con.execute("""
         update verdict set reason = case when txn not in (select j->>'gift_txn_id' from verdict
                                                           where reason is null and event_type = 'gift_sent')
-                                         then 'refund_unknown_txn' when k > 1 then 'refund_repeat' end
+                                         then 'unknown_refund_txn' when k > 1 then 'repeated_refund' end
         from (select rn as r, j->>'gift_txn_id' as txn,
                      row_number() over (partition by j->>'gift_txn_id' order by t, rn) as k
               from verdict where reason is null and event_type = 'gift_refunded') x
