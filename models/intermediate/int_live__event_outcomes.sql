@@ -1,7 +1,8 @@
 {#
     The final outcome of every raw row: the ingestion gate's verdict, with the
-    clean rows that later semantic rules reject moved to quarantine
-    (orphan leaves, refunds that cannot be applied).
+    clean rows that later rules reject moved to quarantine (orphan leaves,
+    refunds that cannot be applied, gift and campaign ids not in the reference
+    tables).
 #}
 
 with
@@ -32,11 +33,23 @@ bad_refunds as (
 
 ),
 
+unknown_references as (
+
+    select
+        event_id,
+        quarantine_reason
+    from {{ ref('int_live__reference_checks') }}
+    where quarantine_reason is not null
+
+),
+
 semantic_quarantine as (
 
     select * from orphan_leaves
     union all
     select * from bad_refunds
+    union all
+    select * from unknown_references
 
 ),
 

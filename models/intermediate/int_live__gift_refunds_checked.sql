@@ -13,13 +13,21 @@ gift_events as (
 
 ),
 
+gift_catalog as (
+
+    select gift_id from {{ ref('stg_live__gift_catalog') }}
+
+),
+
 sent as (
 
+    -- gifts of an unknown gift_id are quarantined (int_live__reference_checks): not sent
     select
-        event_id,
-        gift_txn_id
+        gift_events.event_id,
+        gift_events.gift_txn_id
     from gift_events
-    where event_type = 'gift_sent'
+    inner join gift_catalog on gift_events.gift_id = gift_catalog.gift_id
+    where gift_events.event_type = 'gift_sent'
 
 ),
 

@@ -43,8 +43,9 @@ priced as (
         gift_catalog.gift_name,
         coin_prices.usd_per_coin,
         gift_catalog.coin_cost * gift_events.quantity as coins
+    -- an unknown gift is quarantined (int_live__reference_checks): never priced
     from gift_events
-    left join gift_catalog
+    inner join gift_catalog
         on gift_events.gift_id = gift_catalog.gift_id
     left join coin_prices
         on

@@ -67,17 +67,25 @@ reactions as (
 
 ),
 
+gift_catalog as (
+
+    select gift_id from {{ ref('stg_live__gift_catalog') }}
+
+),
+
 gifts as (
 
+    -- a gift of an unknown gift_id is quarantined (int_live__reference_checks): no interaction
     select
-        event_id,
-        stream_id,
-        viewer_id,
-        event_at,
+        gift_events.event_id,
+        gift_events.stream_id,
+        gift_events.viewer_id,
+        gift_events.event_at,
         'gift' as interaction_type,
         0 as like_count
-    from {{ ref('stg_live__gift_events') }}
-    where event_type = 'gift_sent'
+    from {{ ref('stg_live__gift_events') }} as gift_events
+    inner join gift_catalog on gift_events.gift_id = gift_catalog.gift_id
+    where gift_events.event_type = 'gift_sent'
 
 ),
 

@@ -147,9 +147,9 @@ notification_stats as (
 
 ),
 
-{#- every stream with a count (notification opt-outs carry no stream) #}
 stream_ids as (
 
+    -- every stream with a count (notification opt-outs carry no stream)
     select stream_id from session_stats
     union
     select stream_id from comment_stats
@@ -160,7 +160,8 @@ stream_ids as (
     union
     select stream_id from moderation_stats
     union
-    select stream_id from notification_stats where stream_id is not null
+    select stream_id from notification_stats
+    where stream_id is not null
 
 ),
 

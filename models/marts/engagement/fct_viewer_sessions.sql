@@ -62,12 +62,12 @@ select
     sessions.app_version,
     sessions.country,
     sessions.watch_minutes,
-    sessions.interactions > 0 as has_interaction,
     sessions.interactions,
     sessions.comments,
     sessions.likes,
     sessions.shares,
     sessions.follows,
-    sessions.gifts
+    sessions.gifts,
+    sessions.interactions > 0 as has_interaction
 from sessions
 inner join streams on sessions.stream_id = streams.stream_id

@@ -11,9 +11,11 @@
     Event types match case-insensitively and trimmed (`COMMENT_POSTED`, a tab-padded
     type); every text column is trimmed of spaces, tabs and line breaks.
 
-    Rules that need the meaning of several events (orphan leaves, refunds of
-    unknown transactions) are decided later, in intermediate models; the final
-    word on every row is int_live__event_outcomes.
+    The gate reads only the raw log. Rules that need the meaning of several
+    events (orphan leaves, refunds of unknown transactions) or the reference
+    tables (unknown gift and campaign ids, int_live__reference_checks) are
+    decided later, in intermediate models; the final word on every row is
+    int_live__event_outcomes.
 #}
 {{ config(materialized='table') }}
 
@@ -28,18 +30,6 @@ with
 raw_events as (
 
     select * from {{ ref('base_live__raw_events') }}
-
-),
-
-gift_catalog as (
-
-    select gift_id from {{ ref('stg_live__gift_catalog') }}
-
-),
-
-ad_campaigns as (
-
-    select campaign_id from {{ ref('stg_live__ad_campaigns') }}
 
 ),
 
@@ -71,8 +61,6 @@ with_keys as (
     select
         *,
         {{ json_is_object('properties') }} as is_properties_object,
-        {{ json_text('properties', 'gift_id') }} as gift_id,
-        {{ json_text('properties', 'campaign_id') }} as campaign_id,
         case event_type
             {%- for event_type, rule in contract.items() if rule.business_key is defined %}
                 when '{{ event_type }}'
@@ -148,18 +136,8 @@ row_checked as (
                         then 'invalid_property_value'
                 {%- endfor %}
             {%- endfor %}
-            when with_keys.event_type in ('gift_sent', 'gift_blocked')
-                and gift_catalog.gift_id is null
-                then 'unknown_gift_id'
-            when with_keys.event_type = 'ad_impression'
-                and ad_campaigns.campaign_id is null
-                then 'unknown_campaign_id'
         end as row_reason
     from with_keys
-    left join gift_catalog
-        on with_keys.gift_id = gift_catalog.gift_id
-    left join ad_campaigns
-        on with_keys.campaign_id = ad_campaigns.campaign_id
 
 ),
 
