@@ -1,8 +1,8 @@
 """An independent reference computation of the live-streaming numbers, straight from the raw files.
 
-Written from the contract only (/work/shared/product/EVENTS.md and METRICS.md), in plain Python, without
-reading the project's SQL: the tests compare it with the warehouse marts and with MetricFlow. Nothing
-here runs SQL over the raw data.
+Written from the contract only (the repo's docs/contract/events.md and docs/contract/metrics.md), in plain
+Python, without reading the project's SQL: the tests compare it with the warehouse marts and with MetricFlow.
+Nothing here runs SQL over the raw data.
 
 Pipeline (each step one function):
 

@@ -9,12 +9,14 @@ import json
 import re
 import subprocess
 import sys
+import warnings
 from pathlib import Path
 
 import duckdb
 import pytest
 
 from conftest import REPO_ROOT, Warehouse, dbt_env, run_dbt
+from live_metrics.catalogue import COLUMNS
 
 CATALOGUE_METRICS = 46
 SAVED_QUERIES = {
@@ -290,3 +292,251 @@ def test_every_readme_mf_command_runs(warehouse: Warehouse, tmp_path: Path) -> N
         output = completed.stdout + completed.stderr
         failed = completed.returncode != 0 or "does not match" in output or "Traceback" in output
         assert not failed, f"{' '.join(command)}\n{output[-2000:]}"
+
+
+# --- the contract: docs/contract/events.md and docs/contract/metrics.md ------------------------------
+# The contract lives in the repo; no test reads outside it, except the drift check against the product
+# team's copy (../shared/product), which only warns and passes silently when that folder is absent.
+
+CONTRACT = REPO_ROOT / "docs" / "contract"
+EVENTS_CONTRACT = CONTRACT / "events.md"
+METRICS_CONTRACT = CONTRACT / "metrics.md"
+PRODUCT_SPEC = REPO_ROOT.parent / "shared" / "product"
+CATALOGUE_HEADING = "catalogue"
+GROWTH_HEADING = "growth stage"
+METRIC_FIELDS = ("stakeholder", "tier", "parent", "direction", "threshold", "definition")
+# the product team's METRICS.md: one table per tier, under these headings
+SPEC_TIER_BY_HEADING = {
+    "north star": "north_star",
+    "core": "core",
+    "supporting": "supporting",
+    "guardrails": "guardrail",
+}
+
+
+class ContractDriftWarning(UserWarning):
+    """The repo's contract and the product team's spec (../shared/product) no longer say the same."""
+
+
+def markdown_tables(text: str) -> dict[str, list[dict[str, str]]]:
+    """`## heading` (lower case) → the rows of the first table under it, cells stripped, as header → cell."""
+    tables: dict[str, list[dict[str, str]]] = {}
+    heading: str | None = None
+    header: list[str] | None = None
+    for line in text.splitlines():
+        if line.startswith("## "):
+            heading, header = line[3:].strip().lower(), None
+            continue
+        if heading is None or not line.startswith("|"):
+            if header is not None and heading in tables:
+                heading = None  # the first table under a heading ends at its first non-table line
+            continue
+        cells = [cell.strip() for cell in line.strip().strip("|").split("|")]
+        if header is None:
+            header = cells
+            tables[heading] = []
+        elif not re.fullmatch(r"[-\s|:]+", line):
+            tables[heading].append(dict(zip(header, cells, strict=True)))
+    return tables
+
+
+def table_under(tables: dict[str, list[dict[str, str]]], prefix: str) -> list[dict[str, str]]:
+    """The one table whose heading starts with ``prefix``."""
+    matches = [rows for heading, rows in tables.items() if heading.startswith(prefix)]
+    assert len(matches) == 1, f"expected one table under a heading starting with {prefix!r}, found {len(matches)}"
+    return matches[0]
+
+
+def unquote(cell: str) -> str:
+    return cell.strip().strip("`")
+
+
+def normal_threshold(cell: str) -> str:
+    """A threshold as the seed writes it: the spec's `none: tracked, not judged` is `none`."""
+    return "none" if cell.startswith("none") else cell
+
+
+def contract_metrics() -> tuple[list[dict[str, str]], list[dict[str, str]]]:
+    """(catalogue rows, growth-stage rows) of docs/contract/metrics.md, in seed columns, names unquoted."""
+    tables = markdown_tables(METRICS_CONTRACT.read_text(encoding="utf-8"))
+
+    def rows(prefix: str) -> list[dict[str, str]]:
+        return [{**row, "metric_name": unquote(row["metric_name"])} for row in table_under(tables, prefix)]
+
+    return rows(CATALOGUE_HEADING), rows(GROWTH_HEADING)
+
+
+def change_dates(text: str) -> list[str]:
+    """The dates of the `## Changes` list."""
+    section = re.split(r"^## Changes\s*$", text, flags=re.M)[-1]
+    return re.findall(r"^- (\d{4}-\d{2}-\d{2}):", section, flags=re.M)
+
+
+def contract_by_metric() -> dict[str, dict[str, str]]:
+    catalogue, growth = contract_metrics()
+    return {
+        row["metric_name"]: {
+            **{field: row[field] for field in METRIC_FIELDS},
+            "threshold": normal_threshold(row["threshold"]),
+        }
+        for row in catalogue + growth
+    }
+
+
+def spec_by_metric(text: str) -> dict[str, dict[str, str]]:
+    """Metric → fields of the product team's METRICS.md: one table per tier, then the growth-stage table
+    (whose rows give their tier); the north star table has no parent column, the tier tables no threshold."""
+    metrics: dict[str, dict[str, str]] = {}
+    for heading, rows in markdown_tables(text).items():
+        tier = next((value for key, value in SPEC_TIER_BY_HEADING.items() if heading.startswith(key)), None)
+        if tier is None and not heading.startswith(GROWTH_HEADING):
+            continue
+        for row in rows:
+            name = unquote(row.get("metric", ""))
+            metrics[name] = {
+                "stakeholder": row.get("stakeholder", ""),
+                "tier": tier or row.get("tier", ""),
+                "parent": row.get("parent", ""),
+                "direction": row.get("direction", ""),
+                "threshold": normal_threshold(row.get("threshold", "")),
+                "definition": row.get("definition", ""),
+            }
+    return metrics
+
+
+def catalogue_drift(ours: dict[str, dict[str, str]], theirs: dict[str, dict[str, str]]) -> list[str]:
+    """Every difference between two catalogues (metric → fields), one line each; empty when they agree."""
+    problems = [f"{name}: in the product spec, not in docs/contract/metrics.md" for name in theirs if name not in ours]
+    problems += [f"{name}: in docs/contract/metrics.md, not in the product spec" for name in ours if name not in theirs]
+    for name in (name for name in ours if name in theirs):
+        for field in METRIC_FIELDS:
+            if ours[name][field] != theirs[name][field]:
+                problems.append(f"{name}.{field}: contract {ours[name][field]!r}, spec {theirs[name][field]!r}")
+    return problems
+
+
+def test_catalogue_seed_matches_the_contract() -> None:
+    """seeds/metric_catalogue.csv is the contract's catalogue table, row for row, column for column."""
+    catalogue, growth = contract_metrics()
+    with (REPO_ROOT / "seeds" / "metric_catalogue.csv").open(newline="", encoding="utf-8") as handle:
+        reader = csv.DictReader(handle)
+        assert tuple(reader.fieldnames or ()) == COLUMNS == ("metric_name", *METRIC_FIELDS)
+        seeded = list(reader)
+    assert len(seeded) == CATALOGUE_METRICS
+    assert [row["metric_name"] for row in seeded] == [row["metric_name"] for row in catalogue]
+    for seed_row, contract_row in zip(seeded, catalogue, strict=True):
+        assert seed_row == contract_row, seed_row["metric_name"]
+    tiers = [row["tier"] for row in catalogue]
+    assert {tier: tiers.count(tier) for tier in dict.fromkeys(tiers)} == {
+        "north_star": 1,
+        "core": 16,
+        "supporting": 19,
+        "guardrail": 10,
+    }
+    assert [row["metric_name"] for row in catalogue if not row["parent"]] == ["live_watch_minutes"]
+    assert len(growth) == 11 and not {row["metric_name"] for row in growth} & set(catalogue_names())
+    contract = contract_by_metric()
+    assert all(row["parent"] in contract for row in catalogue + growth if row["parent"]), "a parent outside the tree"
+    assert all(bool(row["threshold"]) == (row["tier"] == "guardrail") for row in catalogue + growth)
+    assert change_dates(METRICS_CONTRACT.read_text(encoding="utf-8")), "the contract's dated list of changes"
+
+
+def test_contract_tree_drawing_matches_the_parents() -> None:
+    """The `## The tree` drawing of docs/contract/metrics.md puts every metric under its `parent`."""
+    text = METRICS_CONTRACT.read_text(encoding="utf-8")
+    drawing = re.search(r"^## The tree\n.*?```text\n(.*?)```", text, flags=re.S | re.M)
+    assert drawing, "docs/contract/metrics.md has no tree drawing"
+    contract = contract_by_metric()
+    drawn: dict[str, str] = {}
+    path: list[str] = []
+    for line in drawing.group(1).splitlines():
+        match = re.fullmatch(r"((?:[│ ]   )*)(?:[├└]── )?(\w+)  \[(\w+), (\w+)(, growth stage)?\]", line)
+        assert match, f"unreadable tree line: {line!r}"
+        depth = len(match.group(1)) // 4 + (1 if "── " in line else 0)
+        name = match.group(2)
+        del path[depth:]
+        drawn[name] = path[-1] if path else ""
+        path.append(name)
+        assert (match.group(3), match.group(4)) == (contract[name]["tier"], contract[name]["stakeholder"]), name
+    assert drawn == {name: fields["parent"] for name, fields in contract.items()}
+
+
+def test_events_contract_lists_every_reason_code() -> None:
+    """docs/contract/events.md's reason-code table is seeds/dq_reason_codes.csv: same codes, same outcomes."""
+    rows = table_under(markdown_tables(EVENTS_CONTRACT.read_text(encoding="utf-8")), "every reason code")
+    with (REPO_ROOT / "seeds" / "dq_reason_codes.csv").open(newline="", encoding="utf-8") as handle:
+        seeded = {row["reason_code"]: row["outcome"] for row in csv.DictReader(handle)}
+    assert {unquote(row["reason_code"]): row["outcome"] for row in rows} == seeded
+    assert {row["origin"] for row in rows} == {"product spec", "project addition"}
+
+
+def test_events_contract_lists_every_event_type() -> None:
+    """The event-type table names the types, required properties and closed sets the raw reference uses."""
+    import raw_reference as rr
+
+    rows = table_under(markdown_tables(EVENTS_CONTRACT.read_text(encoding="utf-8")), "event types")
+    by_type = {unquote(row["event_type"]): row["properties"] for row in rows}
+    assert list(by_type) == list(rr.REQUIRED_PROPERTIES)
+    for event_type, properties in rr.REQUIRED_PROPERTIES.items():
+        written = set(re.findall(r"`(\w+)`", by_type[event_type]))
+        closed_sets = {value for _, values in rr.ENUM_PROPERTIES.get(event_type, ()) for value in values}
+        assert {*properties, *closed_sets} <= written, event_type
+
+
+def test_contract_drift_from_the_product_spec_warns() -> None:
+    """Against ../shared/product/METRICS.md when that folder exists: any difference in metric names,
+    stakeholders, tiers, parents, directions, thresholds, definitions or dated changes is a warning (the
+    repo's contract is what the project implements; the product team's copy may move ahead of it)."""
+    spec = PRODUCT_SPEC / "METRICS.md"
+    if not PRODUCT_SPEC.is_dir():
+        return  # a clone without the product team's folder: nothing to compare
+    if not spec.is_file():
+        warnings.warn(f"{spec} is missing: cannot compare the contract with it", ContractDriftWarning, stacklevel=1)
+        return
+    text = spec.read_text(encoding="utf-8")
+    problems = catalogue_drift(contract_by_metric(), spec_by_metric(text))
+    ours, theirs = change_dates(METRICS_CONTRACT.read_text(encoding="utf-8")), change_dates(text)
+    problems += [f"change of {date}: in the product spec, not in the contract" for date in theirs if date not in ours]
+    if problems:
+        shown = "\n  ".join(problems[:30]) + (f"\n  … and {len(problems) - 30} more" if len(problems) > 30 else "")
+        warnings.warn(
+            f"docs/contract/metrics.md drifts from {spec} ({len(problems)} differences):\n  {shown}",
+            ContractDriftWarning,
+            stacklevel=1,
+        )
+
+
+def test_catalogue_drift_names_each_difference() -> None:
+    """The drift check's comparison, on a copy of the contract with one of everything changed."""
+    ours = contract_by_metric()
+    theirs = {name: dict(fields) for name, fields in ours.items()}
+    theirs["ad_ctr"]["stakeholder"] = "platform"
+    theirs["gift_refund_rate"]["threshold"] = "0.05"
+    theirs["new_metric"] = dict(theirs.pop("likes"))
+    assert catalogue_drift(ours, ours) == []
+    assert catalogue_drift(ours, theirs) == [
+        "new_metric: in the product spec, not in docs/contract/metrics.md",
+        "likes: in docs/contract/metrics.md, not in the product spec",
+        "ad_ctr.stakeholder: contract 'advertisers', spec 'platform'",
+        "gift_refund_rate.threshold: contract '0.03', spec '0.05'",
+    ]
+
+
+def test_docs_site_shows_the_contract(warehouse: Warehouse) -> None:
+    """The contract files are doc blocks: the raw log's description is the input contract, the catalogue
+    seed's description carries the metric contract, and the overview links to both pages."""
+    manifest = json.loads((warehouse.target_path / "manifest.json").read_text())
+    docs = {doc["name"]: doc for doc in manifest["docs"].values() if doc["package_name"] == "live_streaming"}
+    assert docs["raw_live_events"]["original_file_path"] == "docs/contract/events.md"
+    assert docs["contract_metrics"]["original_file_path"] == "docs/contract/metrics.md"
+    source = manifest["sources"]["source.live_streaming.live_raw.raw_live_events"]
+    assert source["description"].strip() == docs["raw_live_events"]["block_contents"].strip()
+    seed = manifest["nodes"]["seed.live_streaming.metric_catalogue"]
+    assert docs["contract_metrics"]["block_contents"].strip() in seed["description"]
+    links = re.findall(r"\]\(#!/(\w+)/([\w.]+)\)", docs["__overview__"]["block_contents"])
+    assert {unique_id for _, unique_id in links} >= {source["unique_id"], seed["unique_id"]}
+    resources = ("nodes", "sources", "exposures", "metrics", "semantic_models", "saved_queries", "macros")
+    known = {unique_id for key in resources for unique_id in manifest.get(key, {})}
+    for kind, unique_id in links:
+        if unique_id.startswith(f"{kind}."):  # a link to a resource page: it must exist
+            assert unique_id in known, f"the overview links to {unique_id}, which the manifest lacks"

@@ -1,21 +1,20 @@
 """The integrity rules: the good fixture passes them all; each breakage FAILs exactly its rule.
 
-Also: the guardrail and period logic, and seeds/metric_catalogue.csv against METRICS.md.
+Also: the guardrail and period logic. (seeds/metric_catalogue.csv against the contract,
+docs/contract/metrics.md, is checked in test_project.py.)
 """
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
 import json
-import re
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from live_metrics.catalogue import COLUMNS, CatalogueEntry, load_catalogue
+from live_metrics.catalogue import CatalogueEntry, load_catalogue
 from live_metrics.errors import UserError
 from live_metrics.manifest import parse_manifest
 from live_metrics.rules import (
@@ -40,7 +39,6 @@ from live_metrics.tree import MetricTree, build_tree
 
 FIXTURES = Path(__file__).parent / "fixtures"
 REPO = Path(__file__).resolve().parents[2]
-METRICS_MD = REPO.parent / "shared" / "product" / "METRICS.md"
 
 Document = dict[str, Any]
 
@@ -277,55 +275,6 @@ def test_latest_complete_period(last_day: str, grain: str, start: str, end: str)
     assert (period.start.isoformat(), period.end.isoformat()) == (start, end)
     before = previous_period(period)
     assert before.end == period.start - dt.timedelta(days=1)
-
-
-# --- the catalogue seed against METRICS.md ---------------------------------------------------------
-
-TIER_BY_HEADING = {"north star": "north_star", "core": "core", "supporting": "supporting", "guardrails": "guardrail"}
-
-
-def parse_metrics_md(text: str) -> dict[str, list[dict[str, str]]]:
-    """Tier → rows of the METRICS.md tables (cells as written, metric names without backticks)."""
-    tables: dict[str, list[dict[str, str]]] = {}
-    tier: str | None = None
-    header: list[str] | None = None
-    for line in text.splitlines():
-        if line.startswith("## "):
-            heading = line[3:].strip().lower()
-            tier = next((value for key, value in TIER_BY_HEADING.items() if heading.startswith(key)), None)
-            header = None
-            continue
-        if tier is None or not line.startswith("|"):
-            continue
-        cells = [cell.strip() for cell in line.strip().strip("|").split("|")]
-        if header is None:
-            header = cells
-        elif not re.fullmatch(r"[-\s|:]+", line):
-            tables.setdefault(tier, []).append(dict(zip(header, cells, strict=True)))
-    return tables
-
-
-@pytest.mark.skipif(not METRICS_MD.exists(), reason=f"{METRICS_MD} not found (shared product docs absent)")
-def test_catalogue_seed_matches_metrics_md_table_by_table() -> None:
-    tables = parse_metrics_md(METRICS_MD.read_text(encoding="utf-8"))
-    assert list(tables) == ["north_star", "core", "supporting", "guardrail"]
-    with (REPO / "seeds" / "metric_catalogue.csv").open(newline="", encoding="utf-8") as handle:
-        reader = csv.DictReader(handle)
-        assert tuple(reader.fieldnames or ()) == COLUMNS
-        rows = list(reader)
-    assert len(rows) == 46 == sum(len(table) for table in tables.values())
-    for tier, table in tables.items():
-        seeded = [row for row in rows if row["tier"] == tier]
-        assert [row["metric_name"] for row in seeded] == [cell["metric"].strip("`") for cell in table], tier
-        for row, cell in zip(seeded, table, strict=True):
-            assert row["definition"] == cell["definition"], row["metric_name"]
-            assert row["stakeholder"] == cell["stakeholder"], row["metric_name"]
-            assert row["direction"] == cell["direction"], row["metric_name"]
-            assert row["parent"] == cell.get("parent", ""), row["metric_name"]
-            expected_threshold = cell.get("threshold", "")
-            if expected_threshold.startswith("none"):
-                expected_threshold = "none"
-            assert row["threshold"] == expected_threshold, row["metric_name"]
 
 
 def test_catalogue_seed_loads() -> None:

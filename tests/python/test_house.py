@@ -1,0 +1,57 @@
+"""The house: `make help` lists every target, the docs site documents every metrics.* table,
+and each exposure links to the tree page filtered to what it stands for."""
+
+from __future__ import annotations
+
+import re
+import subprocess
+from pathlib import Path
+
+import yaml
+
+REPO_ROOT = Path(__file__).resolve().parents[2]
+
+
+def makefile_targets() -> list[str]:
+    text = (REPO_ROOT / "Makefile").read_text()
+    return [name for name in re.findall(r"^([a-z][a-z-]*):", text, flags=re.MULTILINE)]
+
+
+def test_make_help_lists_every_target() -> None:
+    targets = makefile_targets()
+    assert {"run", "test", "docs", "lint", "install"} <= set(targets)
+    help_text = subprocess.run(["make", "-s", "help"], cwd=REPO_ROOT, capture_output=True, text=True, check=True).stdout
+    listed = set(re.findall(r"^make ([a-z-]+)", help_text, flags=re.MULTILINE))
+    assert listed == set(targets) - {"help"}
+
+
+def test_make_docs_takes_a_port() -> None:
+    dry_run = subprocess.run(
+        ["make", "-n", "docs", "PORT=9123"], cwd=REPO_ROOT, capture_output=True, text=True, check=True
+    ).stdout
+    assert "docs serve --port 9123" in dry_run
+
+
+def scorecards() -> dict:
+    return yaml.safe_load((REPO_ROOT / "models" / "marts" / "_live__scorecards.yml").read_text())
+
+
+def test_docs_site_documents_every_metrics_table() -> None:
+    page = (REPO_ROOT / "docs" / "metrics_tables.md").read_text()
+    names = [query["name"] for query in scorecards()["saved_queries"]]
+    assert len(names) == 5
+    for name in [*names, "metric_definitions"]:
+        assert f"`metrics.{name}`" in page, name
+    assert "{{ doc('metrics_tables') }}" in (REPO_ROOT / "docs" / "overview_page.md").read_text()
+
+
+def test_each_exposure_links_to_the_tree_page_it_stands_for() -> None:
+    exposures = scorecards()["exposures"]
+    assert len(exposures) == 5
+    for exposure in exposures:
+        url = exposure["url"]
+        assert url.startswith("{{ var('metric_tree_url', 'metric_tree/index.html') }}#"), exposure["name"]
+        fragment = url.split("#", 1)[1]
+        stakeholder = exposure["name"].split("_", 1)[0]
+        expected = "tier=guardrail" if stakeholder == "guardrails" else f"stakeholder={stakeholder}"
+        assert fragment == expected
