@@ -73,7 +73,7 @@ test: lint pytest
 # links (#stakeholder=...) open it; run `make run` first to export the page.
 docs: install
 	$(DBT) docs generate
-	@if [ -f output/metric_tree/index.html ]; then rm -rf target/metric_tree && cp -r output/metric_tree target/metric_tree; \
+	@if [ -f output/metric_tree/metric_tree.html ]; then rm -rf target/metric_tree && cp -r output/metric_tree target/metric_tree; \
 	else echo "note: no output/metric_tree yet (make run exports it); the exposures' links will not open"; fi
 	$(DBT) docs serve --port $(PORT)
 

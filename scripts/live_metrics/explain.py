@@ -9,7 +9,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from live_metrics.drivers import Explanation
-from live_metrics.formatting import format_change, format_share, format_signed, format_value
+from live_metrics.formatting import format_metric_change, format_share, format_signed, format_value
 from live_metrics.manifest import load_manifest
 from live_metrics.measure import Measurement, measure, rule_from_args
 from live_metrics.mf_engine import MetricFlowSession
@@ -88,6 +88,7 @@ def explanation_document(tree: MetricTree, snapshot: Snapshot, explanation: Expl
         "previous": value.previous,
         "change_abs": change_abs,
         "change": value.change,
+        "change_points": value.change_points,
         "baseline": value.baseline,
         "tree": explanation.tree.as_dict(labels_of(tree)) if explanation.tree else None,
         "context": context_metrics(tree, explanation, star),
@@ -139,13 +140,15 @@ def context_metrics(tree: MetricTree, explanation: Explanation, name: str) -> li
 
 def contribution_rows(node: Mapping[str, Any], star: str, indent: str, name: str = "{}") -> list[list[object]]:
     """Rows (metric, previous, value, change, contribution, share) of a contribution tree as a dict
-    (``Contribution.as_dict``), children indented by ``indent`` and largest first; ``name`` formats the metric."""
+    (``Contribution.as_dict``), children indented by ``indent`` and largest first; ``name`` formats the metric.
+    A rate's change is in percentage points, any other metric's relative."""
+    metric = str(node["metric"])
     rows: list[list[object]] = [
         [
-            name.format(node["metric"]),
-            format_value(node.get("previous"), node["metric"]),
-            format_value(node.get("value"), node["metric"]),
-            format_change(node.get("change")),
+            name.format(metric),
+            format_value(node.get("previous"), metric),
+            format_value(node.get("value"), metric),
+            format_metric_change(metric, node.get("value"), node.get("previous"), node.get("change")),
             format_signed(node.get("contribution"), star),
             format_share(node.get("share")),
         ]
@@ -183,10 +186,10 @@ def _headline(snapshot: Snapshot, star: str) -> str:
     value = snapshot.values[star]
     if value.value is None or value.previous is None:
         return f"{star}: {format_value(value.value, star)} (previous {format_value(value.previous, star)})"
-    return (
-        f"{star}: {format_value(value.previous, star)} → {format_value(value.value, star)}: "
-        f"{format_signed(value.value - value.previous, star)} ({format_change(value.change)})"
-    )
+    delta = format_signed(value.value - value.previous, star)
+    change = format_metric_change(star, value.value, value.previous, value.change, value.baseline)
+    text = f"{star}: {format_value(value.previous, star)} → {format_value(value.value, star)}: {delta}"
+    return text if change == delta else f"{text} ({change})"  # a rate's change in points is its delta
 
 
 def _context_table(snapshot: Snapshot, names: list[str]) -> str:
@@ -195,7 +198,7 @@ def _context_table(snapshot: Snapshot, names: list[str]) -> str:
         item = snapshot.values.get(name)
         if item is None:
             continue
-        change = format_change(item.change, item.baseline)
+        change = format_metric_change(name, item.value, item.previous, item.change, item.baseline)
         rows.append([name, format_value(item.previous, name), format_value(item.value, name), change])
     return format_table(["metric", "previous", "value", "change"], rows)
 

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import argparse
 import json
+import textwrap
 import time
 from pathlib import Path
 
 from live_metrics.catalogue import load_catalogue
-from live_metrics.exporters import build_document, write_all
-from live_metrics.formatting import format_change, format_value
+from live_metrics.exporters import EXPORT_FORMATS, build_document, write_all
+from live_metrics.formatting import format_node_change, format_value
 from live_metrics.manifest import load_manifest
 from live_metrics.measure import Measurement, measure, rule_from_args
 from live_metrics.mf_engine import MetricFlowSession
@@ -28,24 +29,34 @@ from live_metrics.tree import build_tree
 
 DEFAULT_OUT = Path("output") / "metric_tree"
 
-DESCRIPTION = """\
-Export the metric tree (nodes with their meta, parent and component edges) to DIR:
 
-  metric_tree.json   nodes (meta, value, previous, change, trend, status, baseline, target, anomaly,
-                     series, decomposition, segments) and edges {source, target, kind, weight}, plus
-                     the `explain` block
-  metric_tree.mmd    a Mermaid flowchart, one subgraph per stakeholder, guardrails styled
-  metric_tree.md     why it moved, then Markdown tables per stakeholder and tier, with values
-  metric_tree.html   one self-contained page (inline CSS/JS/SVG, opens offline): the tree drawn with a
-                     sparkline per metric and edges weighted by each driver's share of the change,
-                     filters, a detail panel per metric (#metric=NAME), why it moved, the guardrails
+def _files_help() -> str:
+    """One paragraph per export format, from the registry: its file name, then what it holds."""
+    column = 5 + max(len(export_format.file_name) for export_format in EXPORT_FORMATS.values())
+    return "\n".join(
+        textwrap.fill(
+            export_format.description,
+            width=105,
+            initial_indent=f"  {export_format.file_name:<{column - 2}}",
+            subsequent_indent=" " * column,
+        )
+        for export_format in EXPORT_FORMATS.values()
+    )
+
+
+DESCRIPTION = f"""\
+Export the metric tree (nodes with their meta, parent and component edges) to DIR, in these formats
+(--format picks some):
+
+{_files_help()}
 
 Values come from ONE MetricFlow query over all metrics for the latest complete --grain period and the
 --anomaly-window periods before it (the data's last day is the latest day with a north-star value):
-each node carries its value, change (or "no baseline"), sparkline series, anomaly band, target status,
-its decomposition (the identity that explains it, split exactly) and its top moving segments; parent
-edges carry the child's share of the parent's change. The document's `explain` block is the output of
-`live-metrics explain`. --no-values writes the tree alone and needs no warehouse."""
+each node carries its value, change (or "no baseline"; for a rate also change_points, its change in
+percentage points), sparkline series, anomaly band, target status, its decomposition (the identity that
+explains it, split exactly) and its top moving segments; parent edges carry the child's share of the
+parent's change. The document's `explain` block is the output of `live-metrics explain`. --no-values
+writes the tree alone and needs no warehouse."""
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -62,6 +73,12 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         "--grain", choices=GRAINS, default="week", help="period the values are computed over (default: week)"
     )
     parser.add_argument("--no-values", action="store_true", help="export the tree without values (no warehouse)")
+    parser.add_argument(
+        "--format",
+        action="append",
+        metavar="NAME[,NAME...]",
+        help=f"write only these formats: {', '.join(EXPORT_FORMATS)} (repeatable or comma-separated; default: all)",
+    )
     add_anomaly_arguments(parser)
     parser.add_argument(
         "--metrics",
@@ -75,6 +92,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 def run(args: argparse.Namespace) -> int:
     started = time.perf_counter()
+    formats = split_names(args.format) or list(EXPORT_FORMATS)
+    check_known(formats, list(EXPORT_FORMATS), "format", "--format")
     paths = resolve_paths(args)
     manifest = load_manifest(paths.manifest)
     tree = build_tree(manifest)
@@ -95,7 +114,7 @@ def run(args: argparse.Namespace) -> int:
     snapshot = measurement.snapshot if measurement else None
     explanation = measurement.explanation if measurement else None
     document = build_document(tree, snapshot, definitions, explanation=explanation)
-    written = write_all(document, out_dir)
+    written = write_all(document, out_dir, formats)
     seconds = time.perf_counter() - started
     if args.json:
         print(
@@ -118,7 +137,7 @@ def run(args: argparse.Namespace) -> int:
         star_node = next(n for n in document["nodes"] if n["name"] == document["north_star"])
         summary += (
             f"; values for {snapshot.period.label} vs {snapshot.previous.label}; north star "
-            f"{format_value(star_node['value'], star_node['name'])} ({format_change(star_node['change'])})"
+            f"{format_value(star_node['value'], star_node['name'])} ({format_node_change(star_node)})"
         )
         errors = [n["name"] for n in document["nodes"] if n.get("error")]
         if errors:

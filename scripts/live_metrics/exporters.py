@@ -1,7 +1,9 @@
 """Render the metric tree (with values when available) as JSON, Mermaid, Markdown and one HTML page.
 
-Everything is rendered from one JSON-able *document* (``build_document``), so the four outputs always
-agree; the HTML page embeds that document and needs nothing from the network.
+Everything is rendered from one JSON-able *document* (``build_document``), so the outputs always agree; the
+HTML page embeds that document and needs nothing from the network. ``EXPORT_FORMATS`` is the one list of
+formats (name → file, renderer, description): ``write_all`` and the ``export`` command's --format and help
+read it, so a new format is one entry there.
 """
 
 from __future__ import annotations
@@ -9,18 +11,21 @@ from __future__ import annotations
 import datetime as dt
 import json
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from live_metrics.drivers import Explanation
 from live_metrics.explain import contribution_rows, explanation_document, node_fields
 from live_metrics.formatting import (
-    format_change,
+    format_node_change,
     format_share,
     format_signed,
     format_threshold,
     format_value,
+    guardrail_rows,
+    guardrail_table,
     period_sentence,
 )
 from live_metrics.html_page import render_html
@@ -33,12 +38,6 @@ TIER_TITLES = {
     "core": "Core",
     "supporting": "Supporting",
     "guardrail": "Guardrails",
-}
-FILE_NAMES = {
-    "json": "metric_tree.json",
-    "mermaid": "metric_tree.mmd",
-    "markdown": "metric_tree.md",
-    "html": "metric_tree.html",
 }
 
 
@@ -106,6 +105,7 @@ def build_document(
         "explain": explanation_document(tree, snapshot, explanation) if snapshot and explanation else None,
         "nodes": nodes,
         "edges": edges,
+        "guardrails": guardrail_rows(nodes),
     }
 
 
@@ -113,6 +113,7 @@ _NO_VALUES: dict[str, Any] = {
     "value": None,
     "previous": None,
     "change": None,
+    "change_points": None,
     "trend": None,
     "status": None,
     "error": None,
@@ -252,9 +253,9 @@ def _status_text(node: Mapping[str, Any]) -> str:
 
 
 def change_text(node: Mapping[str, Any]) -> str:
-    """The node's change as people read it: "no baseline" when its history is not in the data,
-    with the anomaly and target flags appended."""
-    text = format_change(node.get("change"), node.get("baseline", True))
+    """The node's change as people read it (percentage points for a rate, relative otherwise; "no baseline"
+    when its history is not in the data), with the anomaly and target flags appended."""
+    text = format_node_change(node)
     anomaly = node.get("anomaly")
     if isinstance(anomaly, Mapping) and anomaly.get("flagged"):
         text += " ⚠ anomaly"
@@ -290,78 +291,132 @@ def _markdown_why(explain: Mapping[str, Any]) -> list[str]:
     return lines
 
 
+def _markdown_guardrails(document: Mapping[str, Any], with_values: bool) -> list[str]:
+    guardrails = guardrail_table(document)
+    if not guardrails:
+        return []
+    headers = ["guardrail", "stakeholder", "protects", "threshold"]
+    if with_values:
+        headers += ["value", "previous", "status"]
+    rows = []
+    for guardrail in guardrails:
+        name = guardrail["metric"]
+        row: list[object] = [
+            f"`{name}`",
+            guardrail["stakeholder"],
+            f"`{guardrail['protects']}`" if guardrail["protects"] else "",
+            format_threshold(guardrail["threshold"], name),
+        ]
+        if with_values:
+            row += [
+                format_value(guardrail["value"], name),
+                format_value(guardrail["previous"], name),
+                _status_text(guardrail),
+            ]
+        rows.append(row)
+    return ["## Guardrails", ""] + _md_table(headers, rows) + [""]
+
+
+def _markdown_tier(members: list[dict[str, Any]], with_values: bool) -> list[str]:
+    headers = ["metric", "label"]
+    if with_values:
+        headers += ["value", "previous", "change", "trend"]
+    headers += ["parent", "direction", "owner", "definition"]
+    rows = []
+    for node in members:
+        row: list[object] = [f"`{node['name']}`", node["label"]]
+        if with_values:
+            row += [
+                _value_text(node) + (f" ({_status_text(node)})" if node.get("status") else ""),
+                format_value(node.get("previous"), node["name"]),
+                change_text(node),
+                node.get("trend") or "",
+            ]
+        row += [
+            f"`{node['parent']}`" if node["parent"] else "—",
+            node["direction"],
+            node["owner"],
+            node.get("definition") or node["description"],
+        ]
+        rows.append(row)
+    return _md_table(headers, rows) + [""]
+
+
 def render_markdown(document: Mapping[str, Any]) -> str:
-    nodes = document["nodes"]
-    by_name = {n["name"]: n for n in nodes}
+    by_name = {n["name"]: n for n in document["nodes"]}
     with_values = bool(document.get("has_values"))
     lines = [f"# {TITLE}", "", period_sentence(document), ""]
     star = by_name.get(document.get("north_star") or "")
     if star:
         summary = f"North star: **{star['label']}** (`{star['name']}`)"
         if with_values:
-            summary += f": {_value_text(star)} ({format_change(star.get('change'))} vs the period before)"
+            summary += f": {_value_text(star)} ({format_node_change(star)} vs the period before)"
         lines += [summary, ""]
     if document.get("explain"):
         lines += _markdown_why(document["explain"])
-    guardrails = [n for n in nodes if n["tier"] == "guardrail"]
-    if guardrails:
-        lines += ["## Guardrails", ""]
-        headers = ["guardrail", "stakeholder", "protects", "threshold"]
-        if with_values:
-            headers += ["value", "previous", "status"]
-        rows = []
-        for node in guardrails:
-            row: list[object] = [
-                f"`{node['name']}`",
-                node["stakeholder"],
-                f"`{node['parent']}`" if node["parent"] else "",
-                format_threshold(node["threshold"], node["name"]),
-            ]
-            if with_values:
-                row += [_value_text(node), format_value(node.get("previous"), node["name"]), _status_text(node)]
-            rows.append(row)
-        lines += _md_table(headers, rows) + [""]
+    lines += _markdown_guardrails(document, with_values)
     for stakeholder, tiers in _groups(document):
         lines += [f"## {stakeholder.capitalize()}", ""]
         for tier, members in tiers:
-            lines += [f"### {TIER_TITLES.get(tier, tier)}", ""]
-            headers = ["metric", "label"]
-            if with_values:
-                headers += ["value", "previous", "change", "trend"]
-            headers += ["parent", "direction", "owner", "definition"]
-            rows = []
-            for node in members:
-                row = [f"`{node['name']}`", node["label"]]
-                if with_values:
-                    row += [
-                        _value_text(node) + (f" ({_status_text(node)})" if node.get("status") else ""),
-                        format_value(node.get("previous"), node["name"]),
-                        change_text(node),
-                        node.get("trend") or "",
-                    ]
-                row += [
-                    f"`{node['parent']}`" if node["parent"] else "—",
-                    node["direction"],
-                    node["owner"],
-                    node.get("definition") or node["description"],
-                ]
-                rows.append(row)
-            lines += _md_table(headers, rows) + [""]
+            lines += [f"### {TIER_TITLES.get(tier, tier)}", ""] + _markdown_tier(members, with_values)
     lines += ["## Tree diagram", "", "```mermaid", render_mermaid(document).rstrip("\n"), "```", ""]
     return "\n".join(lines)
 
 
-def write_all(document: Mapping[str, Any], out_dir: Path) -> dict[str, Path]:
-    """Write the four files into ``out_dir`` (an existing directory); returns format → path."""
-    renderers = {
-        "json": render_json,
-        "mermaid": render_mermaid,
-        "markdown": render_markdown,
-        "html": render_html,
-    }
+# ---------------------------------------------------------------------------------------------------
+# The formats
+
+
+@dataclass(frozen=True)
+class ExportFormat:
+    name: str  # what --format takes
+    file_name: str  # written into the output directory
+    render: Callable[[Mapping[str, Any]], str]  # document -> the file's text
+    description: str  # one paragraph for `export --help`
+
+
+EXPORT_FORMATS: dict[str, ExportFormat] = {
+    export_format.name: export_format
+    for export_format in (
+        ExportFormat(
+            "json",
+            "metric_tree.json",
+            render_json,
+            "nodes (meta, value, previous, change, change_points, trend, status, baseline, target, anomaly, "
+            "series, decomposition, segments), edges {source, target, kind, weight}, the guardrail table and "
+            "the `explain` block",
+        ),
+        ExportFormat(
+            "mermaid",
+            "metric_tree.mmd",
+            render_mermaid,
+            "a Mermaid flowchart, one subgraph per stakeholder, guardrails styled",
+        ),
+        ExportFormat(
+            "markdown",
+            "metric_tree.md",
+            render_markdown,
+            "why it moved, the guardrails, then Markdown tables per stakeholder and tier, with values",
+        ),
+        ExportFormat(
+            "html",
+            "metric_tree.html",
+            render_html,
+            "one self-contained page (inline CSS/JS/SVG, opens offline): the tree drawn with a sparkline per "
+            "metric and edges weighted by each driver's share of the change, filters, a detail panel per "
+            "metric (#metric=NAME), why it moved, the guardrails",
+        ),
+    )
+}
+
+
+def write_all(document: Mapping[str, Any], out_dir: Path, formats: Iterable[str] | None = None) -> dict[str, Path]:
+    """Write the document in ``formats`` (default: every one of ``EXPORT_FORMATS``) into ``out_dir`` (an
+    existing directory); returns format name → path."""
     written: dict[str, Path] = {}
-    for kind, render in renderers.items():
-        path = out_dir / FILE_NAMES[kind]
-        path.write_text(render(document), encoding="utf-8")
-        written[kind] = path
+    for name in formats if formats is not None else EXPORT_FORMATS:
+        export_format = EXPORT_FORMATS[name]
+        path = out_dir / export_format.file_name
+        path.write_text(export_format.render(document), encoding="utf-8")
+        written[name] = path
     return written

@@ -1,9 +1,10 @@
-"""Human formatting of metric values and changes (shared by the text, Markdown and HTML outputs)."""
+"""Human formatting of metric values and changes, and the small pieces of an exported document every output
+shows the same way (the period sentence, the guardrail table): shared by the text, Markdown and HTML outputs."""
 
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 _PERCENT_SUFFIXES = ("_rate", "_ratio", "_share", "_growth", "_ctr")
@@ -16,6 +17,12 @@ def value_kind(metric_name: str) -> str:
     if metric_name.endswith(_PERCENT_SUFFIXES):
         return "percent"
     return "number"
+
+
+def is_rate(metric_name: str) -> bool:
+    """A rate, ratio or share: a value shown as a percent (by its name, like ``value_kind``), whose change
+    reads in percentage points rather than as a relative change."""
+    return value_kind(metric_name) == "percent"
 
 
 def is_number(value: object) -> bool:
@@ -56,6 +63,38 @@ def format_change(change: float | None, baseline: bool = True) -> str:
     return f"{change * 100:+.1f}%"
 
 
+def change_points(metric_name: str, value: object, previous: object) -> float | None:
+    """A rate's change in percentage points (0.0001 → 0.0054: 0.53); None for counts and amounts, or
+    when either value is missing."""
+    if not is_rate(metric_name) or not is_number(value) or not is_number(previous):
+        return None
+    return (float(value) - float(previous)) * 100  # type: ignore[arg-type]
+
+
+def format_metric_change(
+    metric_name: str, value: object, previous: object, change: float | None, baseline: bool = True
+) -> str:
+    """A metric's change as people read it: in percentage points for a rate (0.0001 → 0.0054: ``+0.53 pp``,
+    not ``+5300.0%``), relative for counts and amounts (``+3.2%``); ``no baseline`` and ``—`` as
+    ``format_change``."""
+    if not baseline:
+        return NO_BASELINE
+    if change_points(metric_name, value, previous) is not None:
+        return format_signed(float(value) - float(previous), metric_name)  # type: ignore[arg-type]
+    return format_change(change)
+
+
+def format_node_change(node: Mapping[str, Any]) -> str:
+    """``format_metric_change`` of an exported document's node (name, value, previous, change, baseline)."""
+    return format_metric_change(
+        str(node["name"]),
+        node.get("value"),
+        node.get("previous"),
+        node.get("change"),
+        node.get("baseline") is not False,
+    )
+
+
 def format_threshold(threshold: object, metric_name: str = "") -> str:
     if threshold is None:
         return ""
@@ -91,3 +130,28 @@ def period_sentence(document: Mapping[str, Any]) -> str:
         f"Values for the latest complete {period['grain']}, {period['label']}, against {previous['label']} "
         f"(last complete day {document['last_complete_day']}; data through {document['last_data_day']})."
     )
+
+
+def guardrail_rows(nodes: Sequence[Mapping[str, Any]]) -> list[dict[str, Any]]:
+    """The guardrail table of an exported document, built once from its nodes (tree order): each guardrail
+    with the metric it protects (its parent), its threshold, value, previous value and status."""
+    return [
+        {
+            "metric": node["name"],
+            "label": node["label"],
+            "stakeholder": node["stakeholder"],
+            "protects": node["parent"],
+            "threshold": node["threshold"],
+            "value": node.get("value"),
+            "previous": node.get("previous"),
+            "status": node.get("status"),
+        }
+        for node in nodes
+        if node["tier"] == "guardrail"
+    ]
+
+
+def guardrail_table(document: Mapping[str, Any]) -> list[dict[str, Any]]:
+    """A document's ``guardrails`` rows; for a document exported before they were part of it, built now."""
+    rows = document.get("guardrails")
+    return list(rows) if rows is not None else guardrail_rows(document["nodes"])

@@ -19,11 +19,13 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from live_metrics.formatting import (
-    format_change,
+    format_metric_change,
+    format_node_change,
     format_share,
     format_signed,
     format_threshold,
     format_value,
+    guardrail_table,
     is_number,
     period_sentence,
 )
@@ -74,26 +76,29 @@ def _table(css_class: str, headers: Sequence[str], rows: Sequence[str]) -> str:
 # Header: the north star, why it moved, top segments and anomalies
 
 
-def _north_star_card(document: Mapping[str, Any], by_name: Mapping[str, Any]) -> str:
+def _north_star_card(
+    document: Mapping[str, Any], by_name: Mapping[str, Any], guardrails: Sequence[Mapping[str, Any]]
+) -> str:
     star = by_name.get(document.get("north_star") or "")
     if star is None:
         return ""
     name = star["name"]
-    change = format_change(star.get("change"), star.get("baseline") is not False)
+    change = format_node_change(star)
     explain = document.get("explain") or {}
-    absolute = f" ({format_signed(explain.get('change_abs'), name)})" if explain.get("change_abs") is not None else ""
+    delta = format_signed(explain.get("change_abs"), name) if explain.get("change_abs") is not None else change
+    absolute = f" ({delta})" if delta != change else ""  # a rate's change in points is its delta already
     return (
         '<div class="card star"><div class="kicker">North star</div>'
         f"<div>{_link(name, _e(star['label']))}</div>"
         f'<div class="big">{_e(format_value(star.get("value"), name))}</div>'
         f'<div class="{_e(_trend_class(star))}">{_e(change)}{_e(absolute)}</div>'
         f'<div class="muted">vs {_e(format_value(star.get("previous"), name))} the period before</div>'
-        f"{_guardrail_pills(document)}</div>"
+        f"{_guardrail_pills(guardrails)}</div>"
     )
 
 
-def _guardrail_pills(document: Mapping[str, Any]) -> str:
-    statuses = [n.get("status") for n in document["nodes"] if n["tier"] == "guardrail"]
+def _guardrail_pills(guardrails: Sequence[Mapping[str, Any]]) -> str:
+    statuses = [guardrail["status"] for guardrail in guardrails]
     breached = statuses.count("breached")
     pills = [
         (
@@ -112,9 +117,10 @@ def _driver_rows(node: Mapping[str, Any], star: str, depth: int) -> list[str]:
     for child in node.get("children") or []:
         metric = str(child["metric"])
         indent = "↳ " if depth else ""
+        change = format_metric_change(metric, child.get("value"), child.get("previous"), child.get("change"))
         rows.append(
             f'<tr class="depth{depth}"><td>{indent}{_link(metric, _e(child.get("label") or metric))}</td>'
-            f'<td class="num">{_e(format_change(child.get("change")))}</td>'
+            f'<td class="num">{_e(change)}</td>'
             f'<td class="num">{_e(format_signed(child.get("contribution"), star))}</td>'
             f"<td>{_bar(child.get('share'))}</td></tr>"
         )
@@ -165,10 +171,12 @@ def _segments_card(explain: Mapping[str, Any], by_name: Mapping[str, Any]) -> st
     )
 
 
-def _header_cards(document: Mapping[str, Any], by_name: Mapping[str, Any]) -> str:
+def _header_cards(
+    document: Mapping[str, Any], by_name: Mapping[str, Any], guardrails: Sequence[Mapping[str, Any]]
+) -> str:
     if not document.get("has_values"):
         return ""
-    cards = [_north_star_card(document, by_name)]
+    cards = [_north_star_card(document, by_name, guardrails)]
     explain = document.get("explain")
     if explain:
         cards += [_why_card(explain), _segments_card(explain, by_name)]
@@ -179,38 +187,39 @@ def _header_cards(document: Mapping[str, Any], by_name: Mapping[str, Any]) -> st
 # Side column: the guardrails table (shown until a metric is selected)
 
 
-def _guardrail_row(node: Mapping[str, Any], by_name: Mapping[str, Any], with_values: bool) -> str:
-    name = node["name"]
-    parent = node["parent"]
+def _guardrail_row(guardrail: Mapping[str, Any], by_name: Mapping[str, Any], with_values: bool) -> str:
+    name = guardrail["metric"]
+    parent = guardrail["protects"]
     protects = _link(parent, _e(by_name[parent]["label"])) if parent in by_name else _name(parent or "")
     cells = [
-        f"<td>{_link(name, _e(node['label']))}"
-        f'<div class="muted small">{_name(name)} · {_e(node["stakeholder"])}</div></td>',
+        f"<td>{_link(name, _e(guardrail['label']))}"
+        f'<div class="muted small">{_name(name)} · {_e(guardrail["stakeholder"])}</div></td>',
         f"<td>{protects}</td>",
-        f'<td class="num">{_e(format_threshold(node["threshold"], name))}</td>',
+        f'<td class="num">{_e(format_threshold(guardrail["threshold"], name))}</td>',
     ]
     if with_values:
-        status = str(node.get("status") or "")
+        status = str(guardrail["status"] or "")
         cells += [
             (
-                f'<td class="num">{_e(format_value(node.get("value"), name))}'
-                f'<div class="muted small">{_e(format_value(node.get("previous"), name))}</div></td>'
+                f'<td class="num">{_e(format_value(guardrail["value"], name))}'
+                f'<div class="muted small">{_e(format_value(guardrail["previous"], name))}</div></td>'
             ),
             f'<td><span class="badge {_e(status.replace(" ", "-"))}">{_e(status)}</span></td>',
         ]
     return "<tr>" + "".join(cells) + "</tr>"
 
 
-def _guardrails(document: Mapping[str, Any], by_name: Mapping[str, Any]) -> str:
+def _guardrails(
+    document: Mapping[str, Any], by_name: Mapping[str, Any], guardrails: Sequence[Mapping[str, Any]]
+) -> str:
     """The guardrails table: name and stakeholder, the metric it protects, threshold, value over previous, status."""
     with_values = bool(document.get("has_values"))
-    guardrails = [n for n in document["nodes"] if n["tier"] == "guardrail"]
     if not guardrails:
         return '<p class="muted">No guardrails.</p>'
     headers = ["guardrail · stakeholder", "protects", "threshold"] + (
         ["value / previous", "status"] if with_values else []
     )
-    return _table("list", headers, [_guardrail_row(n, by_name, with_values) for n in guardrails])
+    return _table("list", headers, [_guardrail_row(g, by_name, with_values) for g in guardrails])
 
 
 # ---------------------------------------------------------------------------------------------------
@@ -264,38 +273,63 @@ def _data_json(document: Mapping[str, Any]) -> str:
     return text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
 
 
-def render_html(document: Mapping[str, Any]) -> str:
-    """One offline page: header and why-it-moved, the drawn tree with filters, a detail panel, guardrails."""
-    by_name = {n["name"]: n for n in document["nodes"]}
-    return f"""<!DOCTYPE html>
-<html lang="en">
-<head>
+def _head(document: Mapping[str, Any]) -> str:
+    return f"""<head>
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <title>{_e(document["title"])}</title>
 <style>{_CSS}</style>
-</head>
-<body>
-<header>
+</head>"""
+
+
+def _page_header(
+    document: Mapping[str, Any], by_name: Mapping[str, Any], guardrails: Sequence[Mapping[str, Any]]
+) -> str:
+    """The title, the period sentence and the cards: north star, why it moved, top segments and anomalies."""
+    return f"""<header>
 <h1>{_e(document["title"])}</h1>
 <p class="period">{_e(period_sentence(document))} {len(by_name)} metrics. Generated {_e(document["generated_at"])}.</p>
-{_header_cards(document, by_name)}
-</header>
-{_toolbar(document)}
-<div class="workspace" id="app" data-moved="{MOVED}">
+{_header_cards(document, by_name, guardrails)}
+</header>"""
+
+
+def _workspace(document: Mapping[str, Any], by_name: Mapping[str, Any], guardrails: Sequence[Mapping[str, Any]]) -> str:
+    """The tree (drawn by the script) beside the side column: the guardrails, then the detail panel."""
+    return f"""<div class="workspace" id="app" data-moved="{MOVED}">
 <div id="tree-wrap" tabindex="-1"><svg id="tree" role="group" aria-label="metric tree"></svg>
 <p id="empty" class="empty" hidden>No metric matches these filters.</p>
 <noscript><p class="empty">The tree is drawn by JavaScript; the guardrails table works without it.</p></noscript></div>
 <aside id="side">
-<section id="overview"><h2>Guardrails</h2>{_guardrails(document, by_name)}{_legend()}</section>
+<section id="overview"><h2>Guardrails</h2>{_guardrails(document, by_name, guardrails)}{_legend()}</section>
 <section id="panel" hidden aria-labelledby="panel-title"></section>
 </aside>
-</div>
-<script type="application/json" id="metric-tree-data">{_data_json(document)}</script>
-<script>{_JS}</script>
-</body>
-</html>
-"""
+</div>"""
+
+
+def _scripts(document: Mapping[str, Any]) -> str:
+    """The embedded document and the script that draws the page from it."""
+    return f"""<script type="application/json" id="metric-tree-data">{_data_json(document)}</script>
+<script>{_JS}</script>"""
+
+
+def render_html(document: Mapping[str, Any]) -> str:
+    """One offline page: header and why-it-moved, the drawn tree with filters, a detail panel, guardrails."""
+    by_name = {n["name"]: n for n in document["nodes"]}
+    guardrails = guardrail_table(document)
+    parts = [
+        "<!DOCTYPE html>",
+        '<html lang="en">',
+        _head(document),
+        "<body>",
+        _page_header(document, by_name, guardrails),
+        _toolbar(document),
+        _workspace(document, by_name, guardrails),
+        _scripts(document),
+        "</body>",
+        "</html>",
+        "",
+    ]
+    return "\n".join(parts)
 
 
 _CSS = """
@@ -470,13 +504,18 @@ _JS = r"""
     return String(Number(v.toPrecision(4)));
   }
   function fmtChange(c) { return isNum(c) ? (c >= 0 ? '+' : '') + (c * 100).toFixed(1) + '%' : '—'; }
+  // a rate's change in percentage points, any other metric's relative (formatting.format_metric_change)
+  function fmtMetricChange(n) {
+    return PERCENT.test(n.name || '') && isNum(n.value) && isNum(n.previous) ?
+      fmtSigned(n.value - n.previous, n.name) : fmtChange(n.change);
+  }
   function fmtSigned(v, name) {
     if (!isNum(v)) { return '—'; }
     var sign = v < 0 ? '-' : '+';
     return PERCENT.test(name || '') ? sign + (Math.abs(v) * 100).toFixed(2) + ' pp' : sign + fmt(Math.abs(v), name);
   }
   function fmtShare(s) { return isNum(s) ? (s * 100).toFixed(1) + '%' : '—'; }
-  function changeText(n) { return n.baseline === false ? 'no baseline' : fmtChange(n.change); }
+  function changeText(n) { return n.baseline === false ? 'no baseline' : fmtMetricChange(n); }
   function slug(text) { return String(text).replace(/[^A-Za-z0-9_-]+/g, '-'); }
 
   function byDriver(a, b) {
@@ -803,7 +842,7 @@ _JS = r"""
     var star = data.north_star;
     return [['value', fmt(n.value, n.name)], ['previous', fmt(n.previous, n.name)],
       ['change', n.baseline === false ? h('span', {class: 'muted'}, ['no baseline']) :
-        h('span', {class: n.trend || ''}, [fmtChange(n.change) + (n.trend ? ' (' + n.trend + ')' : '')])],
+        h('span', {class: n.trend || ''}, [fmtMetricChange(n) + (n.trend ? ' (' + n.trend + ')' : '')])],
       ['baseline', n.baseline === false ?
         h('div', {class: 'note'}, ['No baseline: ' + (n.baseline_note || 'not enough history')]) : null],
       ['target', isNum(n.target) ? [fmt(n.target, n.name), ' ', badge(n.target_status)] : null],

@@ -3,25 +3,29 @@
 from __future__ import annotations
 
 import argparse
+import datetime as dt
 import json
+from dataclasses import dataclass
 
-from live_metrics.formatting import format_change, format_share, format_signed, format_threshold, format_value
+from live_metrics.formatting import format_metric_change, format_share, format_signed, format_threshold, format_value
 from live_metrics.manifest import load_manifest
 from live_metrics.measure import Measurement, measure, rule_from_args
 from live_metrics.mf_engine import MetricFlowSession
 from live_metrics.options import add_anomaly_arguments, add_project_arguments, check_known, resolve_paths, split_names
 from live_metrics.rules import require_valid_tags
-from live_metrics.snapshot import GRAINS, STATUS_BREACHED
+from live_metrics.snapshot import GRAINS, STATUS_BREACHED, Snapshot
 from live_metrics.table import format_table
-from live_metrics.tree import build_tree
+from live_metrics.tree import MetricTree, build_tree
 
 DESCRIPTION = """\
 Print a short scorecard: the north star and the core metrics for the latest complete week against the
-week before (value, previous, change %, better/worse in the metric's direction), then every guardrail's
+week before (value, previous, change, better/worse in the metric's direction), then every guardrail's
 value, threshold and status (ok / breached / tracked), and a short "why it moved": the north star's
 change split along the tree and its top moving segments (the full version is `live-metrics explain`).
-A metric whose value needs history the data does not hold shows "no baseline"; flags mark anomalies
-(--anomaly-window, --anomaly-sigma) and targets. Values come from one MetricFlow query.
+A change is relative for counts and amounts (+3.2%) and in percentage points for rates (0.01% → 0.54%:
++0.53 pp; --json keeps the relative change and adds change_points). A metric whose value needs history
+the data does not hold shows "no baseline"; flags mark anomalies (--anomaly-window, --anomaly-sigma)
+and targets. Values come from one MetricFlow query.
 Add metrics with --metric; --grain day|month changes the period; --json prints the same as JSON."""
 
 
@@ -75,6 +79,32 @@ def why_lines(measurement: Measurement, top: int = 3) -> list[str]:
     return lines
 
 
+@dataclass(frozen=True)
+class Scorecard:
+    """What the scorecard shows: the headline metrics' and guardrails' records, and why the north star moved."""
+
+    snapshot: Snapshot
+    first_day: dt.date  # the data's first day (the period's start when unknown)
+    metrics: list[dict[str, object]]
+    guardrails: list[dict[str, object]]
+    why: list[str]
+
+    @property
+    def breached(self) -> list[object]:
+        return [g["metric"] for g in self.guardrails if g["status"] == STATUS_BREACHED]
+
+    def as_dict(self) -> dict[str, object]:
+        return {
+            **self.snapshot.as_dict(),
+            "first_data_day": self.first_day.isoformat(),
+            "metrics": self.metrics,
+            "guardrails": self.guardrails,
+            "breached": self.breached,
+            "anomalies": self.snapshot.anomalies(),
+            "why": self.why,
+        }
+
+
 def run(args: argparse.Namespace) -> int:
     paths = resolve_paths(args)
     manifest = load_manifest(paths.manifest)
@@ -82,105 +112,103 @@ def run(args: argparse.Namespace) -> int:
     extra = split_names(args.metric)
     check_known(extra, list(tree.nodes), "metric", "--metric")
     require_valid_tags(tree)
-    star = tree.north_star()
-    assert star is not None  # require_valid_tags guarantees it
+    with MetricFlowSession(paths.project_dir, paths.manifest) as session:
+        measurement = measure(session, manifest, tree, args.grain, rule_from_args(args))
+    card = build_scorecard(tree, measurement, extra)
+    if args.json:
+        print(json.dumps(card.as_dict(), indent=2, ensure_ascii=False, default=str))
+    else:
+        print_scorecard(card, args.grain)
+    return 0
+
+
+def build_scorecard(tree: MetricTree, measurement: Measurement, extra: list[str]) -> Scorecard:
+    """The north star and core metrics (then ``extra``), and every guardrail, in tree order."""
     ordered = sorted(tree.nodes, key=tree.sort_key)
     headline = [name for name in ordered if tree.nodes[name].tier in ("north_star", "core")]
     headline += [name for name in extra if name not in headline]
     guardrails = [name for name in ordered if tree.nodes[name].is_guardrail]
-    with MetricFlowSession(paths.project_dir, paths.manifest) as session:
-        measurement = measure(session, manifest, tree, args.grain, rule_from_args(args))
     snapshot = measurement.snapshot
-    first_day = snapshot.first_data_day or snapshot.period.start
+    return Scorecard(
+        snapshot=snapshot,
+        first_day=snapshot.first_data_day or snapshot.period.start,
+        metrics=[_record(tree, snapshot, name) for name in headline],
+        guardrails=[_record(tree, snapshot, name) for name in guardrails],
+        why=why_lines(measurement),
+    )
 
-    def metric_record(name: str) -> dict[str, object]:
-        node = tree.nodes[name]
-        value = snapshot.values[name]
-        return {
-            "metric": name,
-            "label": node.label,
-            "stakeholder": node.stakeholder,
-            "tier": node.tier,
-            "direction": node.direction,
-            "threshold": node.threshold,
-            **value.as_dict(),
-        }
 
-    metrics = [metric_record(name) for name in headline]
-    guards = [metric_record(name) for name in guardrails]
-    breached = [g["metric"] for g in guards if g["status"] == STATUS_BREACHED]
-    why = why_lines(measurement)
-    if args.json:
-        print(
-            json.dumps(
-                {
-                    **snapshot.as_dict(),
-                    "first_data_day": first_day.isoformat(),
-                    "metrics": metrics,
-                    "guardrails": guards,
-                    "breached": breached,
-                    "anomalies": snapshot.anomalies(),
-                    "why": why,
-                },
-                indent=2,
-                ensure_ascii=False,
-                default=str,
-            )
-        )
-        return 0
+def _record(tree: MetricTree, snapshot: Snapshot, name: str) -> dict[str, object]:
+    node = tree.nodes[name]
+    return {
+        "metric": name,
+        "label": node.label,
+        "stakeholder": node.stakeholder,
+        "tier": node.tier,
+        "direction": node.direction,
+        "threshold": node.threshold,
+        **snapshot.values[name].as_dict(),
+    }
+
+
+def print_scorecard(card: Scorecard, grain: str) -> None:
+    """The scorecard as text: the period, the metrics table, why it moved, the guardrails, what failed."""
+    snapshot = card.snapshot
     print(
         f"Scorecard: {snapshot.period.label} vs {snapshot.previous.label} "
         f"(last complete day {snapshot.last_complete_day.isoformat()}; "
         f"data through {snapshot.last_data_day.isoformat()})\n"
     )
-    if snapshot.period.end < first_day:
+    if snapshot.period.end < card.first_day:
         print(
-            f"note: the data starts on {first_day.isoformat()}, after {snapshot.period.label} ends: there is no "
-            f"complete {args.grain} of data yet, so every value is empty; try a shorter --grain\n"
+            f"note: the data starts on {card.first_day.isoformat()}, after {snapshot.period.label} ends: there is "
+            f"no complete {grain} of data yet, so every value is empty; try a shorter --grain\n"
         )
-    print(
-        format_table(
-            ["metric", "stakeholder", "tier", "value", "previous", "change", "trend", "flags"],
-            [
-                [
-                    m["metric"],
-                    m["stakeholder"],
-                    m["tier"],
-                    format_value(m["value"], str(m["metric"])),
-                    format_value(m["previous"], str(m["metric"])),
-                    format_change(m["change"], bool(m["baseline"])),  # type: ignore[arg-type]
-                    m["trend"] or ("error" if m["error"] else ""),
-                    _flags(m),
-                ]
-                for m in metrics
-            ],
-        )
-    )
-    if why:
+    print(_metrics_table(card.metrics))
+    if card.why:
         print("\nWhy it moved (`live-metrics explain` for the full split):")
-        print("\n".join(f"  {line}" for line in why))
-    if guards:
+        print("\n".join(f"  {line}" for line in card.why))
+    if card.guardrails:
         print()
+        print(_guardrails_table(card.guardrails))
+        breached = card.breached
         print(
-            format_table(
-                ["guardrail", "stakeholder", "value", "threshold", "status"],
-                [
-                    [
-                        g["metric"],
-                        g["stakeholder"],
-                        format_value(g["value"], str(g["metric"])),
-                        format_threshold(g["threshold"], str(g["metric"])),
-                        "ERROR" if g["error"] else ("BREACHED" if g["status"] == STATUS_BREACHED else g["status"]),
-                    ]
-                    for g in guards
-                ],
-            )
-        )
-        print(
-            f"\n{len(breached)} of {len(guards)} guardrails breached"
+            f"\n{len(breached)} of {len(card.guardrails)} guardrails breached"
             + (f": {', '.join(str(name) for name in breached)}" if breached else "")
         )
-    failed = [m["metric"] for m in metrics + guards if m["error"]]
+    failed = [m["metric"] for m in card.metrics + card.guardrails if m["error"]]
     if failed:
         print(f"{len(failed)} metrics could not be queried: {', '.join(str(name) for name in failed)}")
-    return 0
+
+
+def _metrics_table(metrics: list[dict[str, object]]) -> str:
+    rows = []
+    for m in metrics:
+        name = str(m["metric"])
+        rows.append(
+            [
+                name,
+                m["stakeholder"],
+                m["tier"],
+                format_value(m["value"], name),
+                format_value(m["previous"], name),
+                format_metric_change(name, m["value"], m["previous"], m["change"], bool(m["baseline"])),  # type: ignore[arg-type]
+                m["trend"] or ("error" if m["error"] else ""),
+                _flags(m),
+            ]
+        )
+    return format_table(["metric", "stakeholder", "tier", "value", "previous", "change", "trend", "flags"], rows)
+
+
+def _guardrails_table(guardrails: list[dict[str, object]]) -> str:
+    rows = [
+        [
+            g["metric"],
+            g["stakeholder"],
+            format_value(g["value"], str(g["metric"])),
+            format_threshold(g["threshold"], str(g["metric"])),
+            "ERROR" if g["error"] else ("BREACHED" if g["status"] == STATUS_BREACHED else g["status"]),
+        ]
+        for g in guardrails
+    ]
+    return format_table(["guardrail", "stakeholder", "value", "threshold", "status"], rows)

@@ -19,7 +19,7 @@ from typing import Any, Protocol
 
 from live_metrics.anomaly import Anomaly, AnomalyRule, detect
 from live_metrics.errors import NO_DATA_YET, NoDataYet, UserError
-from live_metrics.formatting import format_value
+from live_metrics.formatting import change_points, format_value
 from live_metrics.mf_engine import QueryResult
 from live_metrics.tree import NO_THRESHOLD, MetricNode
 
@@ -226,11 +226,17 @@ class MetricValue:
     def is_anomaly(self) -> bool:
         return self.anomaly is not None and self.anomaly.flagged
 
+    @property
+    def change_points(self) -> float | None:
+        """For a rate (a percent-formatted metric): value − previous in percentage points; else None."""
+        return change_points(self.name, self.value, self.previous) if self.baseline else None
+
     def as_dict(self) -> dict[str, Any]:
         return {
             "value": self.value,
             "previous": self.previous,
             "change": self.change,
+            "change_points": self.change_points,
             "trend": self.trend,
             "status": self.status,
             "error": self.error,

@@ -19,7 +19,6 @@ from live_metrics.manifest import ManifestMetric, SemanticManifest
 STAKEHOLDERS = ("creators", "viewers", "platform", "advertisers")
 TIERS = ("north_star", "core", "supporting", "guardrail")
 DIRECTIONS = ("increase", "decrease")
-EDGE_KINDS = ("parent", "component")
 NO_THRESHOLD = "none"
 
 Threshold = float | str | None

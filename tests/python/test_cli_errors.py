@@ -275,6 +275,103 @@ def test_bad_grain_is_an_argparse_error() -> None:
     assert result.returncode == 2 and "invalid choice" in result.stderr and "Traceback" not in result.stderr
 
 
+def test_export_unknown_format(tmp_path: Path) -> None:
+    result = run_cli(
+        "export", "--no-values", "--manifest", str(GOOD_MANIFEST), "--out", str(tmp_path), "--format", "svg"
+    )
+    assert_one_line_error(result, "unknown format 'svg'", "--format")
+    assert not list(tmp_path.iterdir())
+
+
+def test_export_some_formats(tmp_path: Path) -> None:
+    result = run_cli(
+        "export", "--no-values", "--manifest", str(GOOD_MANIFEST), "--out", str(tmp_path), "--format", "json,html"
+    )
+    assert result.returncode == 0, result.stderr
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["metric_tree.html", "metric_tree.json"]
+
+
+# --- a reader that stops early (`live-metrics scorecard | head -3`) -------------------------------------
+
+# A subcommand that prints far more than a pipe holds, so its writes (not just the final flush) hit the
+# closed pipe; run through the real cli.main.
+NOISY_CLI = f"""
+import sys
+sys.path.insert(0, {str(RUN_CLI.parent)!r})
+from live_metrics import cli
+
+
+class Noisy:
+    @staticmethod
+    def register(subparsers):
+        parser = subparsers.add_parser("noisy")
+        parser.set_defaults(func=lambda args: sum(print(f"line {{i}}") is None for i in range(200_000)) and 0)
+
+
+cli.SUBCOMMAND_MODULES = (*cli.SUBCOMMAND_MODULES, Noisy)
+raise SystemExit(cli.main(sys.argv[1:]))
+"""
+
+
+def run_into_closed_pipe(command: list[str], buffered: bool) -> subprocess.CompletedProcess[str]:
+    """Run ``command`` with stdout a pipe whose reading end is already closed: every write fails (EPIPE).
+    Buffered, small outputs meet the closed pipe only when stdout is flushed at the end; unbuffered
+    (PYTHONUNBUFFERED=1), at the first print."""
+    env = {key: value for key, value in os.environ.items() if key not in (*PROJECT_ENV_VARS, "PYTHONUNBUFFERED")}
+    if not buffered:
+        env["PYTHONUNBUFFERED"] = "1"
+    read_end, write_end = os.pipe()
+    os.close(read_end)
+    try:
+        return subprocess.run(
+            command, stdout=write_end, stderr=subprocess.PIPE, text=True, timeout=120, env=env, check=False
+        )
+    finally:
+        os.close(write_end)
+
+
+@pytest.mark.parametrize("buffered", [True, False], ids=["buffered", "unbuffered"])
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["check", "--no-warehouse", "--manifest", str(GOOD_MANIFEST), "--catalogue", str(GOOD_CATALOGUE)],
+        ["export", "--help"],  # argparse prints, then exits
+        ["noisy"],  # far more than a pipe holds
+    ],
+    ids=["check", "help", "noisy"],
+)
+def test_a_closed_pipe_ends_the_cli_quietly(args: list[str], buffered: bool) -> None:
+    launcher = [sys.executable, "-c", NOISY_CLI] if args == ["noisy"] else [sys.executable, str(RUN_CLI)]
+    result = run_into_closed_pipe([*launcher, *args], buffered)
+    assert (result.returncode, result.stderr) == (0, "")
+
+
+@pytest.mark.skipif(not Path("/dev/full").exists(), reason="no /dev/full")
+def test_a_full_disk_at_the_final_flush_is_one_error_line() -> None:
+    env = {key: value for key, value in os.environ.items() if key not in (*PROJECT_ENV_VARS, "PYTHONUNBUFFERED")}
+    args = ["check", "--no-warehouse", "--manifest", str(GOOD_MANIFEST), "--catalogue", str(GOOD_CATALOGUE)]
+    with open("/dev/full", "w") as full:
+        result = subprocess.run(
+            [sys.executable, str(RUN_CLI), *args], stdout=full, stderr=subprocess.PIPE, text=True, env=env, check=False
+        )
+    assert_one_line_error(result, "No space left on device")
+    assert result.returncode == 2
+
+
+def test_a_reader_that_stops_after_three_lines() -> None:
+    """Like `| head -3`: the reader takes three lines and closes; the writer stops without a word."""
+    with subprocess.Popen(
+        [sys.executable, "-c", NOISY_CLI, "noisy"], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+    ) as process:
+        assert process.stdout is not None and process.stderr is not None
+        head = [process.stdout.readline() for _ in range(3)]
+        process.stdout.close()
+        stderr = process.stderr.read()
+        returncode = process.wait(timeout=120)
+    assert head == ["line 0\n", "line 1\n", "line 2\n"]
+    assert (returncode, stderr) == (0, "")
+
+
 # --- the warehouse -------------------------------------------------------------------------------------
 
 

@@ -256,6 +256,7 @@ def test_explain_splits_the_demo_north_star_exactly(explained: dict, warehouse: 
     assert {child["metric"] for child in tree["children"]} == {"live_viewers", "watch_minutes_per_viewer"}
     _check_node_adds_up(tree)
     assert explained["residual"] <= 1e-9 * abs(explained["change_abs"])
+    assert explained["change_points"] is None  # watch minutes are a count: no change in points
     # the viewers' part is the LMDI effect of the viewers' own change, from the raw events
     viewers = rr.viewers_by_period(reference, "week")
     scale = log_mean(weeks[period], weeks[previous])
@@ -322,6 +323,12 @@ def test_history_metrics_show_no_baseline_on_the_demo(warehouse: Warehouse, tmp_
         assert nodes[name]["baseline_note"].startswith("no baseline"), name
     assert nodes["live_watch_minutes"]["baseline"] is True and nodes["live_watch_minutes"]["change"] is not None
     assert nodes["watch_minutes_wow_growth"]["value"] is not None  # the latest week has its week before
+    # a rate's change is also given in percentage points; the relative change stays as it was
+    crash = nodes["stream_crash_rate"]
+    assert crash["change_points"] == pytest.approx((crash["value"] - crash["previous"]) * 100, abs=1e-12)
+    assert crash["change"] == pytest.approx((crash["value"] - crash["previous"]) / crash["previous"], rel=1e-12)
+    assert nodes["live_watch_minutes"]["change_points"] is None  # a count
+    assert nodes["watch_minutes_wow_growth"]["change_points"] is None  # a rate without a baseline
     weights = {
         (e["source"], e["target"]): e["weight"]
         for e in json.loads((tmp_path / "metric_tree.json").read_text())["edges"]

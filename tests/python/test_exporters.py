@@ -3,6 +3,7 @@ run against a tiny dbt-duckdb project built in a temporary directory."""
 
 from __future__ import annotations
 
+import copy
 import datetime as dt
 import json
 import os
@@ -17,10 +18,25 @@ from typing import Any
 
 import pytest
 
+from live_metrics.drivers import build_explanation
 from live_metrics.errors import NoDataYet, UserError
-from live_metrics.exporters import build_document, mermaid_ids, render_html, render_markdown, render_mermaid, write_all
+from live_metrics.explain import contribution_rows, render_text
+from live_metrics.export import DESCRIPTION
+from live_metrics.exporters import (
+    EXPORT_FORMATS,
+    build_document,
+    mermaid_ids,
+    render_html,
+    render_json,
+    render_markdown,
+    render_mermaid,
+    write_all,
+)
+from live_metrics.formatting import change_points, format_change, format_metric_change, guardrail_table
 from live_metrics.manifest import load_manifest
+from live_metrics.measure import Measurement
 from live_metrics.mf_engine import QueryResult
+from live_metrics.scorecard import build_scorecard, print_scorecard
 from live_metrics.snapshot import Snapshot, data_span, last_data_day, take_snapshot
 from live_metrics.tree import MetricTree, build_tree
 
@@ -306,6 +322,151 @@ def test_html_escapes_text_and_script_breakers(tree: MetricTree) -> None:
     assert text.count("</script>") == 2  # the JSON block and the inline script
     embedded = re.search(r'id="metric-tree-data">(.*?)</script>', text, re.S)
     assert embedded and json.loads(embedded.group(1))["nodes"][0]["label"] == "<script>alert(1)</script>"
+
+
+# --- the formats and the guardrail table -------------------------------------------------------------
+
+
+def test_one_registry_names_every_format(tmp_path: Path, document: dict[str, Any]) -> None:
+    assert list(EXPORT_FORMATS) == ["json", "mermaid", "markdown", "html"]
+    assert len({f.file_name for f in EXPORT_FORMATS.values()}) == len(EXPORT_FORMATS)
+    for export_format in EXPORT_FORMATS.values():
+        assert export_format.file_name in DESCRIPTION  # `export --help` lists the files from the registry
+        assert export_format.render(document).strip()
+    assert EXPORT_FORMATS["json"].render is render_json and EXPORT_FORMATS["html"].render is render_html
+    written = write_all(document, tmp_path, ["markdown", "json"])
+    assert list(written) == ["markdown", "json"]
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["metric_tree.json", "metric_tree.md"]
+    assert written["markdown"].read_text(encoding="utf-8") == render_markdown(document)
+
+
+def test_the_guardrail_table_is_built_once_into_the_document(document: dict[str, Any]) -> None:
+    rows = document["guardrails"]
+    assert [row["metric"] for row in rows] == [n["name"] for n in document["nodes"] if n["tier"] == "guardrail"]
+    rebuffer = next(row for row in rows if row["metric"] == "rebuffer_ratio")
+    assert rebuffer == {
+        "metric": "rebuffer_ratio",
+        "label": rebuffer["label"],
+        "stakeholder": "viewers",
+        "protects": "watch_minutes_per_viewer",
+        "threshold": 0.02,
+        "value": 0.03,
+        "previous": 0.01,
+        "status": "breached",
+    }
+    assert json.loads(render_json(document))["guardrails"] == rows
+    # Markdown and the page render the document's table, not their own copy of the nodes
+    edited = copy.deepcopy(document)
+    moderation = next(row for row in edited["guardrails"] if row["metric"] == "moderation_actions")
+    assert moderation["status"] == "tracked"
+    moderation.update(label="Relabelled guardrail", status="breached")
+    page = re.sub(r'<script type="application/json".*?</script>', "", render_html(edited), flags=re.S)
+    assert "Relabelled guardrail" in page and "2 guardrails breached" in page
+    markdown_row = next(
+        line for line in render_markdown(edited).splitlines() if line.startswith("| `moderation_actions` |")
+    )
+    assert markdown_row == "| `moderation_actions` | platform | `live_watch_minutes` | none | 7 | 5 | **breached** |"
+    # a document exported before the table was part of it gets the same table
+    older = {key: value for key, value in document.items() if key != "guardrails"}
+    assert guardrail_table(older) == rows
+    assert render_markdown(older) == render_markdown(document)
+
+
+# --- changes of rates: percentage points ----------------------------------------------------------------
+
+
+def rate_week_values(tree: MetricTree) -> dict[str, dict[str, float]]:
+    """Two weeks with real-looking numbers: a tiny crash rate that jumps (0.01% → 0.54%), counts that grow."""
+    previous = {name: 8.0 for name in tree.nodes}
+    current = {name: 10.0 for name in tree.nodes}
+    previous.update(live_watch_minutes=116_262.3, live_viewers=1388, watch_minutes_per_viewer=116_262.3 / 1388)
+    current.update(live_watch_minutes=148_668.3, live_viewers=1420, watch_minutes_per_viewer=148_668.3 / 1420)
+    previous.update(stream_crash_rate=0.0001, rebuffer_ratio=0.0150, viewer_interaction_rate=0.6078)
+    current.update(stream_crash_rate=0.0054, rebuffer_ratio=0.0125, viewer_interaction_rate=0.6178)
+    previous.update(watch_minutes_wow_growth=0.05)
+    current.update(watch_minutes_wow_growth=0.279)
+    return {"2026-02-16": previous, "2026-02-23": current}
+
+
+@pytest.fixture(scope="module")
+def rate_measurement(tree: MetricTree) -> Measurement:
+    snapshot = take_snapshot(FakeQuerier(rate_week_values(tree)), list(tree), "week", dt.date(2026, 3, 5))
+    manifest = load_manifest(FIXTURES / "manifest_good.json")
+    return Measurement(snapshot, build_explanation(manifest, tree, snapshot))
+
+
+def test_a_rate_changes_in_percentage_points_a_count_relatively() -> None:
+    # 0.01% → 0.54%: the relative change is +5300%, which says nothing; the rate rose by 0.53 points
+    assert format_change(53.0) == "+5300.0%"
+    assert format_metric_change("stream_crash_rate", 0.0054, 0.0001, 53.0) == "+0.53 pp"
+    assert change_points("stream_crash_rate", 0.0054, 0.0001) == pytest.approx(0.53)
+    assert format_metric_change("rebuffer_ratio", 0.0125, 0.0150, -1 / 6) == "-0.25 pp"
+    assert format_metric_change("whale_revenue_share", 0.9788, 0.9852, -0.0065) == "-0.64 pp"
+    assert format_metric_change("creator_burnout_rate", 0.0385, 0.0, None) == "+3.85 pp"  # no relative change from 0
+    assert format_metric_change("live_viewers", 1420, 1388, 32 / 1388) == "+2.3%"
+    assert format_metric_change("gift_revenue_usd", 41_765.14, 48_699.61, -0.1424) == "-14.2%"
+    assert change_points("live_viewers", 1420, 1388) is None
+    assert format_metric_change("stream_crash_rate", 0.0054, 0.0001, None, baseline=False) == "no baseline"
+    assert format_metric_change("stream_crash_rate", None, 0.0001, None) == "—"
+
+
+def test_the_snapshot_json_keeps_the_relative_change_and_adds_points(rate_measurement: Measurement) -> None:
+    crash = rate_measurement.snapshot.values["stream_crash_rate"].as_dict()
+    assert crash["change"] == pytest.approx(53.0) and crash["change_points"] == pytest.approx(0.53)
+    viewers = rate_measurement.snapshot.values["live_viewers"].as_dict()
+    assert viewers["change"] == pytest.approx(32 / 1388) and viewers["change_points"] is None
+
+
+def scorecard_row(text: str, metric: str) -> list[str]:
+    """The first table row of ``metric`` (the metrics table comes before the guardrails), cut into cells."""
+    line = next(line for line in text.splitlines() if line.startswith(metric + " "))
+    return re.split(r"\s{2,}", line.strip())
+
+
+def test_scorecard_shows_rate_changes_in_points(
+    tree: MetricTree, rate_measurement: Measurement, capsys: pytest.CaptureFixture[str]
+) -> None:
+    card = build_scorecard(tree, rate_measurement, ["stream_crash_rate", "rebuffer_ratio"])
+    print_scorecard(card, "week")
+    text = capsys.readouterr().out
+    assert scorecard_row(text, "stream_crash_rate")[3:7] == ["0.54%", "0.01%", "+0.53 pp", "worse"]
+    assert scorecard_row(text, "rebuffer_ratio")[3:7] == ["1.25%", "1.50%", "-0.25 pp", "better"]
+    assert scorecard_row(text, "viewer_interaction_rate")[3:6] == ["61.78%", "60.78%", "+1.00 pp"]
+    assert scorecard_row(text, "live_viewers")[3:6] == ["1,420", "1,388", "+2.3%"]
+    assert scorecard_row(text, "live_watch_minutes")[3:6] == ["148,668.3", "116,262.3", "+27.9%"]
+    assert "5300.0%" not in text
+    as_json = json.loads(json.dumps(card.as_dict(), default=str))  # what `scorecard --json` prints
+    crash = next(m for m in as_json["metrics"] if m["metric"] == "stream_crash_rate")
+    assert crash["change"] == pytest.approx(53.0) and crash["change_points"] == pytest.approx(0.53)
+
+
+def test_explain_shows_rate_changes_in_points(tree: MetricTree, rate_measurement: Measurement) -> None:
+    text = render_text(tree, rate_measurement, 3)
+    context = next(line for line in text.splitlines() if line.startswith("watch_minutes_wow_growth "))
+    assert re.split(r"\s{2,}", context.strip()) == ["watch_minutes_wow_growth", "5.00%", "27.90%", "+22.90 pp"]
+    viewers = next(line for line in text.splitlines() if line.startswith("· live_viewers "))
+    assert re.split(r"\s{2,}", viewers.strip()) == ["· live_viewers", "1,388", "1,420", "+2.3%", "+3,004.2", "9.3%"]
+    node = {"metric": "gifter_conversion_rate", "previous": 0.0367, "value": 0.0401, "change": 0.0926}
+    rows = contribution_rows(node | {"contribution": 1_234.5, "share": 0.25, "children": []}, "gift_revenue_usd", "· ")
+    assert rows == [["gifter_conversion_rate", "3.67%", "4.01%", "+0.34 pp", "+$1,234.50", "25.0%"]]
+
+
+def test_exports_show_rate_changes_in_points(tree: MetricTree, rate_measurement: Measurement) -> None:
+    snapshot, explanation = rate_measurement.snapshot, rate_measurement.explanation
+    document = build_document(tree, snapshot, explanation=explanation, generated_at=GENERATED_AT)
+    nodes = {n["name"]: n for n in json.loads(render_json(document))["nodes"]}
+    assert nodes["stream_crash_rate"]["change"] == pytest.approx(53.0)  # the raw relative change stays
+    assert nodes["stream_crash_rate"]["change_points"] == pytest.approx(0.53)
+    assert nodes["live_viewers"]["change_points"] is None
+    markdown = render_markdown(document)
+    crash = next(line for line in markdown.splitlines() if line.startswith("| `stream_crash_rate` | Stream"))
+    assert "| 0.54% (ok) | 0.01% | +0.53 pp | worse |" in crash
+    viewers = next(line for line in markdown.splitlines() if line.startswith("| `live_viewers` |"))
+    assert "| 1,420 | 1,388 | +2.3% | better |" in viewers
+    assert "North star: **" in markdown and "148,668.3 (+27.9% vs the period before)" in markdown
+    assert "5300.0%" not in markdown
+    assert "0.54% (+0.53 pp)" in render_mermaid(document)
+    assert "5300.0%" not in render_html(document)
 
 
 # --- end to end against a tiny dbt-duckdb project (optional: skipped without dbt) -----------------------

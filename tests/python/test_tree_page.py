@@ -24,6 +24,7 @@ from typing import Any
 
 import pytest
 
+from live_metrics.formatting import guardrail_rows
 from live_metrics.html_page import render_html
 
 FIXTURE = Path(__file__).parent / "fixtures" / "tree_document.json"
@@ -155,6 +156,17 @@ def test_header_explains_why_the_north_star_moved() -> None:
     assert "platform = ios" in text and "country = US" in text and "country = BR" not in text  # top 3 only
     assert "Stream crash rate" in text and "Refunded gift USD" in text  # the anomalies
     assert "148,668.3" in text and "+27.9%" in text
+
+
+def test_guardrails_table_comes_from_the_document_table() -> None:
+    """Documents carry their guardrail table (``guardrails``); older ones without it render the same page."""
+    document = load_document()
+    assert "guardrails" not in document
+    page = render_html(document)
+    with_table = dict(document, guardrails=guardrail_rows(document["nodes"]))
+    assert DATA_SCRIPT.sub("", render_html(with_table)) == DATA_SCRIPT.sub("", page)
+    with_table["guardrails"] = [dict(row, status="ok") for row in with_table["guardrails"]]
+    assert "0 guardrails breached" in render_html(with_table) and "3 guardrails breached" in page
 
 
 def test_text_is_escaped_everywhere() -> None:
@@ -339,6 +351,23 @@ def test_browser_shows_decomposition_and_no_baseline(pages: dict[str, Path], tmp
     boxes = drawn_nodes(dom)
     assert "no baseline" in boxes["first_time_creators"].all_text()
     assert "—" not in boxes["live_viewers"].all_text()
+
+
+def test_browser_shows_rate_changes_in_points(pages: dict[str, Path], tmp_path: Path) -> None:
+    """A rate's change in percentage points (refunds 0.0014% → 0.077% is +0.08 pp, not +5317.9%), a count's
+    relative."""
+    refunds = next(n for n in load_document()["nodes"] if n["name"] == "gift_refund_rate")
+    assert refunds["change"] == pytest.approx(53.1794, rel=1e-5)  # the fixture's raw relative change
+    run = run_chromium(pages["page"], "#metric=gift_refund_rate", tmp_path, "--dump-dom")
+    assert run.console == []
+    dom = parse_dom(run.stdout)
+    boxes = drawn_nodes(dom)
+    assert "+0.08 pp" in boxes["gift_refund_rate"].all_text()
+    assert "+2.45 pp" in boxes["stream_crash_rate"].all_text()  # 3.92% → 6.37%
+    assert "+2.3%" in boxes["live_viewers"].all_text()  # 1,388 → 1,420
+    panel = dom.find(id="panel").all_text()  # type: ignore[union-attr]
+    assert "change +0.08 pp (worse)" in panel
+    assert "5317.9%" not in panel and not any("5317.9%" in box.all_text() for box in boxes.values())
 
 
 def test_browser_console_check_catches_a_script_error(pages: dict[str, Path], tmp_path: Path) -> None:
