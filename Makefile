@@ -16,7 +16,7 @@ export DBT_PROFILES_DIR := $(CURDIR)
 export LIVE_DUCKDB_PATH ?= $(CURDIR)/warehouse/live.duckdb
 export DBT_SEND_ANONYMOUS_USAGE_STATS := False
 
-.PHONY: run test install build docs lint pytest browser metrics demo-data clean help
+.PHONY: run test install build docs lint pytest browser oldclient metrics publish demo-data clean help
 
 PORT ?= 8080
 
@@ -24,11 +24,13 @@ help:
 	@echo "make run        install, build the warehouse on the demo data, materialize metrics, export the metric tree"
 	@echo "make test       lint (ruff, sqlfluff) and run every test (dbt data and unit tests, pytest)"
 	@echo "make install    create .venv and install the pinned requirements"
-	@echo "make build      dbt build the warehouse (LIVE_RAW_DATA_PATH / LIVE_RAW_FORMAT pick the raw data)"
-	@echo "make metrics    materialize metrics.* tables, export the metric tree, print the scorecard"
+	@echo "make build      dbt build into a work file (LIVE_RAW_DATA_PATH / LIVE_RAW_FORMAT pick the raw data)"
+	@echo "make metrics    materialize metrics.* tables, export the metric tree, print the scorecard (on the build's work file)"
+	@echo "make publish    atomically replace the warehouse readers open with the finished build"
 	@echo "make lint       ruff check + ruff format --check on the Python, sqlfluff on the SQL"
 	@echo "make pytest     the pytest suite only"
 	@echo "make browser    install Chromium for the page tests (apt-get, as root)"
+	@echo "make oldclient  a DuckDB 1.4 client in .venv-duckdb14 (the tests read the published file with it)"
 	@echo "make docs       dbt docs generate + serve on http://localhost:$(PORT) (PORT=... to change), with the metric tree page"
 	@echo "make demo-data  regenerate seeds/demo with the generator"
 	@echo "make clean      remove target/, logs/, output/ and the warehouse files"
@@ -41,16 +43,25 @@ $(VENV)/.installed: requirements.txt
 
 install: $(VENV)/.installed
 
+# The build writes a work file with the published file's name in warehouse/.building/; `publish`
+# renames it over $(LIVE_DUCKDB_PATH) only when everything succeeded, so readers of the published
+# file never wait for a lock or see a half-built or failed build (see scripts/live_metrics/publish.py).
+WORK_DUCKDB := $(dir $(LIVE_DUCKDB_PATH)).building/$(notdir $(LIVE_DUCKDB_PATH))
+
 build: install
-	@mkdir -p $(dir $(LIVE_DUCKDB_PATH))
-	$(DBT) build --fail-fast
+	@mkdir -p $(dir $(WORK_DUCKDB))
+	@rm -f $(WORK_DUCKDB) $(WORK_DUCKDB).wal
+	LIVE_DUCKDB_PATH=$(WORK_DUCKDB) $(DBT) build --fail-fast
 
 metrics: install
-	$(CLI) materialize
-	$(CLI) export --out output/metric_tree
-	$(CLI) scorecard
+	LIVE_DUCKDB_PATH=$(WORK_DUCKDB) $(CLI) materialize
+	LIVE_DUCKDB_PATH=$(WORK_DUCKDB) $(CLI) export --out output/metric_tree
+	LIVE_DUCKDB_PATH=$(WORK_DUCKDB) $(CLI) scorecard
 
-run: build metrics
+publish: install
+	$(CLI) publish --from $(WORK_DUCKDB) --to $(LIVE_DUCKDB_PATH)
+
+run: build metrics publish
 	@echo "warehouse: $(LIVE_DUCKDB_PATH)"
 
 lint: install
@@ -64,7 +75,17 @@ browser:
 	elif [ "$$(id -u)" = 0 ]; then apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium; \
 	else echo "Chromium missing: run 'sudo apt-get install -y chromium' (or set LIVE_SKIP_BROWSER=1 to skip the browser tests)"; fi
 
-pytest: install browser
+# An older DuckDB client (what BI tools bundle) in its own venv: the tests open the published
+# warehouse with it during a rebuild. LIVE_SKIP_OLD_CLIENT=1 skips those tests.
+OLD_CLIENT := .venv-duckdb14
+$(OLD_CLIENT)/.installed: requirements-oldclient.txt
+	@test -x $(OLD_CLIENT)/bin/python || $(PYTHON_BOOTSTRAP) -m venv $(OLD_CLIENT) || python3 -m venv $(OLD_CLIENT)
+	$(OLD_CLIENT)/bin/python -m pip install --disable-pip-version-check -r requirements-oldclient.txt
+	@touch $@
+
+oldclient: $(OLD_CLIENT)/.installed
+
+pytest: install browser oldclient
 	$(PY) -m pytest
 
 test: lint pytest
@@ -81,4 +102,4 @@ demo-data: install
 	$(CLI) generate --out seeds/demo --days 14 --creators 40 --viewers 1500 --seed 7 --start 2026-11-09 --format csv
 
 clean:
-	rm -rf target logs output warehouse/*.duckdb
+	rm -rf target logs output warehouse/*.duckdb warehouse/*.wal warehouse/.building
