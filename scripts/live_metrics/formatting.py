@@ -7,7 +7,7 @@ import math
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-_PERCENT_SUFFIXES = ("_rate", "_ratio", "_share", "_growth", "_ctr")
+_PERCENT_SUFFIXES = ("_rate", "_ratio", "_share", "_growth", "_ctr", "_retention")
 
 
 def value_kind(metric_name: str) -> str:

@@ -470,7 +470,7 @@ _JS = r"""
   var withValues = !!data.has_values;
   var BOX_W = 200, BOX_H = withValues ? 62 : 40, GAP_X = 44, GAP_Y = 10, PAD = 14;
   var SPARK = {x: 136, y: 25, w: 56, h: 28};
-  var PERCENT = /(_rate|_ratio|_share|_growth|_ctr)$/;
+  var PERCENT = /(_rate|_ratio|_share|_growth|_ctr|_retention)$/;
 
   var byName = {}, order = {}, kids = {}, parentOf = {}, weightOf = {};
   data.nodes.forEach(function (n, i) { byName[n.name] = n; order[n.name] = i; });

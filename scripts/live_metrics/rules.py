@@ -221,7 +221,8 @@ def check_labels(tree: MetricTree, catalogue: Sequence[CatalogueEntry]) -> RuleR
 
 
 def check_targets(tree: MetricTree, catalogue: Sequence[CatalogueEntry]) -> RuleResult:
-    """meta `target` is a finite number; meta `needs_history` is a whole number of days or `month`."""
+    """meta `target` is a finite number; meta `needs_history` is a whole number of days or `month`; meta
+    `needs_future` is a whole number of days."""
     problems = []
     for node in tree:
         if node.target_text is not None:
@@ -229,11 +230,19 @@ def check_targets(tree: MetricTree, catalogue: Sequence[CatalogueEntry]) -> Rule
         needs = node.needs_history
         if needs is not None and not ((isinstance(needs, int) and needs > 0) or needs == "month"):
             problems.append(f"{node.name}: needs_history '{needs}' is neither a number of days nor `month`")
+        future = node.needs_future
+        if future is not None and not (isinstance(future, int) and future > 0):
+            problems.append(f"{node.name}: needs_future '{future}' is not a number of days")
     if problems:
         return RuleResult(RULE_TARGETS, FAIL, summarize(problems))
     targets = sum(node.target is not None for node in tree)
     history = sum(node.needs_history is not None for node in tree)
-    return RuleResult(RULE_TARGETS, PASS, f"{targets} metrics with a target, {history} needing history")
+    future = sum(node.needs_future is not None for node in tree)
+    return RuleResult(
+        RULE_TARGETS,
+        PASS,
+        f"{targets} metrics with a target, {history} needing history, {future} needing the days after",
+    )
 
 
 Rule = Callable[[MetricTree, Sequence[CatalogueEntry]], RuleResult]

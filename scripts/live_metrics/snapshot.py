@@ -115,13 +115,33 @@ def history_start(node: MetricNode, period: Period) -> dt.date | None:
     return None
 
 
-def has_baseline(node: MetricNode, period: Period, first_day: dt.date | None) -> bool:
-    """Whether the data reaches back far enough for ``node``'s value in ``period`` to mean what it says."""
+def has_history(node: MetricNode, period: Period, first_day: dt.date | None) -> bool:
+    """Whether the data reaches back far enough for ``node``'s value in ``period`` (meta ``needs_history``)."""
     start = history_start(node, period)
     return start is None or first_day is None or first_day <= start
 
 
-def baseline_note(node: MetricNode, first_day: dt.date | None) -> str:
+def has_future(node: MetricNode, period: Period, last_day: dt.date | None) -> bool:
+    """Whether the data reaches far enough past ``period`` for ``node``'s value (meta ``needs_future``: the
+    days after each day a retention metric looks at). Without them the value covers only part of the
+    period's days, so it is no baseline for a change."""
+    days = node.needs_future
+    if not isinstance(days, int) or last_day is None:
+        return True
+    return period.end + dt.timedelta(days=days) <= last_day
+
+
+def has_baseline(node: MetricNode, period: Period, first_day: dt.date | None, last_day: dt.date | None = None) -> bool:
+    """Whether the data holds what ``node``'s value in ``period`` needs, before and after, to mean what it says."""
+    return has_history(node, period, first_day) and has_future(node, period, last_day)
+
+
+def baseline_note(
+    node: MetricNode, first_day: dt.date | None, period: Period | None = None, last_day: dt.date | None = None
+) -> str:
+    if period is not None and not has_future(node, period, last_day):
+        until = f"; the data ends {last_day.isoformat()}" if last_day else ""
+        return f"no baseline: needs the {node.needs_future} days after each day of the period{until}"
     needs = node.needs_history
     what = "the month to date" if needs == "month" else f"{needs} days of history before the period"
     since = f"; the data starts {first_day.isoformat()}" if first_day else ""
@@ -350,7 +370,8 @@ def take_snapshot(
         period.end + dt.timedelta(days=1),
     )
     values = {
-        node.name: _metric_value(node, periods, by_period, first_day, rule, errors.get(node.name)) for node in nodes
+        node.name: _metric_value(node, periods, by_period, first_day, last_day, rule, errors.get(node.name))
+        for node in nodes
     }
     return Snapshot(
         period=period, previous=before, last_data_day=last_day, values=values, first_data_day=first_day, rule=rule
@@ -362,13 +383,15 @@ def _metric_value(
     periods: Sequence[Period],
     by_period: Mapping[dt.date, Mapping[str, Any]],
     first_day: dt.date | None,
+    last_day: dt.date | None,
     rule: AnomalyRule,
     error: str | None,
 ) -> MetricValue:
     series = tuple((p.start, by_period.get(p.start, {}).get(node.name)) for p in periods)
     value, previous = series[-1][1], series[-2][1]
-    covered = [has_baseline(node, p, first_day) for p in periods]
+    covered = [has_baseline(node, p, first_day, last_day) for p in periods]
     baseline = covered[-1] and covered[-2]
+    uncovered = periods[-1] if not covered[-1] else periods[-2]
     history = [v if ok else None for ok, (_, v) in zip(covered[:-1], series[:-1], strict=True)]
     anomaly = detect(history, value, rule) if covered[-1] else None
     return MetricValue(
@@ -380,7 +403,7 @@ def _metric_value(
         status=guardrail_status(node, value),
         error=error,
         baseline=baseline,
-        baseline_note=None if baseline else baseline_note(node, first_day),
+        baseline_note=None if baseline else baseline_note(node, first_day, uncovered, last_day),
         target_status=target_status(node, value),
         anomaly=anomaly,
         series=series,

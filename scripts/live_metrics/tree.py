@@ -42,6 +42,7 @@ class MetricNode:
     target: float | None = None  # meta `target`: the value the owner aims for (judged in `direction`)
     target_text: str | None = None  # the raw meta `target` when it is not a number (the rules report it)
     needs_history: int | str | None = None  # meta `needs_history`: days of history, or "month" (to date)
+    needs_future: int | str | None = None  # meta `needs_future`: days after each day of the period (retention)
 
     @property
     def is_guardrail(self) -> bool:
@@ -225,6 +226,7 @@ def node_from_metric(metric: ManifestMetric) -> MetricNode:
         target=target,
         target_text=target_text,
         needs_history=parse_needs_history(meta.get("needs_history")),
+        needs_future=parse_needs_history(meta.get("needs_future")),
     )
 
 

@@ -12,9 +12,11 @@ Pipeline (each step one function):
 3. ``build_streams``, ``build_sessions``, ``peak_concurrency``, ``build_comments``, ``build_gifts``,
    ``build_refunds``, ``build_ad_impressions``, ``build_notifications``, ``creator_day_hours``:
    the modelled facts from the clean events.
-4. ``*_by_day`` functions: each of the 46 catalogue metrics (``DAILY_METRICS``) per UTC day, read from
-   the contract: an event counts on the day of its event_at, a stream or session on the day it starts,
-   a refund on the refund's day; the notification join rate counts each notification at most once.
+4. ``*_by_day`` functions: each of the 46 catalogue metrics and the 11 growth-stage metrics
+   (``DAILY_METRICS``) per UTC day, read from the contract: an event counts on the day of its event_at, a
+   stream or session on the day it starts, a refund on the refund's day; the notification join rate counts
+   each notification at most once; a D7 retention has a value only on days D with D + 7 days <= the last
+   day a stream was live (``last_live_day``).
 
 Times are integers (microseconds since the Unix epoch, UTC) so that comparisons and sums are exact; money
 is ``Decimal``.
@@ -1343,6 +1345,127 @@ def avg_startup_seconds_by_day(ref: Reference) -> dict[dt.date, float]:
 
 
 # ---------------------------------------------------------------------------------------------------
+# Growth stage (METRICS.md "Growth stage"): acquisition, retention, live analytics
+
+RETENTION_WINDOW = 7 * MICROS_PER_DAY
+EARLY_EXIT = MICROS_PER_MINUTE
+
+
+def last_live_day(ref: Reference) -> dt.date:
+    """The last UTC day on which any stream was live: the latest stream end day (the retention metrics' last
+    day; it can be earlier than ``last_data_day`` when events arrive after the last stream ended)."""
+    return max(day_of(stream.ended_at) for stream in ref.streams.values())
+
+
+def new_viewers_by_day(ref: Reference) -> dict[dt.date, int]:
+    """Viewers whose first session in the whole data starts that day: 0 (not missing) on a day with sessions
+    but no first session."""
+    first_start: dict[str, int] = {}
+    for session in ref.sessions:
+        first_start[session.viewer_id] = min(first_start.get(session.viewer_id, session.started_at), session.started_at)
+    new = _count_by_day(day_of(started_at) for started_at in first_start.values())
+    return {day: new.get(day, 0) for day in viewers_by_day(ref)}
+
+
+def d7_retention_by_day(starts: Iterable[tuple[str, int]], last_day: dt.date) -> dict[dt.date, float]:
+    """From (actor, start time) pairs: per day D with D + 7 days <= ``last_day``, the share of actor-days on D
+    (an actor with a start on D) whose actor starts again after the actor's last start on D and at most 7 days
+    later (exactly 7 days counts). Days without an eligible actor-day have no value."""
+    by_actor: dict[str, list[int]] = defaultdict(list)
+    for actor, started_at in starts:
+        by_actor[actor].append(started_at)
+    eligible: dict[dt.date, int] = defaultdict(int)
+    retained: dict[dt.date, int] = defaultdict(int)
+    for times in by_actor.values():
+        times.sort()
+        last_of_day: dict[dt.date, int] = {}
+        for started_at in times:  # ascending: the last assignment per day is the day's last start
+            last_of_day[day_of(started_at)] = started_at
+        for day, last_start in last_of_day.items():
+            if day + dt.timedelta(days=7) > last_day:
+                continue
+            eligible[day] += 1
+            later = bisect.bisect_right(times, last_start)  # the first start strictly after last_start
+            if later < len(times) and times[later] <= last_start + RETENTION_WINDOW:
+                retained[day] += 1
+    return _ratio(retained, eligible)
+
+
+def viewer_d7_retention_by_day(ref: Reference) -> dict[dt.date, float]:
+    """Viewer-days (a viewer with a session starting that day) followed by another session start of the viewer
+    within 7 days of the day's last session start / viewer-days, on days whose 7 following days are in the data."""
+    return d7_retention_by_day(((s.viewer_id, s.started_at) for s in ref.sessions), last_live_day(ref))
+
+
+def creator_d7_retention_by_day(ref: Reference) -> dict[dt.date, float]:
+    """Creator-days (a creator with a stream started that day) followed by another stream start of the creator
+    within 7 days of the day's last stream start / creator-days, on days whose 7 following days are in the data."""
+    streams = ref.streams.values()
+    return d7_retention_by_day(((s.creator_id, s.started_at) for s in streams), last_live_day(ref))
+
+
+def live_minutes_by_day(ref: Reference) -> dict[dt.date, float]:
+    """Minutes live per UTC day: stream_hours x 60."""
+    return {day: hours * 60 for day, hours in stream_hours_by_day(ref).items()}
+
+
+def avg_concurrent_viewers_by_day(ref: Reference) -> dict[dt.date, float]:
+    """live_watch_minutes / (stream_hours x 60), each on its own day."""
+    return _ratio(watch_minutes_by_day(ref), live_minutes_by_day(ref))
+
+
+def unique_chatters_by_day(ref: Reference) -> dict[dt.date, int]:
+    """Distinct viewers who posted a clean comment that day (the comment's event day)."""
+    return _distinct_by_day((event.day, event.user_id) for event in clean_events(ref, "comment_posted"))
+
+
+def chatter_rate_by_day(ref: Reference) -> dict[dt.date, float]:
+    return _ratio(unique_chatters_by_day(ref), viewers_by_day(ref))
+
+
+def chat_messages_per_live_minute_by_day(ref: Reference) -> dict[dt.date, float]:
+    """comments / (stream_hours x 60), each on its own day."""
+    return _ratio(comments_by_day(ref), live_minutes_by_day(ref))
+
+
+def follow_conversion_rate_by_day(ref: Reference) -> dict[dt.date, float]:
+    return _ratio(new_followers_by_day(ref), viewers_by_day(ref))
+
+
+def diamonds_per_stream_hour_by_day(ref: Reference) -> dict[dt.date, float]:
+    return _ratio(creator_diamonds_by_day(ref), stream_hours_by_day(ref))
+
+
+def session_sources(ref: Reference) -> list[str]:
+    """The join source of each session of ``ref.sessions`` (same order): the source of the viewer_joined that
+    opened it (reconnects do not change it)."""
+    spans, _ = walk_presence(ref.ingestion.clean)
+    assert len(spans) == len(ref.sessions)
+    sources: list[str] = []
+    for span, session in zip(spans, ref.sessions, strict=True):
+        assert (span.viewer_id, span.stream_id, span.join.at) == (
+            session.viewer_id,
+            session.stream_id,
+            session.joined_at,
+        )
+        sources.append(str(span.join.props["source"]))
+    return sources
+
+
+def notification_session_share_by_day(ref: Reference) -> dict[dt.date, float]:
+    """Sessions starting that day opened by a join with source notification / sessions starting that day."""
+    sessions = zip(ref.sessions, session_sources(ref), strict=True)
+    from_notification = _count_by_day(session.day for session, source in sessions if source == "notification")
+    return _ratio(from_notification, viewer_sessions_by_day(ref))
+
+
+def early_exit_rate_by_day(ref: Reference) -> dict[dt.date, float]:
+    """Sessions starting that day shorter than 1 minute (clipped to the stream) / sessions starting that day."""
+    early = _count_by_day(s.day for s in ref.sessions if s.ended_at - s.started_at < EARLY_EXIT)
+    return _ratio(early, viewer_sessions_by_day(ref))
+
+
+# ---------------------------------------------------------------------------------------------------
 # Every catalogue metric by UTC day
 
 DAILY_METRICS: dict[str, Any] = {
@@ -1396,4 +1519,16 @@ DAILY_METRICS: dict[str, Any] = {
     "gift_refund_rate": gift_refund_rate_by_day,
     "whale_revenue_share": whale_revenue_share_by_day,
     "underage_gift_attempts": underage_gift_attempts_by_day,
+    # growth stage
+    "new_viewers": new_viewers_by_day,
+    "viewer_d7_retention": viewer_d7_retention_by_day,
+    "creator_d7_retention": creator_d7_retention_by_day,
+    "avg_concurrent_viewers": avg_concurrent_viewers_by_day,
+    "unique_chatters": unique_chatters_by_day,
+    "chatter_rate": chatter_rate_by_day,
+    "chat_messages_per_live_minute": chat_messages_per_live_minute_by_day,
+    "follow_conversion_rate": follow_conversion_rate_by_day,
+    "diamonds_per_stream_hour": diamonds_per_stream_hour_by_day,
+    "notification_session_share": notification_session_share_by_day,
+    "early_exit_rate": early_exit_rate_by_day,
 }

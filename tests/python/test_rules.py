@@ -279,7 +279,7 @@ def test_latest_complete_period(last_day: str, grain: str, start: str, end: str)
 
 def test_catalogue_seed_loads() -> None:
     entries = load_catalogue(REPO / "seeds" / "metric_catalogue.csv")
-    assert len(entries) == 46
+    assert len(entries) == 57
     assert [e.metric_name for e in entries if e.tier == "north_star"] == ["live_watch_minutes"]
     assert next(e for e in entries if e.metric_name == "moderation_actions").threshold == "none"
 
@@ -299,3 +299,48 @@ def test_targets_and_history_needs_are_checked() -> None:
     result = check_targets(bad, [])
     assert result.rule == RULE_TARGETS and result.status == "FAIL"
     assert "target 'soon' is not a number" in result.detail and "needs_history 'forever'" in result.detail
+
+
+def test_retention_needs_the_days_after_the_period() -> None:
+    """meta needs_future (retention): a period whose days lack their 7 following days has no baseline."""
+    from live_metrics.rules import check_targets
+    from live_metrics.snapshot import Period, baseline_note, has_baseline
+    from live_metrics.tree import MetricNode, MetricTree
+
+    retention = MetricNode(
+        "r",
+        "r",
+        "d",
+        "ratio",
+        "viewers",
+        "core",
+        "x",
+        "increase",
+        "o",
+        None,
+        needs_future=7,  # type: ignore[arg-type]
+    )
+    week = Period("week", dt.date(2026, 11, 9), dt.date(2026, 11, 15))
+    assert has_baseline(retention, week, dt.date(2026, 11, 9), dt.date(2026, 11, 22))  # 11-15 + 7 = 11-22
+    assert not has_baseline(retention, week, dt.date(2026, 11, 9), dt.date(2026, 11, 21))
+    note = baseline_note(retention, dt.date(2026, 11, 9), week, dt.date(2026, 11, 21))
+    assert note == "no baseline: needs the 7 days after each day of the period; the data ends 2026-11-21"
+    bad = MetricTree(
+        nodes={
+            "r": MetricNode(
+                "r",
+                "r",
+                "d",
+                "ratio",
+                "viewers",
+                "core",
+                "x",
+                "increase",
+                "o",
+                None,
+                needs_future="soon",  # type: ignore[arg-type]
+            )
+        },
+        edges=(),
+    )
+    assert "needs_future 'soon' is not a number of days" in check_targets(bad, []).detail

@@ -23,8 +23,31 @@ stream_days as (
     select
         stream_id,
         creator_id,
+        started_at,
         started_date
     from {{ ref('int_live__stream_concurrency') }}
+
+),
+
+data_period as (
+
+    select last_live_date
+    from {{ ref('int_live__data_period') }}
+
+),
+
+stream_starts as (
+
+    select
+        creator_id as actor_id,
+        started_at
+    from stream_days
+
+),
+
+stream_returns as (
+
+    {{ d7_returns('stream_starts', '(select data_period.last_live_date from data_period)') }}
 
 ),
 
@@ -111,6 +134,8 @@ select
     day_hours.activity_date,
     day_hours.streams_live,
     coalesce(started.streams_started, 0) as streams_started,
+    coalesce(stream_returns.is_d7_retention_eligible, false) as is_d7_retention_eligible,
+    coalesce(stream_returns.returned_within_7d, false) as streamed_again_within_7d,
     day_hours.hours_live,
     day_hours.hours_live > 6 as is_over_six_hours_live,
     coalesce(started.watch_minutes, 0) as watch_minutes,
@@ -124,6 +149,10 @@ left join started
     on
         day_hours.creator_id = started.creator_id
         and day_hours.activity_date = started.activity_date
+left join stream_returns
+    on
+        day_hours.creator_id = stream_returns.actor_id
+        and day_hours.activity_date = stream_returns.activity_date
 left join earned
     on
         day_hours.creator_id = earned.creator_id

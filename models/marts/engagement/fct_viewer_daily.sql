@@ -10,9 +10,17 @@ sessions as (
 
     select
         viewer_id,
+        started_at,
         started_date,
         watch_minutes
     from {{ ref('int_live__viewer_sessions') }}
+
+),
+
+data_period as (
+
+    select last_live_date
+    from {{ ref('int_live__data_period') }}
 
 ),
 
@@ -67,6 +75,21 @@ notification_days as (
 
 ),
 
+session_starts as (
+
+    select
+        viewer_id as actor_id,
+        started_at
+    from sessions
+
+),
+
+session_returns as (
+
+    {{ d7_returns('session_starts', '(select data_period.last_live_date from data_period)') }}
+
+),
+
 viewer_days as (
 
     select
@@ -93,6 +116,9 @@ select
     viewer_days.activity_date,
     coalesce(session_days.viewer_sessions, 0) as viewer_sessions,
     coalesce(session_days.watch_minutes, 0) as watch_minutes,
+    coalesce(session_returns.is_first_day, false) as is_first_session_day,
+    coalesce(session_returns.is_d7_retention_eligible, false) as is_d7_retention_eligible,
+    coalesce(session_returns.returned_within_7d, false) as returned_within_7d,
     coalesce(gift_days.gifts_sent, 0) as gifts_sent,
     coalesce(gift_days.gift_coins, 0) as gift_coins,
     coalesce(gift_days.gift_usd, 0) as gift_usd,
@@ -108,6 +134,10 @@ left join session_days
     on
         viewer_days.viewer_id = session_days.viewer_id
         and viewer_days.activity_date = session_days.activity_date
+left join session_returns
+    on
+        viewer_days.viewer_id = session_returns.actor_id
+        and viewer_days.activity_date = session_returns.activity_date
 left join gift_days
     on
         viewer_days.viewer_id = gift_days.viewer_id
