@@ -16,7 +16,7 @@ export DBT_PROFILES_DIR := $(CURDIR)
 export LIVE_DUCKDB_PATH ?= $(CURDIR)/warehouse/live.duckdb
 export DBT_SEND_ANONYMOUS_USAGE_STATS := False
 
-.PHONY: run test install build docs lint pytest browser oldclient metrics publish demo-data clean help
+.PHONY: run test install build docs lint pytest browser oldclient metrics publish bench demo-data clean help
 
 PORT ?= 8080
 
@@ -32,6 +32,7 @@ help:
 	@echo "make browser    install Chromium for the page tests (apt-get, as root)"
 	@echo "make oldclient  a DuckDB 1.4 client in .venv-duckdb14 (the tests read the published file with it)"
 	@echo "make docs       dbt docs generate + serve on http://localhost:$(PORT) (PORT=... to change), with the metric tree page"
+	@echo "make bench      benchmark at ~1 M and ~10 M events: generate, dbt build, materialize, export, a one-query baseline (table + output/bench.json; several minutes)"
 	@echo "make demo-data  regenerate seeds/demo with the generator"
 	@echo "make clean      remove target/, logs/, output/ and the warehouse files"
 
@@ -97,6 +98,12 @@ docs: install
 	@if [ -f output/metric_tree/metric_tree.html ]; then rm -rf target/metric_tree && cp -r output/metric_tree target/metric_tree; \
 	else echo "note: no output/metric_tree yet (make run exports it); the exposures' links will not open"; fi
 	$(DBT) docs serve --port $(PORT)
+
+# A benchmark, not timed tests (live-metrics bench --help): generated sets of ~1 M and ~10 M events,
+# a full dbt build of each, materialize and export on the larger, a hand-written one-query baseline;
+# prints a table and writes output/bench.json. Several minutes and most of the machine.
+bench: install
+	$(CLI) bench
 
 demo-data: install
 	$(CLI) generate --out seeds/demo --days 14 --creators 40 --viewers 1500 --seed 7 --start 2026-11-09 --format csv

@@ -1,0 +1,151 @@
+"""`live-metrics bench`: one quick run (small sizes) has every row with positive numbers, a baseline that
+matches the marts, and a table listing every row; bad --sizes are one-line errors.
+
+No wall-clock assertion: the suite must not depend on the speed of the machine.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from live_metrics.bench import MAX_SIZE, MIN_SIZE, NOT_INCREMENTAL, QUICK_SIZES, parse_sizes
+from live_metrics.errors import UserError
+
+RUN_CLI = Path(__file__).resolve().parents[2] / "scripts" / "live-metrics"
+PROJECT_ENV_VARS = ("DBT_PROFILES_DIR", "DBT_PROJECT_DIR", "LIVE_DUCKDB_PATH", "LIVE_RAW_DATA_PATH", "LIVE_RAW_FORMAT")
+NUMBERS = ("events", "seconds", "peak_rss_bytes", "events_per_second", "seconds_per_million_events", "ratio")
+
+
+def run_cli(*args: str, timeout: float = 120) -> subprocess.CompletedProcess[str]:
+    env = {key: value for key, value in os.environ.items() if key not in PROJECT_ENV_VARS}
+    return subprocess.run(
+        [sys.executable, str(RUN_CLI), *args], capture_output=True, text=True, timeout=timeout, env=env, check=False
+    )
+
+
+def test_sizes_parse_with_k_and_m_smallest_first() -> None:
+    sizes = parse_sizes(" 10M, 1m ,250k")
+    assert [(size.label, size.target_events) for size in sizes] == [
+        ("250k", 250_000),
+        ("1m", 1_000_000),
+        ("10m", 10_000_000),
+    ]
+    # the world of the issue: 30 days, 400 creators, 3,500 viewers per million events
+    assert (sizes[1].creators, sizes[1].viewers) == (400, 3_500)
+    assert (sizes[2].creators, sizes[2].viewers) == (400, 35_000)
+    assert [size.label for size in parse_sizes(QUICK_SIZES)] == QUICK_SIZES.split(",")
+
+
+@pytest.mark.parametrize(
+    ("text", "words"),
+    [
+        ("", "empty"),
+        (" , ", "empty"),
+        ("1m,,10m", "(empty)"),
+        ("ten", "'ten' is not a size"),
+        ("1g", "'1g' is not a size"),
+        ("-1m", "not a size"),
+        ("1m 10m", "not a size"),
+        ("5k", "between"),
+        ("31m", "between"),
+        ("1m,1000k", "given twice"),
+    ],
+)
+def test_bad_sizes_are_one_line_errors(text: str, words: str) -> None:
+    with pytest.raises(UserError) as raised:
+        parse_sizes(text)
+    message = str(raised.value)
+    assert words in message
+    assert "\n" not in message
+    assert MIN_SIZE == 10_000 and MAX_SIZE == 30_000_000
+
+
+def test_bad_sizes_on_the_command_line() -> None:
+    for args in (["--sizes", "1x"], ["--quick", "--sizes", "1m"]):
+        result = run_cli("bench", *args)
+        assert result.returncode == 2, result.stdout
+        lines = [line for line in result.stderr.splitlines() if line.strip()]
+        assert len(lines) == 1 and lines[0].startswith("error: "), result.stderr
+        assert "Traceback" not in result.stderr
+
+
+@pytest.fixture(scope="module")
+def quick_bench(tmp_path_factory: pytest.TempPathFactory) -> tuple[dict, str, str]:
+    """One `bench --quick` run (about two minutes): its JSON document, its table, its progress."""
+    root = tmp_path_factory.mktemp("bench")
+    out = root / "bench.json"
+    result = run_cli("bench", "--quick", "--out", str(out), timeout=900)
+    assert result.returncode == 0, result.stderr[-3000:]
+    return json.loads(out.read_text(encoding="utf-8")), result.stdout, result.stderr
+
+
+def test_quick_bench_has_every_row_with_positive_numbers(quick_bench: tuple[dict, str, str]) -> None:
+    document, _, _ = quick_bench
+    small, large = QUICK_SIZES.split(",")
+    rows = {(row["step"], row["size"]): row for row in document["rows"]}
+    assert set(rows) == {
+        ("generate", small),
+        ("generate", large),
+        ("dbt_build", small),
+        ("dbt_build", large),
+        ("cost_per_event_ratio", f"{large}/{small}"),
+        ("materialize", large),
+        ("export", large),
+        ("baseline", small),
+        ("baseline", large),
+        ("incremental_day", large),
+    }
+    for key, row in rows.items():
+        if key[0] == "incremental_day":
+            assert row["measured"] is False and row["status"] == NOT_INCREMENTAL
+            continue
+        assert row["measured"] is True, key
+        numbers = {name: row[name] for name in NUMBERS if name in row}
+        assert numbers, key
+        for name, value in numbers.items():
+            assert isinstance(value, int | float) and value > 0, (key, name, value)
+    assert rows[("baseline", large)]["dbt_build_over_baseline"] > 0
+    for data in document["data_sets"]:
+        assert data["events"] > 0 and data["target_events"] in (20_000, 100_000)
+    assert document["settings"]["duckdb_memory_limit"] and document["settings"]["duckdb_threads"] >= 1
+    counts = document["dbt_project"]
+    assert counts["models"] > 0 and counts["data_tests"] > 0 and counts["unit_tests"] > 0
+    assert document["workspace"] is None  # the temporary folder is gone
+
+
+def test_quick_bench_baseline_matches_the_marts(quick_bench: tuple[dict, str, str]) -> None:
+    document, _, _ = quick_bench
+    checks = {check["data"]: check for check in document["baseline_checks"]}
+    assert set(checks) == {"demo", *QUICK_SIZES.split(",")}
+    for check in checks.values():
+        assert check["matched"] is True, check
+        assert check["sessions"]["baseline"] == check["sessions"]["mart"] > 0
+        assert check["sessions_differing"] == 0 and check["stream_peaks_differing"] == 0
+    goals = {goal["goal"].split(" ")[0]: goal["status"] for goal in document["goals"]}
+    assert goals["one"] == "not measured yet"
+    assert goals["peak"] in ("met", "missed") and goals["cost"] in ("met", "missed")
+
+
+def test_quick_bench_table_lists_every_row(quick_bench: tuple[dict, str, str]) -> None:
+    document, table, progress = quick_bench
+    for label in (
+        "generate",
+        "dbt build, full",
+        "cost per event",
+        "live-metrics materialize",
+        "live-metrics export",
+        "baseline: 1 hand-written query",
+        "one new day, incremental",
+    ):
+        assert label in table, label
+    assert table.count("dbt build, full") == 2 and table.count("baseline: 1 hand-written query") == 2
+    assert NOT_INCREMENTAL in table
+    assert "baseline check" in table and "MISMATCH" not in table and table.count(" match") >= 3
+    assert "goals:" in table and "not measured yet" in table
+    assert all(line.startswith("[") and "s] " in line for line in progress.splitlines() if line.strip())
