@@ -307,40 +307,15 @@ def test_retention_needs_the_days_after_the_period() -> None:
     from live_metrics.snapshot import Period, baseline_note, has_baseline
     from live_metrics.tree import MetricNode, MetricTree
 
-    retention = MetricNode(
-        "r",
-        "r",
-        "d",
-        "ratio",
-        "viewers",
-        "core",
-        "x",
-        "increase",
-        "o",
-        None,
-        needs_future=7,  # type: ignore[arg-type]
-    )
+    def retention(needs_future: object) -> MetricNode:
+        return MetricNode(
+            "r", "r", "d", "ratio", "viewers", "core", "x", "increase", "o", None, needs_future=needs_future
+        )  # type: ignore[arg-type]
+
     week = Period("week", dt.date(2026, 11, 9), dt.date(2026, 11, 15))
-    assert has_baseline(retention, week, dt.date(2026, 11, 9), dt.date(2026, 11, 22))  # 11-15 + 7 = 11-22
-    assert not has_baseline(retention, week, dt.date(2026, 11, 9), dt.date(2026, 11, 21))
-    note = baseline_note(retention, dt.date(2026, 11, 9), week, dt.date(2026, 11, 21))
+    assert has_baseline(retention(7), week, dt.date(2026, 11, 9), dt.date(2026, 11, 22))  # 11-15 + 7 = 11-22
+    assert not has_baseline(retention(7), week, dt.date(2026, 11, 9), dt.date(2026, 11, 21))
+    note = baseline_note(retention(7), dt.date(2026, 11, 9), week, dt.date(2026, 11, 21))
     assert note == "no baseline: needs the 7 days after each day of the period; the data ends 2026-11-21"
-    bad = MetricTree(
-        nodes={
-            "r": MetricNode(
-                "r",
-                "r",
-                "d",
-                "ratio",
-                "viewers",
-                "core",
-                "x",
-                "increase",
-                "o",
-                None,
-                needs_future="soon",  # type: ignore[arg-type]
-            )
-        },
-        edges=(),
-    )
+    bad = MetricTree(nodes={"r": retention("soon")}, edges=())
     assert "needs_future 'soon' is not a number of days" in check_targets(bad, []).detail
