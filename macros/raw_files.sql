@@ -6,8 +6,9 @@
     is read from exactly one of its documented names, never from a pattern that could pick
     up a stray copy:
 
-        csv      <table>.csv  or  <table>.csv.gz            (one of the two, not both)
-        parquet  <table>.parquet  or  <table>/*.parquet     (one file, or a folder of parts)
+        csv      <table>.csv  or  <table>.csv.gz  or  a folder <table>/ of daily drops
+                 (<table>/received_date=YYYY-MM-DD/*.csv[.gz], any depth)      (one of the three)
+        parquet  <table>.parquet  or  a folder <table>/ of parts (**/*.parquet)  (one of the two)
 
     Before a file is read its shape is checked (it exists, it is not empty, its header names
     every column of the contract), and anything wrong stops the build with one line that
@@ -70,7 +71,8 @@
     {%- set raw_format = live_raw_format() -%}
     {%- set columns = live_raw_columns(table_name) -%}
     {%- if not execute -%}
-        {{ return({'path': folder ~ '/' ~ table_name ~ '.' ~ raw_format, 'format': raw_format,
+        {%- set path = folder ~ '/' ~ table_name ~ '.' ~ raw_format -%}
+        {{ return({'path': path, 'source': live_sql_literal(path), 'format': raw_format,
                    'header': columns, 'label': table_name ~ '.' ~ raw_format}) }}
     {%- endif -%}
 
@@ -78,7 +80,9 @@
         "select file from glob(" ~ live_sql_literal(folder ~ '/' ~ table_name ~ '*') ~ ") order by file"
     ).columns[0].values() | list -%}
     {%- set parts = run_query(
-        "select file from glob(" ~ live_sql_literal(folder ~ '/' ~ table_name ~ '/*.parquet') ~ ") order by file"
+        "select file from glob(" ~ live_sql_literal(folder ~ '/' ~ table_name ~ '/**/*.' ~ ('parquet' if raw_format == 'parquet' else 'csv')) ~ ")"
+        ~ " union all select file from glob(" ~ live_sql_literal(folder ~ '/' ~ table_name ~ '/**/*.csv.gz') ~ ")"
+        ~ " where " ~ ("false" if raw_format == 'parquet' else "true") ~ " order by file"
     ).columns[0].values() | list -%}
     {%- set names = {} -%}
     {%- for file in found -%}
@@ -90,19 +94,35 @@
         {%- for name in [table_name ~ '.csv', table_name ~ '.csv.gz'] if name in names -%}
             {%- do candidates.append(name) -%}
         {%- endfor -%}
-        {%- if candidates | length == 2 -%}
+        {%- if parts -%}
+            {%- do candidates.append(table_name ~ '/ (' ~ parts | length ~ ' files)') -%}
+        {%- endif -%}
+        {%- if candidates | length > 1 -%}
             {{ exceptions.raise_compiler_error(
                 table_name ~ ": both " ~ candidates | join(' and ') ~ " are in " ~ folder
                 ~ ": keep one (the other would be read twice)") }}
         {%- elif not candidates -%}
             {%- set hint = " (found " ~ (names.keys() | list | join(', ')) ~ ")" if names else live_raw_folder_hint(folder) -%}
             {{ exceptions.raise_compiler_error(
-                table_name ~ ": no " ~ table_name ~ ".csv or " ~ table_name ~ ".csv.gz in "
-                ~ folder ~ hint) }}
+                table_name ~ ": no " ~ table_name ~ ".csv or " ~ table_name ~ ".csv.gz or folder "
+                ~ table_name ~ "/ of daily drops in " ~ folder ~ hint) }}
         {%- endif -%}
-        {%- set path = names[candidates[0]] -%}
-        {%- set header = live_raw_csv_header(table_name, path, path) -%}
-        {{ return({'path': path, 'format': 'csv', 'header': header, 'label': candidates[0]}) }}
+        {%- set paths = parts if parts else [names[candidates[0]]] -%}
+        {%- set header = live_raw_csv_header(table_name, paths[0], paths[0]) -%}
+        {%- for path in paths[1:] -%}
+            {%- set other = live_raw_csv_header(table_name, path, path) -%}
+            {%- if other != header -%}
+                {{ exceptions.raise_compiler_error(
+                    table_name ~ ": " ~ path ~ " has the header " ~ other | join(',') ~ ", unlike "
+                    ~ paths[0] ~ " (" ~ header | join(',') ~ "): every drop needs the same columns in the same order") }}
+            {%- endif -%}
+        {%- endfor -%}
+        {%- set literals = [] -%}
+        {%- for path in paths -%}
+            {%- do literals.append(live_sql_literal(path)) -%}
+        {%- endfor -%}
+        {{ return({'path': paths[0], 'source': '[' ~ literals | join(', ') ~ ']', 'format': 'csv', 'header': header,
+                   'label': candidates[0]}) }}
     {%- else -%}
         {%- set single = table_name ~ '.parquet' -%}
         {%- if single in names and parts -%}
@@ -113,8 +133,8 @@
             {%- set path = names[single] -%}
             {%- set label = single -%}
         {%- elif parts -%}
-            {%- set path = folder ~ '/' ~ table_name ~ '/*.parquet' -%}
-            {%- set label = table_name ~ '/*.parquet' -%}
+            {%- set path = folder ~ '/' ~ table_name ~ '/**/*.parquet' -%}
+            {%- set label = table_name ~ '/**/*.parquet' -%}
         {%- else -%}
             {%- set hint = " (found " ~ (names.keys() | list | join(', ')) ~ ")" if names else live_raw_folder_hint(folder) -%}
             {{ exceptions.raise_compiler_error(
@@ -125,7 +145,8 @@
             "describe select * from read_parquet(" ~ live_sql_literal(path) ~ ", union_by_name = true)"
         ).columns[0].values() | list -%}
         {%- do live_raw_check_columns(table_name, path, described, described | join(',')) -%}
-        {{ return({'path': path, 'format': 'parquet', 'header': described, 'label': label}) }}
+        {{ return({'path': path, 'source': live_sql_literal(path), 'format': 'parquet', 'header': described,
+                   'label': label}) }}
     {%- endif -%}
 {%- endmacro %}
 
@@ -197,10 +218,10 @@
 {% macro default__live_raw_reader(table_name, rejects) -%}
     {%- set file = live_raw_file(table_name) -%}
     {%- if file.format == 'parquet' -%}
-        read_parquet({{ live_sql_literal(file.path) }}, union_by_name = true)
+        read_parquet({{ file.source }}, union_by_name = true)
     {%- else -%}
         read_csv(
-            {{ live_sql_literal(file.path) }},
+            {{ file.source }},
             header = true,
             auto_detect = false,
             columns = { {%- for column in file.header %}{{ live_sql_literal(column) }}: 'VARCHAR'{{ ', ' if not loop.last }}{% endfor -%} },

@@ -12,6 +12,7 @@ from __future__ import annotations
 import gzip
 import json
 import os
+import shutil
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -397,20 +398,71 @@ def file_names(fmt: str) -> dict[str, str]:
     return {"raw_live_events": "raw_live_events.parquet", **{t: f"{t}.parquet" for t in REFERENCE_TABLES}}
 
 
+PARTITIONS: tuple[str, ...] = ("received_date",)
+
+
+def write_daily_drops(
+    out_dir: Path, fmt: str, event_batches: Iterator[pa.Table], progress: Callable[[str], None] | None = None
+) -> dict[str, int]:
+    """Write the event log as daily drops, ``raw_live_events/received_date=YYYY-MM-DD/part-0.<ext>``: each
+    row in the drop of the UTC day it was received (rows arrive in received_at order). The folder is written
+    beside its final name and renamed into place. Returns relative file name -> size in bytes."""
+    final = out_dir / "raw_live_events"
+    tmp = out_dir / ".raw_live_events.tmp"
+    shutil.rmtree(tmp, ignore_errors=True)
+    writers: dict[str, tuple[object, object | None]] = {}
+    written = 0
+    try:
+        for batch in event_batches:
+            days = pc.utf8_slice_codeunits(batch.column("received_at"), 0, 10)
+            for day in pc.unique(days).to_pylist():
+                part = batch.filter(pc.equal(days, day))
+                if day not in writers:
+                    folder = tmp / f"received_date={day}"
+                    folder.mkdir(parents=True)
+                    if fmt == "csv":
+                        handle = gzip.GzipFile(folder / "part-0.csv.gz", mode="wb", compresslevel=6, mtime=0)
+                        writers[day] = (pcsv.CSVWriter(handle, EVENT_SCHEMA, write_options=CSV_OPTIONS), handle)
+                    else:
+                        writers[day] = (
+                            pq.ParquetWriter(folder / "part-0.parquet", EVENT_SCHEMA, compression="zstd"),
+                            None,
+                        )
+                writers[day][0].write_table(part)  # type: ignore[attr-defined]
+            written += batch.num_rows
+            if progress:
+                progress(f"wrote {written:,} event rows in {len(writers)} daily drops")
+        for writer, handle in writers.values():
+            writer.close()  # type: ignore[attr-defined]
+            if handle is not None:
+                handle.close()  # type: ignore[attr-defined]
+        shutil.rmtree(final, ignore_errors=True)
+        os.replace(tmp, final)
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+    return {str(path.relative_to(out_dir)): path.stat().st_size for path in sorted(final.rglob("part-0.*"))}
+
+
 def write_tables(
     out_dir: Path,
     fmt: str,
     event_batches: Iterator[pa.Table],
     reference: Mapping[str, pa.Table],
     progress: Callable[[str], None] | None = None,
+    partition_by: str | None = None,
 ) -> dict[str, int]:
     """Write the event log and reference tables; returns file name -> size in bytes.
 
     Each file is written to a temporary name and renamed into place, so an interrupted
-    run never leaves a half-written file under the final name.
+    run never leaves a half-written file under the final name. ``partition_by="received_date"``
+    writes the event log as daily drops (``write_daily_drops``) instead of one file.
     """
     names = file_names(fmt)
     out_dir.mkdir(parents=True, exist_ok=True)
+    if partition_by is not None:
+        sizes = write_daily_drops(out_dir, fmt, event_batches, progress)
+        sizes.update(_write_reference(out_dir, fmt, names, reference))
+        return sizes
     sizes: dict[str, int] = {}
     final = out_dir / names["raw_live_events"]
     tmp = out_dir / f".{final.name}.tmp"
@@ -441,6 +493,14 @@ def write_tables(
         if tmp.exists():
             tmp.unlink()
     sizes[final.name] = final.stat().st_size
+    sizes.update(_write_reference(out_dir, fmt, names, reference))
+    return sizes
+
+
+def _write_reference(
+    out_dir: Path, fmt: str, names: Mapping[str, str], reference: Mapping[str, pa.Table]
+) -> dict[str, int]:
+    sizes: dict[str, int] = {}
     for name in REFERENCE_TABLES:
         path = out_dir / names[name]
         tmp = out_dir / f".{path.name}.tmp"

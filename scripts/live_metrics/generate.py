@@ -36,7 +36,7 @@ from live_metrics.gen_model import (
     GeneratorConfig,
     counts_by,
 )
-from live_metrics.gen_output import FORMATS, EventFormatter, file_names, reference_table, write_tables
+from live_metrics.gen_output import FORMATS, PARTITIONS, EventFormatter, file_names, reference_table, write_tables
 from live_metrics.gen_problems import ProblemRate, inject_problems
 from live_metrics.gen_world import build_world
 from live_metrics.options import writable_dir
@@ -114,19 +114,24 @@ def generate_events(config: GeneratorConfig, progress: Callable[[str], None] | N
 
 
 def write_dataset(
-    data: GeneratedData, out_dir: Path | str, fmt: str = "csv", progress: Callable[[str], None] | None = None
+    data: GeneratedData,
+    out_dir: Path | str,
+    fmt: str = "csv",
+    progress: Callable[[str], None] | None = None,
+    partition_by: str | None = None,
 ) -> dict[str, int]:
     """Write raw_live_events and the four reference tables to ``out_dir``.
 
     ``fmt`` is ``csv`` (raw_live_events.csv.gz + plain .csv reference tables) or ``parquet``.
-    Returns file name -> size in bytes.
+    ``partition_by="received_date"`` writes the event log as daily drops
+    (``raw_live_events/received_date=YYYY-MM-DD/part-0.*``). Returns file name -> size in bytes.
     """
     if fmt not in FORMATS:
         raise UserError(f"unknown format {fmt!r}: use one of {', '.join(FORMATS)}")
     out = writable_dir(Path(out_dir))
     t0 = time.perf_counter()
     try:
-        sizes = write_tables(out, fmt, data.event_batches(), data.reference, progress)
+        sizes = write_tables(out, fmt, data.event_batches(), data.reference, progress, partition_by)
     except OSError as error:
         raise UserError(f"cannot write to {out}: {error.strerror or error}") from error
     data.seconds["write"] = time.perf_counter() - t0
@@ -229,6 +234,13 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         "parquet: one .parquet file per table (default csv)",
     )
     parser.add_argument(
+        "--partition-by",
+        choices=PARTITIONS,
+        default=None,
+        help="write the event log as daily drops, raw_live_events/received_date=YYYY-MM-DD/part-0.csv.gz "
+        "(or .parquet): each row in the drop of the day it was received, as a daily export lands",
+    )
+    parser.add_argument(
         "--hostile",
         action="store_true",
         help="also append hostile records to the CSV event log: damaged CSV lines, invalid "
@@ -255,10 +267,12 @@ def run(args: argparse.Namespace) -> int:
     _validate(config)
     if args.hostile and args.format != "csv":
         raise UserError("--hostile writes damaged CSV lines: use it with --format csv")
+    if args.hostile and args.partition_by:
+        raise UserError("--hostile appends to the single event log file: use it without --partition-by")
     out = writable_dir(args.out)
     _warn_other_format(out, args.format, progress)
     data = generate_events(config, progress)
-    sizes = write_dataset(data, out, args.format, progress)
+    sizes = write_dataset(data, out, args.format, progress, args.partition_by)
     hostile = append_hostile(data, out) if args.hostile else []
     if hostile:
         progress(f"appended {len(hostile)} hostile records")

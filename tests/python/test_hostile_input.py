@@ -315,7 +315,10 @@ UNUSABLE = {
         {"raw_live_events.csv": sample_log(), "raw_live_events.csv.gz": _gz(sample_log())},
         "both raw_live_events.csv and raw_live_events.csv.gz are in",
     ),
-    "no event log": ({}, "no raw_live_events.csv or raw_live_events.csv.gz in"),
+    "no event log": (
+        {},
+        "no raw_live_events.csv or raw_live_events.csv.gz or folder raw_live_events/ of daily drops in",
+    ),
 }
 
 

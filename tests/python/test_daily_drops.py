@@ -1,0 +1,130 @@
+"""Daily drops: the event log as a folder per received day (raw_live_events/received_date=YYYY-MM-DD/).
+
+A warehouse built from the drops equals, table for table and row for row, one built from the same events
+as a single file; Parquet drops in hive folders are read; drops whose headers differ, or drops beside a
+single file, stop the build with one line naming the files.
+"""
+
+from __future__ import annotations
+
+import gzip
+import math
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import duckdb
+import pytest
+
+from conftest import REPO_ROOT, dbt_env, run_dbt
+from live_metrics.gen_model import GeneratorConfig
+from live_metrics.generate import generate_events, write_dataset
+
+CONFIG = GeneratorConfig(days=3, creators=6, viewers=200, seed=3)
+
+
+def marts(duckdb_path: Path) -> dict[str, list[tuple]]:
+    """Every mart's rows (without the raw record number, which counts records in file order), sorted."""
+    with duckdb.connect(str(duckdb_path), read_only=True) as connection:
+        tables = [
+            t
+            for (t,) in connection.execute(
+                "select table_name from information_schema.tables where table_schema = 'marts' order by 1"
+            ).fetchall()
+        ]
+        result = {}
+        for table in tables:
+            columns = [
+                c
+                for (c,) in connection.execute(
+                    "select column_name from information_schema.columns where table_schema = 'marts' "
+                    f"and table_name = '{table}' and column_name != 'raw_row_number' order by ordinal_position"
+                ).fetchall()
+            ]
+            result[table] = connection.execute(
+                f"select {', '.join(columns)} from marts.{table} order by all"
+            ).fetchall()
+    return result
+
+
+def same_row(left: tuple, right: tuple) -> bool:
+    """Equal, floats up to summation order."""
+    return len(left) == len(right) and all(
+        a == b or (isinstance(a, float) and isinstance(b, float) and math.isclose(a, b, rel_tol=1e-9))
+        for a, b in zip(left, right, strict=True)
+    )
+
+
+def test_drops_build_the_same_warehouse_as_one_file(tmp_path: Path) -> None:
+    data = generate_events(CONFIG)
+    single, drops = tmp_path / "single", tmp_path / "drops"
+    write_dataset(data, single, "csv")
+    sizes = write_dataset(data, drops, "csv", partition_by="received_date")
+    assert len([name for name in sizes if name.startswith("raw_live_events/received_date=")]) >= 3
+    for name, folder in (("single", single), ("drops", drops)):
+        run_dbt(["run"], tmp_path / f"{name}.duckdb", folder, tmp_path / f"{name}_target", tmp_path / "logs")
+    expected, actual = marts(tmp_path / "single.duckdb"), marts(tmp_path / "drops.duckdb")
+    assert sorted(actual) == sorted(expected) and len(expected) >= 15
+    for table, rows in expected.items():
+        assert len(actual[table]) == len(rows), table
+        assert all(same_row(a, b) for a, b in zip(actual[table], rows, strict=True)), table
+    assert len(expected["fct_viewer_sessions"]) > 100
+
+
+def run_landing(raw: Path, root: Path, *extra: str) -> subprocess.CompletedProcess[str]:
+    command = [
+        str(Path(sys.executable).parent / "dbt"),
+        "run",
+        "--select",
+        "base_live__raw_events",
+        *extra,
+        "--target-path",
+        str(root / "target"),
+        "--log-path",
+        str(root / "logs"),
+    ]
+    return subprocess.run(
+        command, cwd=REPO_ROOT, env=dbt_env(root / "live.duckdb", raw), capture_output=True, text=True, check=False
+    )
+
+
+@pytest.fixture(scope="module")
+def drops(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    folder = tmp_path_factory.mktemp("drops")
+    write_dataset(generate_events(CONFIG), folder, "csv", partition_by="received_date")
+    return folder
+
+
+def test_parquet_drops_in_hive_folders_are_read(tmp_path: Path) -> None:
+    raw = tmp_path / "raw"
+    data = generate_events(CONFIG)
+    write_dataset(data, raw, "parquet", partition_by="received_date")
+    completed = run_landing(raw, tmp_path, "--vars", "{raw_format: parquet}")
+    assert completed.returncode == 0, completed.stdout[-2000:]
+    with duckdb.connect(str(tmp_path / "live.duckdb"), read_only=True) as connection:
+        (rows,) = connection.execute("select count(*) from staging.base_live__raw_events").fetchall()[0]
+    assert rows == len(data.events)
+
+
+def test_drops_with_another_header_stop_with_one_line(drops: Path, tmp_path: Path) -> None:
+    raw = tmp_path / "raw"
+    shutil.copytree(drops, raw)
+    last = sorted(raw.glob("raw_live_events/received_date=*/part-0.csv.gz"))[-1]
+    lines = gzip.decompress(last.read_bytes()).decode().split("\n", 1)
+    header = lines[0].split(",")
+    header[0], header[1] = header[1], header[0]
+    last.write_bytes(gzip.compress((",".join(header) + "\n" + lines[1]).encode(), mtime=0))
+    completed = run_landing(raw, tmp_path)
+    assert completed.returncode != 0
+    message = [line for line in completed.stdout.splitlines() if "every drop needs the same columns" in line]
+    assert message and message[0].strip().startswith("raw_live_events: ") and last.name in message[0]
+
+
+def test_drops_beside_a_single_file_stop_with_one_line(drops: Path, tmp_path: Path) -> None:
+    raw = tmp_path / "raw"
+    shutil.copytree(drops, raw)
+    (raw / "raw_live_events.csv.gz").write_bytes(gzip.compress(b"event_id\n", mtime=0))
+    completed = run_landing(raw, tmp_path)
+    assert completed.returncode != 0
+    assert "both raw_live_events.csv.gz and raw_live_events/" in completed.stdout
