@@ -45,11 +45,13 @@ def dbt_env(duckdb_path: Path, raw_data_path: Path) -> dict[str, str]:
     return env
 
 
-def run_dbt(args: list[str], duckdb_path: Path, raw_data_path: Path, target_path: Path, log_path: Path) -> str:
-    """Run dbt with the repo's project and profile; return its output, fail the test on a non-zero exit."""
+def dbt_process(
+    args: list[str], duckdb_path: Path, raw_data_path: Path, target_path: Path, log_path: Path
+) -> subprocess.CompletedProcess[str]:
+    """Run dbt with the repo's project and profile and return the finished process, whatever its exit."""
     dbt = Path(sys.executable).parent / "dbt"
     command = [str(dbt), *args, "--target-path", str(target_path), "--log-path", str(log_path)]
-    completed = subprocess.run(
+    return subprocess.run(
         command,
         cwd=REPO_ROOT,
         env=dbt_env(duckdb_path, raw_data_path),
@@ -57,6 +59,11 @@ def run_dbt(args: list[str], duckdb_path: Path, raw_data_path: Path, target_path
         text=True,
         check=False,
     )
+
+
+def run_dbt(args: list[str], duckdb_path: Path, raw_data_path: Path, target_path: Path, log_path: Path) -> str:
+    """Run dbt with the repo's project and profile; return its output, fail the test on a non-zero exit."""
+    completed = dbt_process(args, duckdb_path, raw_data_path, target_path, log_path)
     if completed.returncode != 0:
         tail = "\n".join(completed.stdout.splitlines()[-40:])
         pytest.fail(f"dbt {' '.join(args)} failed (exit {completed.returncode}):\n{tail}", pytrace=False)

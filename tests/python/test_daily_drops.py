@@ -11,13 +11,12 @@ import gzip
 import math
 import shutil
 import subprocess
-import sys
 from pathlib import Path
 
 import duckdb
 import pytest
 
-from conftest import REPO_ROOT, dbt_env, run_dbt
+from conftest import dbt_process, run_dbt
 from live_metrics.gen_model import GeneratorConfig
 from live_metrics.generate import generate_events, write_dataset
 
@@ -73,19 +72,8 @@ def test_drops_build_the_same_warehouse_as_one_file(tmp_path: Path) -> None:
 
 
 def run_landing(raw: Path, root: Path, *extra: str) -> subprocess.CompletedProcess[str]:
-    command = [
-        str(Path(sys.executable).parent / "dbt"),
-        "run",
-        "--select",
-        "base_live__raw_events",
-        *extra,
-        "--target-path",
-        str(root / "target"),
-        "--log-path",
-        str(root / "logs"),
-    ]
-    return subprocess.run(
-        command, cwd=REPO_ROOT, env=dbt_env(root / "live.duckdb", raw), capture_output=True, text=True, check=False
+    return dbt_process(
+        ["run", "--select", "base_live__raw_events", *extra], root / "live.duckdb", raw, root / "target", root / "logs"
     )
 
 

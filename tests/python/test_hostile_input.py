@@ -35,7 +35,7 @@ import pyarrow.csv  # noqa: F401  (pa.csv)
 import pyarrow.parquet as pq
 import pytest
 
-from conftest import REPO_ROOT, Warehouse, dbt_env, run_dbt
+from conftest import REPO_ROOT, Warehouse, dbt_env, dbt_process, run_dbt
 from live_metrics.gen_hostile import CHAT_TEXTS, UNKNOWN_RECIPIENT, UNKNOWN_VIEWER, HostileRecord
 from live_metrics.gen_model import PROBLEMS, GeneratorConfig
 from live_metrics.generate import GeneratedData, append_hostile, generate_events, write_dataset
@@ -326,18 +326,12 @@ UNUSABLE = {
 def test_unusable_files_stop_with_one_line_naming_the_file(reference_only: Path, tmp_path: Path, case: str) -> None:
     files, message = UNUSABLE[case]
     raw = with_event_log(reference_only, tmp_path / "raw", files)
-    command = [
-        str(Path(sys.executable).parent / "dbt"),
-        "run",
-        "--select",
-        "base_live__raw_events",
-        "--target-path",
-        str(tmp_path / "target"),
-        "--log-path",
-        str(tmp_path / "logs"),
-    ]
-    completed = subprocess.run(
-        command, cwd=REPO_ROOT, env=dbt_env(tmp_path / "live.duckdb", raw), capture_output=True, text=True, check=False
+    completed = dbt_process(
+        ["run", "--select", "base_live__raw_events"],
+        tmp_path / "live.duckdb",
+        raw,
+        tmp_path / "target",
+        tmp_path / "logs",
     )
     assert completed.returncode != 0
     lines = [line for line in completed.stdout.splitlines() if message in line]
