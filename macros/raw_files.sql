@@ -79,11 +79,12 @@
     {%- set found = run_query(
         "select file from glob(" ~ live_sql_literal(folder ~ '/' ~ table_name ~ '*') ~ ") order by file"
     ).columns[0].values() | list -%}
-    {%- set parts = run_query(
-        "select file from glob(" ~ live_sql_literal(folder ~ '/' ~ table_name ~ '/**/*.' ~ ('parquet' if raw_format == 'parquet' else 'csv')) ~ ")"
-        ~ " union all select file from glob(" ~ live_sql_literal(folder ~ '/' ~ table_name ~ '/**/*.csv.gz') ~ ")"
-        ~ " where " ~ ("false" if raw_format == 'parquet' else "true") ~ " order by file"
-    ).columns[0].values() | list -%}
+    {%- set part_globs = [] -%}
+    {%- for extension in (['parquet'] if raw_format == 'parquet' else ['csv', 'csv.gz']) -%}
+        {%- do part_globs.append(
+            "select file from glob(" ~ live_sql_literal(folder ~ '/' ~ table_name ~ '/**/*.' ~ extension) ~ ")") -%}
+    {%- endfor -%}
+    {%- set parts = run_query(part_globs | join(' union all ') ~ ' order by file').columns[0].values() | list -%}
     {%- set names = {} -%}
     {%- for file in found -%}
         {%- do names.update({file.split('/')[-1]: file}) -%}

@@ -45,6 +45,32 @@ def dbt_env(duckdb_path: Path, raw_data_path: Path) -> dict[str, str]:
     return env
 
 
+LAUNCHER = REPO_ROOT / "scripts" / "live-metrics"
+
+
+def run_with_env(command: list[str], env: dict[str, str], cwd: Path = REPO_ROOT) -> subprocess.CompletedProcess[str]:
+    """Run ``command`` in ``env``, capturing its output (ten minutes at most)."""
+    return subprocess.run(command, cwd=cwd, env=env, capture_output=True, text=True, check=False, timeout=600)
+
+
+def run_against(
+    warehouse: Warehouse, command: list[str], cwd: Path = REPO_ROOT, **env: str
+) -> subprocess.CompletedProcess[str]:
+    """Run ``command`` with the dbt environment of ``warehouse`` (plus ``env``), capturing its output."""
+    return run_with_env(command, {**dbt_env(warehouse.duckdb_path, warehouse.raw_data_path), **env}, cwd)
+
+
+def launch(env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:
+    """The real `scripts/live-metrics` launcher with ``args``, in ``env``."""
+    return run_with_env([sys.executable, str(LAUNCHER), *args], env)
+
+
+def run_cli(warehouse: Warehouse, *args: str, manifest: Path | None = None) -> subprocess.CompletedProcess[str]:
+    """`live-metrics ARGS --manifest M` on ``warehouse`` (M: its semantic manifest unless given)."""
+    manifest = manifest or warehouse.semantic_manifest
+    return launch(dbt_env(warehouse.duckdb_path, warehouse.raw_data_path), *args, "--manifest", str(manifest))
+
+
 def dbt_process(
     args: list[str], duckdb_path: Path, raw_data_path: Path, target_path: Path, log_path: Path
 ) -> subprocess.CompletedProcess[str]:

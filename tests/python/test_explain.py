@@ -11,8 +11,6 @@ import datetime as dt
 import json
 import math
 import random
-import subprocess
-import sys
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -20,7 +18,7 @@ import duckdb
 import pytest
 
 import raw_reference as rr
-from conftest import REPO_ROOT, Warehouse, dbt_env
+from conftest import Warehouse, run_cli
 from live_metrics.anomaly import AnomalyRule, detect
 from live_metrics.decompose import PRODUCT, SUM, Relation, find_relations, log_mean, split_change
 from live_metrics.drivers import segment_changes
@@ -216,22 +214,7 @@ def test_the_catalogue_relations_are_found(relations: dict[str, Relation]) -> No
 
 @pytest.fixture(scope="module")
 def explained(warehouse: Warehouse) -> dict:
-    completed = subprocess.run(
-        [
-            sys.executable,
-            str(REPO_ROOT / "scripts" / "live-metrics"),
-            "explain",
-            "--json",
-            "--manifest",
-            str(warehouse.semantic_manifest),
-        ],
-        cwd=REPO_ROOT,
-        env=dbt_env(warehouse.duckdb_path, warehouse.raw_data_path),
-        capture_output=True,
-        text=True,
-        check=False,
-        timeout=600,
-    )
+    completed = run_cli(warehouse, "explain", "--json")
     assert completed.returncode == 0, completed.stderr
     return json.loads(completed.stdout)
 
@@ -297,23 +280,7 @@ def test_explain_segments_match_the_sessions_fact(explained: dict, warehouse: Wa
 
 
 def test_history_metrics_show_no_baseline_on_the_demo(warehouse: Warehouse, tmp_path: Path) -> None:
-    completed = subprocess.run(
-        [
-            sys.executable,
-            str(REPO_ROOT / "scripts" / "live-metrics"),
-            "export",
-            "--out",
-            str(tmp_path),
-            "--manifest",
-            str(warehouse.semantic_manifest),
-        ],
-        cwd=REPO_ROOT,
-        env=dbt_env(warehouse.duckdb_path, warehouse.raw_data_path),
-        capture_output=True,
-        text=True,
-        check=False,
-        timeout=600,
-    )
+    completed = run_cli(warehouse, "export", "--out", str(tmp_path))
     assert completed.returncode == 0, completed.stderr
     nodes = {n["name"]: n for n in json.loads((tmp_path / "metric_tree.json").read_text())["nodes"]}
     # the demo starts on 2026-11-09: the weeks of 11-09 and 11-16 lack 28 days of creator history,

@@ -23,7 +23,6 @@ import gzip
 import io
 import math
 import shutil
-import subprocess
 import sys
 from collections import Counter
 from dataclasses import dataclass
@@ -35,7 +34,7 @@ import pyarrow.csv  # noqa: F401  (pa.csv)
 import pyarrow.parquet as pq
 import pytest
 
-from conftest import REPO_ROOT, Warehouse, dbt_env, dbt_process, run_dbt
+from conftest import Warehouse, dbt_process, run_cli, run_dbt
 from live_metrics.gen_hostile import CHAT_TEXTS, UNKNOWN_RECIPIENT, UNKNOWN_VIEWER, HostileRecord
 from live_metrics.gen_model import PROBLEMS, GeneratorConfig
 from live_metrics.generate import GeneratedData, append_hostile, generate_events, write_dataset
@@ -84,24 +83,6 @@ def build(raw: Path, root: Path, args: list[str] | None = None) -> Warehouse:
     target = root / "target"
     run_dbt(args or ["build"], duckdb_path, raw, target, root / "logs")
     return Warehouse(duckdb_path=duckdb_path, target_path=target, raw_data_path=raw, build_seconds=0.0)
-
-
-def run_cli(warehouse: Warehouse, *args: str) -> subprocess.CompletedProcess[str]:
-    env = dbt_env(warehouse.duckdb_path, warehouse.raw_data_path)
-    return subprocess.run(
-        [
-            sys.executable,
-            str(REPO_ROOT / "scripts" / "live-metrics"),
-            *args,
-            "--manifest",
-            str(warehouse.semantic_manifest),
-        ],
-        cwd=REPO_ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        check=False,
-    )
 
 
 @pytest.fixture(scope="module")

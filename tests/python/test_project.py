@@ -7,7 +7,6 @@ import csv
 import datetime as dt
 import json
 import re
-import subprocess
 import sys
 import warnings
 from pathlib import Path
@@ -15,7 +14,7 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from conftest import REPO_ROOT, Warehouse, dbt_env, run_dbt
+from conftest import REPO_ROOT, Warehouse, run_against, run_cli, run_dbt
 from live_metrics.catalogue import COLUMNS
 
 CATALOGUE_METRICS = 57
@@ -26,28 +25,6 @@ SAVED_QUERIES = {
     "advertisers_daily_scorecard",
     "guardrails_daily",
 }
-
-
-def run_against(
-    warehouse: Warehouse, command: list[str], cwd: Path = REPO_ROOT, **env: str
-) -> subprocess.CompletedProcess[str]:
-    """Run ``command`` with the dbt environment of ``warehouse`` (plus ``env``), capturing its output."""
-    return subprocess.run(
-        command,
-        cwd=cwd,
-        env={**dbt_env(warehouse.duckdb_path, warehouse.raw_data_path), **env},
-        capture_output=True,
-        text=True,
-        check=False,
-        timeout=600,
-    )
-
-
-def run_cli(warehouse: Warehouse, *args: str, manifest: Path | None = None) -> subprocess.CompletedProcess[str]:
-    manifest = manifest or warehouse.semantic_manifest
-    return run_against(
-        warehouse, [sys.executable, str(REPO_ROOT / "scripts" / "live-metrics"), *args, "--manifest", str(manifest)]
-    )
 
 
 def shadow_project(warehouse: Warehouse, tmp_path: Path) -> Path:

@@ -12,14 +12,13 @@ from __future__ import annotations
 import json
 import os
 import subprocess
-import sys
 import time
 from pathlib import Path
 
 import duckdb
 import pytest
 
-from conftest import REPO_ROOT, dbt_env, run_dbt
+from conftest import REPO_ROOT, dbt_env, launch, run_dbt
 from live_metrics.gen_model import GeneratorConfig
 from live_metrics.generate import generate_events, write_dataset
 
@@ -53,25 +52,14 @@ print(json.dumps({"version": duckdb.__version__, "reads": reads, "errors": error
 """
 
 
-def cli(env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, str(REPO_ROOT / "scripts" / "live-metrics"), *args],
-        cwd=REPO_ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        check=False,
-    )
-
-
 def build_and_publish(raw: Path, work: Path, published: Path, root: Path) -> None:
     """What `make run` does: build into the work file, materialize there, publish."""
     work.parent.mkdir(parents=True, exist_ok=True)
     run_dbt(["build"], work, raw, root / "target", root / "logs")
     env = dbt_env(work, raw)
-    materialized = cli(env, "materialize", "--manifest", str(root / "target" / "semantic_manifest.json"))
+    materialized = launch(env, "materialize", "--manifest", str(root / "target" / "semantic_manifest.json"))
     assert materialized.returncode == 0, materialized.stdout + materialized.stderr
-    published_run = cli(env, "publish", "--from", str(work), "--to", str(published))
+    published_run = launch(env, "publish", "--from", str(work), "--to", str(published))
     assert published_run.returncode == 0, published_run.stdout + published_run.stderr
 
 
@@ -128,12 +116,12 @@ def test_a_publish_that_cannot_happen_leaves_the_published_file_untouched(tmp_pa
         (published, "are the same file"),
     ]
     for source, message in cases:
-        completed = cli(env, "publish", "--from", str(source), "--to", str(published))
+        completed = launch(env, "publish", "--from", str(source), "--to", str(published))
         assert completed.returncode == 2
         assert completed.stderr.startswith("error: ") and message in completed.stderr
         assert completed.stderr.count("\n") == 1
     other_name = tmp_path / ".building" / "other.duckdb"
     other_name.write_bytes(b"")
-    completed = cli(env, "publish", "--from", str(other_name), "--to", str(published))
+    completed = launch(env, "publish", "--from", str(other_name), "--to", str(published))
     assert completed.returncode == 2 and "must have the same name" in completed.stderr
     assert (published.stat().st_ino, published.read_bytes()) == before
