@@ -57,6 +57,42 @@
 {%- endmacro %}
 
 
+{#- A SQL list of string literals: ['a', 'b']. -#}
+{% macro live_sql_list(texts) -%}
+    {%- set literals = [] -%}
+    {%- for text in texts -%}
+        {%- do literals.append(live_sql_literal(text)) -%}
+    {%- endfor -%}
+    [{{ literals | join(', ') }}]
+{%- endmacro %}
+
+
+{#-
+    The received day of a daily drop, from its folder name (.../received_date=YYYY-MM-DD/...),
+    as 'YYYY-MM-DD'; none for a file outside such a folder.
+-#}
+{% macro live_drop_day(path) -%}
+    {%- set tail = path.split('received_date=')[-1] if 'received_date=' in path else '' -%}
+    {{ return(tail[:10] if tail[:10] | length == 10 and tail[4:5] == '-' and tail[7:8] == '-' else none) }}
+{%- endmacro %}
+
+
+{#- True when there are parts and every one sits in a received_date=YYYY-MM-DD folder. -#}
+{% macro live_all_dated(paths) -%}
+    {%- set undated = [] -%}
+    {%- for path in paths if live_drop_day(path) is none -%}
+        {%- do undated.append(path) -%}
+    {%- endfor -%}
+    {{ return(paths | length > 0 and not undated) }}
+{%- endmacro %}
+
+
+{#- SQL: the received day of a drop from a file-name column (null outside a drop folder). -#}
+{% macro live_drop_date_sql(file_column) -%}
+    {{ try_cast("nullif(regexp_extract(" ~ file_column ~ ", 'received_date=([0-9]{4}-[0-9]{2}-[0-9]{2})', 1), '')", 'date') }}
+{%- endmacro %}
+
+
 {#-
     Which file holds the table, and its header: {'path', 'format', 'header', 'label'}.
     Runs queries, so it only resolves at execution time; while dbt parses, it returns the
@@ -72,8 +108,8 @@
     {%- set columns = live_raw_columns(table_name) -%}
     {%- if not execute -%}
         {%- set path = folder ~ '/' ~ table_name ~ '.' ~ raw_format -%}
-        {{ return({'path': path, 'source': live_sql_literal(path), 'format': raw_format,
-                   'header': columns, 'label': table_name ~ '.' ~ raw_format}) }}
+        {{ return({'path': path, 'paths': [path], 'source': live_sql_literal(path), 'format': raw_format,
+                   'header': columns, 'label': table_name ~ '.' ~ raw_format, 'drops': false}) }}
     {%- endif -%}
 
     {%- set found = run_query(
@@ -118,12 +154,8 @@
                     ~ paths[0] ~ " (" ~ header | join(',') ~ "): every drop needs the same columns in the same order") }}
             {%- endif -%}
         {%- endfor -%}
-        {%- set literals = [] -%}
-        {%- for path in paths -%}
-            {%- do literals.append(live_sql_literal(path)) -%}
-        {%- endfor -%}
-        {{ return({'path': paths[0], 'source': '[' ~ literals | join(', ') ~ ']', 'format': 'csv', 'header': header,
-                   'label': candidates[0]}) }}
+        {{ return({'path': paths[0], 'paths': paths, 'source': live_sql_list(paths), 'format': 'csv',
+                   'header': header, 'label': candidates[0], 'drops': live_all_dated(parts)}) }}
     {%- else -%}
         {%- set single = table_name ~ '.parquet' -%}
         {%- if single in names and parts -%}
@@ -131,10 +163,10 @@
                 table_name ~ ": both " ~ single ~ " and a folder " ~ table_name ~ "/ of parts are in "
                 ~ folder ~ ": keep one") }}
         {%- elif single in names -%}
-            {%- set path = names[single] -%}
+            {%- set paths = [names[single]] -%}
             {%- set label = single -%}
         {%- elif parts -%}
-            {%- set path = folder ~ '/' ~ table_name ~ '/**/*.parquet' -%}
+            {%- set paths = parts -%}
             {%- set label = table_name ~ '/**/*.parquet' -%}
         {%- else -%}
             {%- set hint = " (found " ~ (names.keys() | list | join(', ')) ~ ")" if names else live_raw_folder_hint(folder) -%}
@@ -143,11 +175,11 @@
                 ~ folder ~ hint) }}
         {%- endif -%}
         {%- set described = run_query(
-            "describe select * from read_parquet(" ~ live_sql_literal(path) ~ ", union_by_name = true)"
+            "describe select * from read_parquet(" ~ live_sql_list(paths) ~ ", union_by_name = true)"
         ).columns[0].values() | list -%}
-        {%- do live_raw_check_columns(table_name, path, described, described | join(',')) -%}
-        {{ return({'path': path, 'source': live_sql_literal(path), 'format': 'parquet', 'header': described,
-                   'label': label}) }}
+        {%- do live_raw_check_columns(table_name, label, described, described | join(',')) -%}
+        {{ return({'path': paths[0], 'paths': paths, 'source': live_sql_list(paths), 'format': 'parquet',
+                   'header': described, 'label': label, 'drops': live_all_dated(parts)}) }}
     {%- endif -%}
 {%- endmacro %}
 
@@ -211,15 +243,17 @@
     The table function that reads a raw file with every column as text.
     rejects: a name prefix for DuckDB's reject tables; the CSV reader then keeps going past
     a damaged record and notes it there (see live_land_raw_events) instead of failing.
+    file: what live_raw_file returned, when the caller narrowed it (the new daily drops);
+    with_filename: add a `filename` column naming each record's file.
 -#}
-{% macro live_raw_reader(table_name, rejects=none) -%}
-    {{ return(adapter.dispatch('live_raw_reader', 'live_streaming')(table_name, rejects)) }}
+{% macro live_raw_reader(table_name, rejects=none, file=none, with_filename=false) -%}
+    {{ return(adapter.dispatch('live_raw_reader', 'live_streaming')(table_name, rejects, file, with_filename)) }}
 {%- endmacro %}
 
-{% macro default__live_raw_reader(table_name, rejects) -%}
-    {%- set file = live_raw_file(table_name) -%}
+{% macro default__live_raw_reader(table_name, rejects, file, with_filename) -%}
+    {%- set file = file if file is not none else live_raw_file(table_name) -%}
     {%- if file.format == 'parquet' -%}
-        read_parquet({{ file.source }}, union_by_name = true)
+        read_parquet({{ file.source }}, union_by_name = true{{ ', filename = true' if with_filename }})
     {%- else -%}
         read_csv(
             {{ file.source }},
@@ -230,6 +264,9 @@
             quote = '"',
             escape = '"',
             max_line_size = {{ live_raw_max_record_bytes() }}
+            {%- if with_filename %},
+            filename = true
+            {%- endif %}
             {%- if rejects %},
             store_rejects = true,
             rejects_table = '{{ rejects }}_errors',
@@ -241,12 +278,55 @@
 
 
 {#-
-    Pre-hook of base_live__raw_events: land the event log in two temporary tables of
-    this connection,
-        live_raw_events_loaded   the records that parsed, numbered in file order
+    What this build of base_live__raw_events lands: live_raw_file('raw_live_events') narrowed
+    to the drops not landed yet, plus `replace` (true when the rows landed before must go).
+
+    - A full build (or the first) lands everything.
+    - An incremental build over daily drops (every file in a received_date=YYYY-MM-DD folder)
+      lands only the drops whose day is not in the table yet. A new drop dated on or before
+      the newest drop already landed stops the build: the copy received first wins a
+      duplicate, so drops must land in the order they were received (a full refresh
+      re-reads them all in order).
+    - Any other layout (one file, undated parts) cannot tell new records from old ones: the
+      whole log is landed again and replaces what was there, and the gate recomputes it all.
+-#}
+{% macro live_landing_plan() -%}
+    {%- set file = live_raw_file('raw_live_events') -%}
+    {%- if not (execute and is_incremental()) -%}
+        {{ return({'file': file, 'replace': false}) }}
+    {%- endif -%}
+    {%- if not file.drops -%}
+        {{ return({'file': file, 'replace': true}) }}
+    {%- endif -%}
+    {%- set landed = run_query(
+        "select distinct cast(drop_date as " ~ dbt.type_string() ~ ") from " ~ this ~ " where drop_date is not null"
+    ).columns[0].values() | list -%}
+    {%- set newest = (landed | max) if landed else none -%}
+    {%- set paths = [] -%}
+    {%- for path in file.paths if live_drop_day(path) not in landed -%}
+        {%- if newest is not none and live_drop_day(path) < newest -%}
+            {{ exceptions.raise_compiler_error(
+                "raw_live_events: the drop received_date=" ~ live_drop_day(path) ~ " (" ~ path ~ ") is new but older than "
+                ~ newest ~ ", the newest drop already loaded: drops load in the order they were received. "
+                ~ "Rebuild from all drops: dbt build --full-refresh (make run)") }}
+        {%- endif -%}
+        {%- do paths.append(path) -%}
+    {%- endfor -%}
+    {%- set narrowed = {} -%}
+    {%- do narrowed.update(file) -%}
+    {%- do narrowed.update({'paths': paths, 'source': live_sql_list(paths)}) -%}
+    {{ return({'file': narrowed, 'replace': not landed}) }}
+{%- endmacro %}
+
+
+{#-
+    Pre-hook of base_live__raw_events: land the event log (or, incrementally, the new daily
+    drops: live_landing_plan) in two temporary tables of this connection,
+        live_raw_events_loaded   the records that parsed: their file and scan order
         live_raw_events_rejects  one row per record the CSV reader could not parse:
-                                 its first physical line, DuckDB's error type, its text
-    so that the model can account for every record of the file.
+                                 its file, its first physical line, DuckDB's error type, its text
+    so that the model can account for every record. When the plan says `replace`, the rows
+    landed before are deleted first.
 -#}
 {% macro live_land_raw_events() -%}
     {{ return(adapter.dispatch('live_land_raw_events', 'live_streaming')()) }}
@@ -254,24 +334,41 @@
 
 {% macro default__live_land_raw_events() -%}
     {%- set columns = live_raw_columns('raw_live_events') -%}
-    {%- set file = live_raw_file('raw_live_events') -%}
+    {%- set plan = live_landing_plan() -%}
+    {%- set file = plan.file -%}
     {#- Reject tables outlive a scan on the same connection: start from none. -#}
     {%- set statements = [
         "drop table if exists temp.live_raw_events_errors",
         "drop table if exists temp.live_raw_events_scans"] -%}
-    {%- do statements.append(
-        "create or replace temporary table live_raw_events_loaded as select row_number() over () as raw_row_number, "
-        ~ columns | join(', ') ~ " from " ~ live_raw_reader('raw_live_events', rejects='live_raw_events')) -%}
-    {%- if file.format == 'csv' -%}
+    {%- if plan.replace -%}
+        {%- do statements.append("delete from " ~ this) -%}
+    {%- endif -%}
+    {%- if file.paths -%}
+        {%- do statements.append(
+            "create or replace temporary table live_raw_events_loaded as"
+            ~ " select row_number() over () as scan_order, cast(filename as varchar) as filename, " ~ columns | join(', ')
+            ~ " from " ~ live_raw_reader('raw_live_events', rejects='live_raw_events', file=file, with_filename=true)) -%}
+    {%- else -%}
+        {%- set empty_columns = [] -%}
+        {%- for column in ['filename'] + columns -%}
+            {%- do empty_columns.append('cast(null as varchar) as ' ~ column) -%}
+        {%- endfor -%}
+        {%- do statements.append(
+            "create or replace temporary table live_raw_events_loaded as"
+            ~ " select cast(null as bigint) as scan_order, " ~ empty_columns | join(', ') ~ " where false") -%}
+    {%- endif -%}
+    {%- if file.format == 'csv' and file.paths -%}
         {%- do statements.append(
             "create or replace temporary table live_raw_events_rejects as"
-            ~ " select line as source_line, error_type, csv_line"
-            ~ " from live_raw_events_errors"
-            ~ " where scan_id = (select max(scan_id) from live_raw_events_scans)") -%}
+            ~ " select scans.file_path as filename, errors.line as source_line, errors.error_type, errors.csv_line"
+            ~ " from live_raw_events_errors as errors"
+            ~ " inner join live_raw_events_scans as scans"
+            ~ " on errors.scan_id = scans.scan_id and errors.file_id = scans.file_id"
+            ~ " where errors.scan_id = (select max(scan_id) from live_raw_events_scans)") -%}
     {%- else -%}
         {%- do statements.append(
             "create or replace temporary table live_raw_events_rejects"
-            ~ " (source_line bigint, error_type varchar, csv_line varchar)") -%}
+            ~ " (filename varchar, source_line bigint, error_type varchar, csv_line varchar)") -%}
     {%- endif -%}
     {{ return(statements | join(';\n')) }}
 {%- endmacro %}

@@ -8,6 +8,7 @@ Set LIVE_RAW_DATA_PATH / LIVE_RAW_FORMAT to build from other raw data.
 
 from __future__ import annotations
 
+import math
 import os
 import subprocess
 import sys
@@ -94,6 +95,19 @@ def run_dbt(args: list[str], duckdb_path: Path, raw_data_path: Path, target_path
         tail = "\n".join(completed.stdout.splitlines()[-40:])
         pytest.fail(f"dbt {' '.join(args)} failed (exit {completed.returncode}):\n{tail}", pytrace=False)
     return completed.stdout
+
+
+def same_row(left: tuple, right: tuple) -> bool:
+    """Equal, floats up to summation order (relative 1e-9)."""
+    return len(left) == len(right) and all(
+        a == b or (isinstance(a, float) and isinstance(b, float) and math.isclose(a, b, rel_tol=1e-9))
+        for a, b in zip(left, right, strict=True)
+    )
+
+
+def same_rows(left: list[tuple], right: list[tuple]) -> bool:
+    """The same rows in the same order, each equal by same_row."""
+    return len(left) == len(right) and all(same_row(a, b) for a, b in zip(left, right, strict=True))
 
 
 @pytest.fixture(scope="session")

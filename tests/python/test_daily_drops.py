@@ -8,7 +8,6 @@ single file, stop the build with one line naming the files.
 from __future__ import annotations
 
 import gzip
-import math
 import shutil
 import subprocess
 from pathlib import Path
@@ -16,7 +15,7 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from conftest import dbt_process, run_dbt
+from conftest import dbt_process, run_dbt, same_rows
 from live_metrics.gen_model import GeneratorConfig
 from live_metrics.generate import generate_events, write_dataset
 
@@ -47,14 +46,6 @@ def marts(duckdb_path: Path) -> dict[str, list[tuple]]:
     return result
 
 
-def same_row(left: tuple, right: tuple) -> bool:
-    """Equal, floats up to summation order."""
-    return len(left) == len(right) and all(
-        a == b or (isinstance(a, float) and isinstance(b, float) and math.isclose(a, b, rel_tol=1e-9))
-        for a, b in zip(left, right, strict=True)
-    )
-
-
 def test_drops_build_the_same_warehouse_as_one_file(tmp_path: Path) -> None:
     data = generate_events(CONFIG)
     single, drops = tmp_path / "single", tmp_path / "drops"
@@ -66,8 +57,7 @@ def test_drops_build_the_same_warehouse_as_one_file(tmp_path: Path) -> None:
     expected, actual = marts(tmp_path / "single.duckdb"), marts(tmp_path / "drops.duckdb")
     assert sorted(actual) == sorted(expected) and len(expected) >= 15
     for table, rows in expected.items():
-        assert len(actual[table]) == len(rows), table
-        assert all(same_row(a, b) for a, b in zip(actual[table], rows, strict=True)), table
+        assert same_rows(actual[table], rows), table
     assert len(expected["fct_viewer_sessions"]) > 100
 
 

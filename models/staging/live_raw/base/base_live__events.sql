@@ -16,8 +16,31 @@
     tables (unknown gift and campaign ids, int_live__reference_checks) are
     decided later, in intermediate models; the final word on every row is
     int_live__event_outcomes.
+
+    Incremental: a build reads only the landed rows it has not seen (a `load_id` not in
+    the table yet). Their row rules need only themselves; the rules across rows are
+    settled against what is already here:
+    - a new copy of an event_id already here is a later delivery (drops land in the order
+      received), and the verdict on the copy received first stands;
+    - the rows already here that share a stream or a business key with a new row are
+      decided again with it (a late stream_started lets the stream's events in; a late
+      event with the same comment_id but an earlier event_at becomes the one kept), and
+      replace their old versions (delete+insert on raw_row_number);
+    - a new row that would be clean but happened before the window (the earliest new
+      drop's day minus the `late_window_days` var, 3 by default) is held back as
+      `late_beyond_window`: the build warns (live_warn_late_beyond_window) and a full
+      refresh counts it. Within the window the result equals a full refresh, row for row.
+    A full refresh (or the first build) decides every row with the same code, nothing
+    being here yet.
 #}
-{{ config(materialized='table') }}
+{{ config(
+    materialized='incremental',
+    incremental_strategy='delete+insert',
+    unique_key='raw_row_number',
+    on_schema_change='fail',
+    pre_hook="{{ live_gate_forget_replaced_loads() }}",
+    post_hook="{{ live_warn_late_beyond_window() }}"
+) }}
 
 {%- set contract = live_event_contract() %}
 {%- set stream_types = [] %}
@@ -25,11 +48,24 @@
     {%- do stream_types.append("'" ~ event_type ~ "'") %}
 {%- endfor %}
 
+{#- What the gate keeps of each row to decide it again in a later build. -#}
+{%- set kept_columns = [
+    'raw_row_number', 'source_line', 'raw_record', 'event_id', 'event_type', 'event_at', 'received_at',
+    'user_id', 'stream_id', 'properties', 'platform', 'app_version', 'country', 'raw_event_at',
+    'raw_received_at', 'drop_date', 'load_id', 'business_key', 'row_reason', 'delivery_number',
+    'first_copy_reason'] %}
+
+{#- The rows earlier builds decided: this table, or none (an empty CTE) in a full build. -#}
+{%- set earlier_rows = this if is_incremental() else 'none_decided_before' %}
+
 with
 
 raw_events as (
 
     select * from {{ ref('base_live__raw_events') }}
+    {%- if is_incremental() %}
+        where load_id not in (select distinct load_id from {{ this }})
+    {%- endif %}
 
 ),
 
@@ -51,7 +87,9 @@ typed as (
         {{ clean_text('app_version') }} as app_version,
         upper({{ clean_text('country') }}) as country,
         cast(event_at as {{ dbt.type_string() }}) as raw_event_at,
-        cast(received_at as {{ dbt.type_string() }}) as raw_received_at
+        cast(received_at as {{ dbt.type_string() }}) as raw_received_at,
+        drop_date,
+        load_id
     from raw_events
 
 ),
@@ -70,14 +108,15 @@ with_keys as (
                 {%- endif %}
             {%- endfor %}
         end as business_key,
+        {#- drops first: a later drop is a later delivery, whatever its received_at says -#}
         case
             when event_id is not null
                 then row_number() over (
                         partition by event_id
-                        order by received_at nulls last, raw_row_number
+                        order by drop_date nulls first, received_at nulls last, raw_row_number
                     )
             else 1
-        end as delivery_number
+        end as new_copy_number
     from typed
 
 ),
@@ -141,25 +180,193 @@ row_checked as (
 
 ),
 
+{# The shape of the rows earlier builds decided, with none of them: a full build reads this. #}
+none_decided_before as (
+
+    select
+        {%- for column in kept_columns if column not in ('delivery_number', 'first_copy_reason') %}
+            row_checked.{{ column }},
+        {%- endfor %}
+        row_checked.new_copy_number as delivery_number,
+        row_checked.row_reason as first_copy_reason,
+        row_checked.row_reason as ingestion_reason
+    from row_checked
+    where false
+
+),
+
+{# Copies of the new rows' event_ids decided by earlier builds. #}
+earlier_copies as (
+
+    select
+        earlier.event_id,
+        count(*) as copies,
+        max(case when earlier.delivery_number = 1 then earlier.row_reason end) as first_copy_reason
+    from {{ earlier_rows }} as earlier
+    where earlier.event_id in (select row_checked.event_id from row_checked)
+    group by earlier.event_id
+
+),
+
+{# The day before which a new event is late beyond the window (none in a full build). #}
+window_start as (
+
+    select
+        {%- if is_incremental() %}
+            {{ dbt.dateadd('day', -1 * var('late_window_days', 3), 'min(row_checked.drop_date)') }} as first_day
+        {%- else %}
+            min(cast(null as date)) as first_day
+        {%- endif %}
+    from row_checked
+
+),
+
+new_rows as (
+
+    select
+        row_checked.*,
+        true as is_decided_here,
+        case
+            when row_checked.event_id is null then 1
+            else coalesce(earlier_copies.copies, 0) + row_checked.new_copy_number
+        end as delivery_number,
+        -- the verdict on the copy received first, for the later copies of an event
+        case
+            when earlier_copies.event_id is not null then earlier_copies.first_copy_reason
+            else max(case when row_checked.new_copy_number = 1 then row_checked.row_reason end) over (
+                    partition by row_checked.event_id
+                )
+        end as first_copy_reason,
+        coalesce(
+            earlier_copies.event_id is null
+            and row_checked.new_copy_number = 1
+            and row_checked.row_reason is null
+            and cast(row_checked.event_at as date) < (select window_start.first_day from window_start),
+            false
+        ) as is_late_beyond_window
+    from row_checked
+    left join earlier_copies
+        on row_checked.event_id = earlier_copies.event_id
+
+),
+
+{# Rows already here whose verdict the new rows can change: same stream or business key. #}
+new_keys as (
+
+    select distinct
+        new_rows.event_type,
+        new_rows.business_key
+    from new_rows
+    where new_rows.business_key is not null
+
+),
+
+key_streams as (
+
+    select distinct earlier.stream_id
+    from {{ earlier_rows }} as earlier
+    inner join new_keys
+        on
+            earlier.event_type = new_keys.event_type
+            and earlier.business_key = new_keys.business_key
+    where earlier.stream_id is not null
+
+),
+
+affected_streams as (
+
+    select new_rows.stream_id from new_rows
+    where new_rows.stream_id is not null
+    union
+    select key_streams.stream_id from key_streams
+
+),
+
+revisited as (
+
+    select
+        {%- for column in kept_columns %}
+            earlier.{{ column }},
+        {%- endfor %}
+        coalesce(earlier.ingestion_reason = 'late_beyond_window', false) as is_late_beyond_window,
+        true as is_decided_here
+    from {{ earlier_rows }} as earlier
+    where
+        earlier.stream_id in (select affected_streams.stream_id from affected_streams)
+        or exists (
+            select 1
+            from new_keys
+            where
+                earlier.event_type = new_keys.event_type
+                and earlier.business_key = new_keys.business_key
+        )
+
+),
+
+{# Other rows holding a business key of the rows decided here: they take part in the ranking only. #}
+key_holders as (
+
+    select
+        {%- for column in kept_columns %}
+            earlier.{{ column }},
+        {%- endfor %}
+        coalesce(earlier.ingestion_reason = 'late_beyond_window', false) as is_late_beyond_window,
+        false as is_decided_here
+    from {{ earlier_rows }} as earlier
+    where
+        earlier.business_key is not null
+        and earlier.raw_row_number not in (select revisited.raw_row_number from revisited)
+        and exists (
+            select 1
+            from revisited
+            where
+                earlier.event_type = revisited.event_type
+                and earlier.business_key = revisited.business_key
+        )
+
+),
+
+candidates as (
+
+    select
+        {%- for column in kept_columns %}
+            new_rows.{{ column }},
+        {%- endfor %}
+        new_rows.is_late_beyond_window,
+        new_rows.is_decided_here
+    from new_rows
+    union all
+    select * from revisited
+    union all
+    select * from key_holders
+
+),
+
+{# The rows that can hold a business key: first copies that pass every row rule. #}
+key_candidates as (
+
+    select
+        *,
+        coalesce(
+            business_key is not null and delivery_number = 1 and row_reason is null and not is_late_beyond_window,
+            false
+        ) as holds_business_key
+    from candidates
+
+),
+
 key_ranked as (
 
     select
         *,
-        {#- the verdict on the copy received first, for the later copies of an event -#}
-        max(case when delivery_number = 1 then row_reason end) over (
-            partition by event_id
-        ) as first_copy_reason,
         case
-            when business_key is not null and delivery_number = 1 and row_reason is null
+            when holds_business_key
                 then row_number() over (
-                        partition by
-                            event_type,
-                            business_key,
-                            (business_key is not null and delivery_number = 1 and row_reason is null)
+                        partition by event_type, business_key, holds_business_key
                         order by event_at, received_at, raw_row_number
                     )
         end as business_key_rank
-    from row_checked
+    from key_candidates
 
 ),
 
@@ -171,6 +378,7 @@ started_streams as (
         event_type = 'stream_started'
         and delivery_number = 1
         and row_reason is null
+        and not is_late_beyond_window
         and business_key_rank = 1
 
 ),
@@ -186,6 +394,7 @@ classified as (
                 then 'superseded_by_bad_copy'
             when key_ranked.delivery_number > 1 then 'duplicate_delivery'
             when key_ranked.row_reason is not null then key_ranked.row_reason
+            when key_ranked.is_late_beyond_window then 'late_beyond_window'
             when key_ranked.business_key_rank > 1 then 'duplicate_business_key'
             when key_ranked.stream_id is not null
                 and key_ranked.event_type != 'stream_started'
@@ -196,6 +405,7 @@ classified as (
     from key_ranked
     left join started_streams
         on key_ranked.stream_id = started_streams.stream_id
+    where key_ranked.is_decided_here
 
 ),
 
@@ -220,6 +430,11 @@ final as (
         ingestion_reason,
         raw_event_at,
         raw_received_at,
+        drop_date,
+        load_id,
+        business_key,
+        row_reason,
+        first_copy_reason,
         coalesce(cast(received_at as date) > cast(event_at as date), false) as is_late_arrival,
         case
             when ingestion_reason is null then 'clean'
