@@ -16,7 +16,7 @@ export DBT_PROFILES_DIR := $(CURDIR)
 export LIVE_DUCKDB_PATH ?= $(CURDIR)/warehouse/live.duckdb
 export DBT_SEND_ANONYMOUS_USAGE_STATS := False
 
-.PHONY: run test install build docs lint pytest browser oldclient metrics publish bench demo-data clean help
+.PHONY: run test install build daily daily-build docs lint pytest browser oldclient metrics publish bench demo-data clean help
 
 PORT ?= 8080
 
@@ -25,6 +25,8 @@ help:
 	@echo "make test       lint (ruff, sqlfluff) and run every test (dbt data and unit tests, pytest)"
 	@echo "make install    create .venv and install the pinned requirements"
 	@echo "make build      dbt build into a work file (LIVE_RAW_DATA_PATH / LIVE_RAW_FORMAT pick the raw data)"
+	@echo "make daily      after a new daily drop lands: build incrementally from the published warehouse, then metrics and publish"
+	@echo "make daily-build  only the incremental dbt build of make daily (no metrics, no publish)"
 	@echo "make metrics    materialize metrics.* tables, export the metric tree, print the scorecard (on the build's work file)"
 	@echo "make publish    atomically replace the warehouse readers open with the finished build"
 	@echo "make lint       ruff check + ruff format --check on the Python, sqlfluff on the SQL"
@@ -63,6 +65,19 @@ publish: install
 	$(CLI) publish --from $(WORK_DUCKDB) --to $(LIVE_DUCKDB_PATH)
 
 run: build metrics publish
+	@echo "warehouse: $(LIVE_DUCKDB_PATH)"
+
+# Daily operation over daily drops (README, "Daily operation"): the work file starts as a copy of
+# the published warehouse, dbt builds it incrementally (only the drops not landed yet are read),
+# then metrics and publish run as in `make run`. Readers keep reading the published file throughout.
+daily-build: install
+	@mkdir -p $(dir $(WORK_DUCKDB))
+	@rm -f $(WORK_DUCKDB) $(WORK_DUCKDB).wal
+	@if [ -f $(LIVE_DUCKDB_PATH) ]; then cp $(LIVE_DUCKDB_PATH) $(WORK_DUCKDB); \
+	else echo "no published warehouse at $(LIVE_DUCKDB_PATH) yet: this build is a full one"; fi
+	LIVE_DUCKDB_PATH=$(WORK_DUCKDB) $(DBT) build --fail-fast
+
+daily: daily-build metrics publish
 	@echo "warehouse: $(LIVE_DUCKDB_PATH)"
 
 lint: install
