@@ -282,14 +282,10 @@ affected_streams as (
 
 ),
 
+{# The rows already here whose verdict the new rows can change. #}
 revisited as (
 
-    select
-        {%- for column in kept_columns %}
-            earlier.{{ column }},
-        {%- endfor %}
-        coalesce(earlier.ingestion_reason = 'late_beyond_window', false) as is_late_beyond_window,
-        true as is_decided_here
+    select earlier.raw_row_number
     from {{ earlier_rows }} as earlier
     where
         earlier.stream_id in (select affected_streams.stream_id from affected_streams)
@@ -303,25 +299,42 @@ revisited as (
 
 ),
 
-{# Other rows holding a business key of the rows decided here: they take part in the ranking only. #}
-key_holders as (
+{# Every business key of the rows decided here: all the rows holding one take part in its ranking. #}
+ranked_keys as (
+
+    select
+        new_keys.event_type,
+        new_keys.business_key
+    from new_keys
+    union
+    select
+        earlier.event_type,
+        earlier.business_key
+    from {{ earlier_rows }} as earlier
+    where
+        earlier.business_key is not null
+        and earlier.raw_row_number in (select revisited.raw_row_number from revisited)
+
+),
+
+{# The rows already here that this build reads: those it decides again, and the other holders of their keys. #}
+earlier_read as (
 
     select
         {%- for column in kept_columns %}
             earlier.{{ column }},
         {%- endfor %}
         coalesce(earlier.ingestion_reason = 'late_beyond_window', false) as is_late_beyond_window,
-        false as is_decided_here
+        earlier.raw_row_number in (select revisited.raw_row_number from revisited) as is_decided_here
     from {{ earlier_rows }} as earlier
     where
-        earlier.business_key is not null
-        and earlier.raw_row_number not in (select revisited.raw_row_number from revisited)
-        and exists (
+        earlier.raw_row_number in (select revisited.raw_row_number from revisited)
+        or exists (
             select 1
-            from revisited
+            from ranked_keys
             where
-                earlier.event_type = revisited.event_type
-                and earlier.business_key = revisited.business_key
+                earlier.event_type = ranked_keys.event_type
+                and earlier.business_key = ranked_keys.business_key
         )
 
 ),
@@ -336,9 +349,7 @@ candidates as (
         new_rows.is_decided_here
     from new_rows
     union all
-    select * from revisited
-    union all
-    select * from key_holders
+    select * from earlier_read
 
 ),
 
