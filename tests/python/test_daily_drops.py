@@ -106,3 +106,24 @@ def test_drops_beside_a_single_file_stop_with_one_line(drops: Path, tmp_path: Pa
     completed = run_landing(raw, tmp_path)
     assert completed.returncode != 0
     assert "both raw_live_events.csv.gz and raw_live_events/" in completed.stdout
+
+
+def test_a_drop_older_than_one_already_loaded_stops_with_one_line(drops: Path, tmp_path: Path) -> None:
+    """Drops land in the order received (the first copy wins): an older drop found late needs a full build."""
+    raw = tmp_path / "raw"
+    shutil.copytree(drops, raw)
+    days = sorted(raw.glob("raw_live_events/received_date=*"))
+    middle = days[1]
+    aside = tmp_path / middle.name
+    middle.rename(aside)
+    first = run_landing(raw, tmp_path)
+    assert first.returncode == 0, first.stdout[-2000:]
+    aside.rename(middle)
+    second = run_landing(raw, tmp_path)
+    assert second.returncode != 0
+    message = [line for line in second.stdout.splitlines() if "drops load in the order they were received" in line]
+    assert message and message[0].strip().startswith(f"raw_live_events: the drop {middle.name} (")
+    assert "dbt build --full-refresh" in message[0]
+    with duckdb.connect(str(tmp_path / "live.duckdb"), read_only=True) as connection:
+        landed = connection.execute("select count(distinct drop_date) from staging.base_live__raw_events").fetchone()
+    assert landed == (len(days) - 1,)  # nothing of the refused build was landed
