@@ -283,10 +283,10 @@
 
     - A full build (or the first) lands everything.
     - An incremental build over daily drops (every file in a received_date=YYYY-MM-DD folder)
-      lands only the drops whose day is not in the table yet. A new drop dated on or before
-      the newest drop already landed stops the build: the copy received first wins a
-      duplicate, so drops must land in the order they were received (a full refresh
-      re-reads them all in order).
+      lands only the drops not in the table yet. A new drop dated before the newest drop
+      already landed, or a new file in a drop already landed, stops the build: the copy
+      received first wins a duplicate, so drops land whole and in the order they were
+      received (a full refresh re-reads them all in order). Nothing is skipped silently.
     - Any other layout (one file, undated parts) cannot tell new records from old ones: the
       whole log is landed again and replaces what was there, and the gate recomputes it all.
 -#}
@@ -299,14 +299,23 @@
         {{ return({'file': file, 'replace': true}) }}
     {%- endif -%}
     {%- set landed = run_query(
-        "select distinct cast(drop_date as " ~ dbt.type_string() ~ ") from " ~ this ~ " where drop_date is not null"
-    ).columns[0].values() | list -%}
-    {%- set newest = (landed | max) if landed else none -%}
+        "select distinct source_file, cast(drop_date as " ~ dbt.type_string() ~ ") from " ~ this
+        ~ " where drop_date is not null"
+    ) -%}
+    {%- set landed_files = landed.columns[0].values() | list -%}
+    {%- set landed_days = landed.columns[1].values() | list -%}
+    {%- set newest = (landed_days | max) if landed_days else none -%}
     {%- set paths = [] -%}
-    {%- for path in file.paths if live_drop_day(path) not in landed -%}
-        {%- if newest is not none and live_drop_day(path) < newest -%}
+    {%- for path in file.paths if path not in landed_files -%}
+        {%- set day = live_drop_day(path) -%}
+        {%- if day in landed_days -%}
             {{ exceptions.raise_compiler_error(
-                "raw_live_events: the drop received_date=" ~ live_drop_day(path) ~ " (" ~ path ~ ") is new but older than "
+                "raw_live_events: " ~ path ~ " is a new file in the drop received_date=" ~ day
+                ~ ", which was loaded already: a drop is loaded once, whole. "
+                ~ "Rebuild from all drops: dbt build --full-refresh (make run)") }}
+        {%- elif newest is not none and day < newest -%}
+            {{ exceptions.raise_compiler_error(
+                "raw_live_events: the drop received_date=" ~ day ~ " (" ~ path ~ ") is new but older than "
                 ~ newest ~ ", the newest drop already loaded: drops load in the order they were received. "
                 ~ "Rebuild from all drops: dbt build --full-refresh (make run)") }}
         {%- endif -%}
@@ -315,7 +324,7 @@
     {%- set narrowed = {} -%}
     {%- do narrowed.update(file) -%}
     {%- do narrowed.update({'paths': paths, 'source': live_sql_list(paths)}) -%}
-    {{ return({'file': narrowed, 'replace': not landed}) }}
+    {{ return({'file': narrowed, 'replace': not landed_days}) }}
 {%- endmacro %}
 
 

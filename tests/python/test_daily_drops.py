@@ -127,3 +127,18 @@ def test_a_drop_older_than_one_already_loaded_stops_with_one_line(drops: Path, t
     with duckdb.connect(str(tmp_path / "live.duckdb"), read_only=True) as connection:
         landed = connection.execute("select count(distinct drop_date) from staging.base_live__raw_events").fetchone()
     assert landed == (len(days) - 1,)  # nothing of the refused build was landed
+
+
+def test_a_new_file_in_a_drop_already_loaded_stops_with_one_line(drops: Path, tmp_path: Path) -> None:
+    """A drop is landed once, whole: a file added to it later is never skipped silently."""
+    raw = tmp_path / "raw"
+    shutil.copytree(drops, raw)
+    first = run_landing(raw, tmp_path)
+    assert first.returncode == 0, first.stdout[-2000:]
+    newest = sorted(raw.glob("raw_live_events/received_date=*"))[-1]
+    shutil.copyfile(newest / "part-0.csv.gz", newest / "part-1.csv.gz")
+    second = run_landing(raw, tmp_path)
+    assert second.returncode != 0
+    message = [line for line in second.stdout.splitlines() if "is a new file in the drop" in line]
+    assert message and message[0].strip().startswith("raw_live_events: ") and "part-1.csv.gz" in message[0]
+    assert "dbt build --full-refresh" in message[0]

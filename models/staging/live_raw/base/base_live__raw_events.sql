@@ -40,6 +40,7 @@ loaded as (
         {%- for column in columns %}
             cast({{ column }} as {{ dbt.type_string() }}) as {{ column }},
         {%- endfor %}
+        cast(filename as {{ dbt.type_string() }}) as source_file,
         {{ live_drop_date_sql('filename') }} as drop_date,
         coalesce(cast({{ live_drop_date_sql('filename') }} as {{ dbt.type_string() }}), 'none') as drop_key
     from live_raw_events_loaded
@@ -146,6 +147,7 @@ numbered_loaded as (
         cast(null as {{ dbt.type_bigint() }}) as source_line,
         cast(null as {{ dbt.type_string() }}) as read_error,
         cast(null as {{ dbt.type_string() }}) as raw_record,
+        loaded.source_file,
         loaded.drop_date
     from loaded
     inner join drop_offsets
@@ -175,6 +177,7 @@ numbered_rejected as (
             else 'malformed_csv_row'
         end as read_error,
         rejected_records.raw_record,
+        rejected_records.filename as source_file,
         rejected_records.drop_date
     from rejected_records
     inner join drop_offsets
