@@ -77,6 +77,12 @@
 {%- endmacro %}
 
 
+{#- A drop file's name from its received_date= folder on (received_date=2026-11-09/part-0.csv.gz). -#}
+{% macro live_drop_file_key(path) -%}
+    {{ return('received_date=' ~ path.split('received_date=')[-1]) }}
+{%- endmacro %}
+
+
 {#- True when there are parts and every one sits in a received_date=YYYY-MM-DD folder. -#}
 {% macro live_all_dated(paths) -%}
     {%- set undated = [] -%}
@@ -302,11 +308,15 @@
         "select distinct source_file, cast(drop_date as " ~ dbt.type_string() ~ ") from " ~ this
         ~ " where drop_date is not null"
     ) -%}
-    {%- set landed_files = landed.columns[0].values() | list -%}
+    {#- a file is known by its place among the drops, so that the folder may move -#}
+    {%- set landed_files = [] -%}
+    {%- for landed_file in landed.columns[0].values() -%}
+        {%- do landed_files.append(live_drop_file_key(landed_file)) -%}
+    {%- endfor -%}
     {%- set landed_days = landed.columns[1].values() | list -%}
     {%- set newest = (landed_days | max) if landed_days else none -%}
     {%- set paths = [] -%}
-    {%- for path in file.paths if path not in landed_files -%}
+    {%- for path in file.paths if live_drop_file_key(path) not in landed_files -%}
         {%- set day = live_drop_day(path) -%}
         {%- if day in landed_days -%}
             {{ exceptions.raise_compiler_error(

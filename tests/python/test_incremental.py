@@ -39,7 +39,9 @@ DAY = [CONFIG.start + dt.timedelta(days=n - 1) for n in range(0, 12)]  # DAY[1] 
 FIRST_LOAD, APPENDED = 7, (8, 9, 10)
 TIME_FORMAT = "%Y-%m-%dT%H:%M:%S.%f"
 COMPARED_SCHEMAS = ("staging", "intermediate", "marts")
-UNCOMPARED_COLUMNS = ("load_id",)  # which build landed a row: differs by design
+# which build landed a row, and the path it was read from (each day's drops sit in a folder of their
+# own here, which also shows that the drops' folder may move between builds): they differ by design
+UNCOMPARED_COLUMNS = ("load_id", "source_file")
 
 
 def parse_time(text: str) -> dt.datetime | None:
