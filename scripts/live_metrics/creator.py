@@ -41,7 +41,7 @@ from live_metrics.mf_engine import (
     lock_error,
     profiles_dir_for,
 )
-from live_metrics.options import default_project_dir
+from live_metrics.options import default_project_dir, whole_number_at_least
 from live_metrics.table import format_table
 
 DEFAULT_STREAMS = 10
@@ -79,7 +79,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("creator_id", metavar="CREATOR_ID", help="the creator's user id (marts.dim_creators)")
     parser.add_argument(
         "--streams",
-        type=_stream_count,
+        type=whole_number_at_least(1),
         default=DEFAULT_STREAMS,
         metavar="N",
         help=f"show the N most recent streams (default {DEFAULT_STREAMS})",
@@ -105,16 +105,6 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         help="the dbt project whose profile names the warehouse; default: $DBT_PROJECT_DIR or this repo's root",
     )
     parser.set_defaults(func=run)
-
-
-def _stream_count(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError as error:
-        raise argparse.ArgumentTypeError(f"'{text}' is not a whole number") from error
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"{value} is too small: give 1 or more")
-    return value
 
 
 # ---------------------------------------------------------------------------------------------------

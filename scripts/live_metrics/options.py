@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 import difflib
 import os
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -120,14 +120,22 @@ def writable_dir(path: Path) -> Path:
     return path
 
 
-def positive_int(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError as error:
-        raise argparse.ArgumentTypeError(f"'{text}' is not a whole number") from error
-    if value < 2:
-        raise argparse.ArgumentTypeError(f"{value} is too small: give 2 or more")
-    return value
+def whole_number_at_least(minimum: int) -> Callable[[str], int]:
+    """An argparse type: a whole number of at least ``minimum``, else a one-line error."""
+
+    def parse(text: str) -> int:
+        try:
+            value = int(text)
+        except ValueError as error:
+            raise argparse.ArgumentTypeError(f"'{text}' is not a whole number") from error
+        if value < minimum:
+            raise argparse.ArgumentTypeError(f"{value} is too small: give {minimum} or more")
+        return value
+
+    return parse
+
+
+positive_int = whole_number_at_least(2)  # --anomaly-window: a period and at least one before it
 
 
 def positive_float(text: str) -> float:

@@ -66,6 +66,27 @@ def launch(env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:
     return run_with_env([sys.executable, str(LAUNCHER), *args], env)
 
 
+# Variables that would point the CLI at the caller's project or data instead of a test's own.
+PROJECT_ENV_VARS = ("DBT_PROFILES_DIR", "DBT_PROJECT_DIR", "LIVE_DUCKDB_PATH", "LIVE_RAW_DATA_PATH", "LIVE_RAW_FORMAT")
+
+
+def launch_clean(
+    *args: str, env: dict[str, str] | None = None, cwd: Path | None = None, timeout: float = 120
+) -> subprocess.CompletedProcess[str]:
+    """The real launcher with ``args``, in an environment free of the caller's project settings (plus ``env``)."""
+    clean_env = {key: value for key, value in os.environ.items() if key not in PROJECT_ENV_VARS}
+    clean_env.update(env or {})
+    return subprocess.run(
+        [sys.executable, str(LAUNCHER), *args],
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        cwd=cwd,
+        env=clean_env,
+        check=False,
+    )
+
+
 def run_cli(warehouse: Warehouse, *args: str, manifest: Path | None = None) -> subprocess.CompletedProcess[str]:
     """`live-metrics ARGS --manifest M` on ``warehouse`` (M: its semantic manifest unless given)."""
     manifest = manifest or warehouse.semantic_manifest

@@ -8,18 +8,14 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import os
 import subprocess
-import sys
-from pathlib import Path
 
 import pytest
 
+from conftest import launch_clean
 from live_metrics.bench import MAX_SIZE, MIN_SIZE, QUICK_SIZES, parse_sizes
 from live_metrics.errors import UserError
 
-RUN_CLI = Path(__file__).resolve().parents[2] / "scripts" / "live-metrics"
-PROJECT_ENV_VARS = ("DBT_PROFILES_DIR", "DBT_PROJECT_DIR", "LIVE_DUCKDB_PATH", "LIVE_RAW_DATA_PATH", "LIVE_RAW_FORMAT")
 NUMBERS = (
     "events",
     "seconds",
@@ -32,10 +28,7 @@ NUMBERS = (
 
 
 def run_cli(*args: str, timeout: float = 120) -> subprocess.CompletedProcess[str]:
-    env = {key: value for key, value in os.environ.items() if key not in PROJECT_ENV_VARS}
-    return subprocess.run(
-        [sys.executable, str(RUN_CLI), *args], capture_output=True, text=True, timeout=timeout, env=env, check=False
-    )
+    return launch_clean(*args, timeout=timeout)
 
 
 def test_sizes_parse_with_k_and_m_smallest_first() -> None:

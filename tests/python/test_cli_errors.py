@@ -12,29 +12,18 @@ from typing import Any
 
 import pytest
 
+from conftest import LAUNCHER as RUN_CLI
+from conftest import PROJECT_ENV_VARS, launch_clean
 from live_metrics.rules import RULE_NAMES
 
 FIXTURES = Path(__file__).parent / "fixtures"
-RUN_CLI = Path(__file__).resolve().parents[2] / "scripts" / "live-metrics"
-# Variables that would point the CLI at the real project instead of the test's own.
-PROJECT_ENV_VARS = ("DBT_PROFILES_DIR", "DBT_PROJECT_DIR", "LIVE_DUCKDB_PATH")
 GOOD_MANIFEST = FIXTURES / "manifest_good.json"
 GOOD_CATALOGUE = FIXTURES / "catalogue_good.csv"
 
 
 def run_cli(*args: str, cwd: Path | None = None, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
     """Run the real launcher with an environment free of the caller's project settings."""
-    clean_env = {key: value for key, value in os.environ.items() if key not in PROJECT_ENV_VARS}
-    clean_env.update(env or {})
-    return subprocess.run(
-        [sys.executable, str(RUN_CLI), *args],
-        capture_output=True,
-        text=True,
-        timeout=120,
-        cwd=cwd,
-        env=clean_env,
-        check=False,
-    )
+    return launch_clean(*args, env=env, cwd=cwd)
 
 
 def assert_one_line_error(result: subprocess.CompletedProcess[str], *words: str) -> str:

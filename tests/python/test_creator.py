@@ -10,11 +10,9 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import os
 import re
 import shutil
 import subprocess
-import sys
 from collections import Counter, defaultdict
 from collections.abc import Iterator
 from pathlib import Path
@@ -23,26 +21,15 @@ from typing import Any
 import duckdb
 import pytest
 
-from conftest import REPO_ROOT, Warehouse
+from conftest import Warehouse, launch_clean
 from live_metrics.creator import concurrency_curve, last_complete_week
 
-RUN_CLI = REPO_ROOT / "scripts" / "live-metrics"
-PROJECT_ENV_VARS = ("DBT_PROFILES_DIR", "DBT_PROJECT_DIR", "LIVE_DUCKDB_PATH")
 RETENTION_COLUMNS = ("is_d7_retention_eligible", "streamed_again_within_7d")
 
 
 def run_cli(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
     """The real launcher, in an environment free of the caller's project settings; never a traceback."""
-    clean_env = {key: value for key, value in os.environ.items() if key not in PROJECT_ENV_VARS}
-    clean_env.update(env or {})
-    result = subprocess.run(
-        [sys.executable, str(RUN_CLI), *args],
-        capture_output=True,
-        text=True,
-        timeout=120,
-        env=clean_env,
-        check=False,
-    )
+    result = launch_clean(*args, env=env)
     assert "Traceback" not in result.stderr + result.stdout, result.stderr
     return result
 
