@@ -16,7 +16,7 @@ export DBT_PROFILES_DIR := $(CURDIR)
 export LIVE_DUCKDB_PATH ?= $(CURDIR)/warehouse/live.duckdb
 export DBT_SEND_ANONYMOUS_USAGE_STATS := False
 
-.PHONY: run test install build daily daily-build docs lint pytest browser oldclient metrics publish bench demo-data clean help
+.PHONY: run test install build daily daily-build docs lint pytest browser oldclient java run-spark metrics publish bench demo-data clean help
 
 PORT ?= 8080
 
@@ -33,6 +33,8 @@ help:
 	@echo "make pytest     the pytest suite only"
 	@echo "make browser    install Chromium for the page tests (apt-get, as root)"
 	@echo "make oldclient  a DuckDB 1.4 client in .venv-duckdb14 (the tests read the published file with it)"
+	@echo "make java       check for Java 17+ (the spark target runs PySpark); installs it with apt-get as root"
+	@echo "make run-spark  build the demo on Spark (local PySpark, warehouse/spark), materialize the metrics there, print the scorecard"
 	@echo "make docs       dbt docs generate + serve on http://localhost:$(PORT) (PORT=... to change), with the metric tree page"
 	@echo "make bench      benchmark at ~1 M and ~10 M events: generate, dbt build, materialize, export, a one-query baseline (table + output/bench.json; several minutes)"
 	@echo "make demo-data  regenerate seeds/demo with the generator"
@@ -103,7 +105,25 @@ $(OLD_CLIENT)/.installed: requirements-oldclient.txt
 
 oldclient: $(OLD_CLIENT)/.installed
 
-pytest: install browser oldclient
+# The spark target runs PySpark in the dbt process, on Java 17+ (a JRE is enough).
+# LIVE_SKIP_SPARK=1 skips the Spark tests.
+java:
+	@if java -version 2>&1 | grep -qE 'version "(1[7-9]|[2-9][0-9])'; then :; \
+	elif [ "$$(id -u)" = 0 ]; then apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq openjdk-17-jre-headless; \
+	else echo "Java 17+ missing: run 'sudo apt-get install -y openjdk-17-jre-headless' (or set LIVE_SKIP_SPARK=1 to skip the Spark tests)"; fi
+
+# The same project on Spark (README, "Scaling out"): dbt's spark target (profiles.yml) builds the demo in
+# $(LIVE_SPARK_HOME) (tables, Hive metastore); MetricFlow's Databricks SQL runs on the same Spark session.
+export LIVE_SPARK_HOME ?= $(CURDIR)/warehouse/spark
+SPARK_TARGET_PATH := target/spark
+
+run-spark: install java
+	TZ=UTC $(DBT) build --target spark --target-path $(SPARK_TARGET_PATH)
+	TZ=UTC $(CLI) materialize --target spark
+	TZ=UTC $(CLI) scorecard --target spark
+	@echo "spark warehouse: $(LIVE_SPARK_HOME)"
+
+pytest: install browser oldclient java
 	$(PY) -m pytest
 
 test: lint pytest
@@ -126,4 +146,4 @@ demo-data: install
 	$(CLI) generate --out seeds/demo --days 14 --creators 40 --viewers 1500 --seed 7 --start 2026-11-09 --format csv
 
 clean:
-	rm -rf target logs output warehouse/*.duckdb warehouse/*.wal warehouse/.building
+	rm -rf target logs output warehouse/*.duckdb warehouse/*.wal warehouse/.building warehouse/spark

@@ -3,15 +3,49 @@
 #}
 
 {#-
-    Pre-hook of the gate: forget the rows of loads the landing table no longer holds (one
-    raw file is landed again at every build, in place of the old rows), so that the gate
-    decides them again.
+    Pre-hook of the gate: when the gate holds rows of a load the landing table no longer holds
+    (one raw file is landed again at every build, in place of the old rows), empty the gate, so
+    that it decides every landed row again, as a full build does.
 -#}
 {% macro live_gate_forget_replaced_loads() -%}
-    {%- if is_incremental() -%}
-        delete from {{ this }}
-        where load_id not in (select distinct load_id from {{ ref('base_live__raw_events') }})
+    {%- if execute and is_incremental() -%}
+        {%- set replaced = run_query(
+            "select count(*) from (select distinct load_id from " ~ this ~ ") as gate_loads"
+            ~ " where load_id not in (select distinct load_id from " ~ ref('base_live__raw_events') ~ ")"
+        ).columns[0].values()[0] -%}
+        {%- if replaced > 0 -%}
+            truncate table {{ this }}
+        {%- endif -%}
     {%- endif -%}
+{%- endmacro %}
+
+
+{#-
+    How an incremental model replaces the rows it decides again:
+    - DuckDB: delete+insert on the unique key (only those rows are written);
+    - Spark (parquet tables, no MERGE): insert_overwrite of whole partitions of the partition_by
+      column; the model then writes every row of a partition it touches.
+-#}
+{% macro live_rewrite_strategy() -%}
+    {{ return(adapter.dispatch('live_rewrite_strategy', 'live_streaming')()) }}
+{%- endmacro %}
+
+{% macro default__live_rewrite_strategy() -%}
+    {{ return('delete+insert') }}
+{%- endmacro %}
+
+{% macro spark__live_rewrite_strategy() -%}
+    {{ return('insert_overwrite') }}
+{%- endmacro %}
+
+
+{% macro live_rewrite_partition_by(column) -%}
+    {{ return(column if live_rewrites_whole_partitions() else none) }}
+{%- endmacro %}
+
+
+{% macro live_rewrites_whole_partitions() -%}
+    {{ return(live_rewrite_strategy() == 'insert_overwrite') }}
 {%- endmacro %}
 
 

@@ -10,8 +10,13 @@
     {{ return(adapter.dispatch('json_safe', 'live_streaming')(column)) }}
 {%- endmacro %}
 
-{% macro default__json_safe(column) -%}
+{% macro duckdb__json_safe(column) -%}
     case when json_valid({{ column }}) then {{ column }} end
+{%- endmacro %}
+
+{#- Spark 4: try_parse_json is null for text that is not JSON (its variant keeps JSON null apart). -#}
+{% macro spark__json_safe(column) -%}
+    case when try_parse_json({{ column }}) is not null then {{ column }} end
 {%- endmacro %}
 
 
@@ -20,8 +25,12 @@
     {{ return(adapter.dispatch('json_is_object', 'live_streaming')(column)) }}
 {%- endmacro %}
 
-{% macro default__json_is_object(column) -%}
+{% macro duckdb__json_is_object(column) -%}
     coalesce(json_type({{ json_safe(column) }}) = 'OBJECT', false)
+{%- endmacro %}
+
+{% macro spark__json_is_object(column) -%}
+    coalesce(schema_of_variant(try_parse_json({{ column }})) like 'OBJECT<%', false)
 {%- endmacro %}
 
 
@@ -30,14 +39,24 @@
     {{ return(adapter.dispatch('json_text', 'live_streaming')(column, key)) }}
 {%- endmacro %}
 
-{% macro default__json_text(column, key) -%}
+{% macro duckdb__json_text(column, key) -%}
     nullif(json_extract_string({{ json_safe(column) }}, '$.{{ key }}'), '')
+{%- endmacro %}
+
+{#- get_json_object, like json_extract_string, gives a string unquoted and anything else as JSON text. -#}
+{% macro spark__json_text(column, key) -%}
+    nullif(get_json_object({{ json_safe(column) }}, '$.{{ key }}'), '')
 {%- endmacro %}
 
 
 {#- the value at `key` as a whole number; null when absent, not a number or fractional -#}
 {% macro json_integer(column, key) -%}
-    {%- set as_number = try_cast(json_text(column, key), api.Column.translate_type('double')) -%}
+    {{ text_whole_number(json_text(column, key)) }}
+{%- endmacro %}
+
+{#- text as a whole number; null when not a number or fractional -#}
+{% macro text_whole_number(text) -%}
+    {%- set as_number = try_cast(text, api.Column.translate_type('double')) -%}
     case
         when {{ as_number }} = floor({{ as_number }})
             then {{ try_cast(as_number, api.Column.translate_type('bigint')) }}

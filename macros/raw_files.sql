@@ -105,10 +105,6 @@
     default name so that the project still compiles without the files.
 -#}
 {% macro live_raw_file(table_name) -%}
-    {{ return(adapter.dispatch('live_raw_file', 'live_streaming')(table_name)) }}
-{%- endmacro %}
-
-{% macro default__live_raw_file(table_name) -%}
     {%- set folder = live_raw_folder() -%}
     {%- set raw_format = live_raw_format() -%}
     {%- set columns = live_raw_columns(table_name) -%}
@@ -118,15 +114,9 @@
                    'header': columns, 'label': table_name ~ '.' ~ raw_format, 'drops': false}) }}
     {%- endif -%}
 
-    {%- set found = run_query(
-        "select file from glob(" ~ live_sql_literal(folder ~ '/' ~ table_name ~ '*') ~ ") order by file"
-    ).columns[0].values() | list -%}
-    {%- set part_globs = [] -%}
-    {%- for extension in (['parquet'] if raw_format == 'parquet' else ['csv', 'csv.gz']) -%}
-        {%- do part_globs.append(
-            "select file from glob(" ~ live_sql_literal(folder ~ '/' ~ table_name ~ '/**/*.' ~ extension) ~ ")") -%}
-    {%- endfor -%}
-    {%- set parts = run_query(part_globs | join(' union all ') ~ ' order by file').columns[0].values() | list -%}
+    {%- set listed = live_raw_list_files(folder, table_name, live_raw_part_extensions(raw_format)) -%}
+    {%- set found = listed.found -%}
+    {%- set parts = listed.parts -%}
     {%- set names = {} -%}
     {%- for file in found -%}
         {%- do names.update({file.split('/')[-1]: file}) -%}
@@ -180,9 +170,7 @@
                 table_name ~ ": no " ~ single ~ " or folder " ~ table_name ~ "/ of .parquet parts in "
                 ~ folder ~ hint) }}
         {%- endif -%}
-        {%- set described = run_query(
-            "describe select * from read_parquet(" ~ live_sql_list(paths) ~ ", union_by_name = true)"
-        ).columns[0].values() | list -%}
+        {%- set described = live_raw_parquet_columns(paths) -%}
         {%- do live_raw_check_columns(table_name, label, described, described | join(',')) -%}
         {{ return({'path': paths[0], 'paths': paths, 'source': live_sql_list(paths), 'format': 'parquet',
                    'header': described, 'label': label, 'drops': live_all_dated(parts)}) }}
@@ -190,21 +178,44 @@
 {%- endmacro %}
 
 
+{#-
+    The engine primitives (macros/raw_files_duckdb.sql, macros/raw_files_spark.sql):
+    live_raw_list_files   {'found': files in the folder whose name starts with the table's,
+                           'parts': files under <table>/ ending in one of the extensions}, sorted
+    live_raw_folder_has_files  anything at all in the folder
+    live_raw_first_line   [the file's first line] ([] for an empty file), no CSV rules applied
+    live_raw_parquet_columns   the column names of the parquet files, by name across files
+-#}
+{% macro live_raw_part_extensions(raw_format) -%}
+    {{ return(['parquet'] if raw_format == 'parquet' else ['csv', 'csv.gz']) }}
+{%- endmacro %}
+
+{% macro live_raw_list_files(folder, table_name, extensions) -%}
+    {{ return(adapter.dispatch('live_raw_list_files', 'live_streaming')(folder, table_name, extensions)) }}
+{%- endmacro %}
+
+{% macro live_raw_folder_has_files(folder) -%}
+    {{ return(adapter.dispatch('live_raw_folder_has_files', 'live_streaming')(folder)) }}
+{%- endmacro %}
+
+{% macro live_raw_first_line(path) -%}
+    {{ return(adapter.dispatch('live_raw_first_line', 'live_streaming')(path)) }}
+{%- endmacro %}
+
+{% macro live_raw_parquet_columns(paths) -%}
+    {{ return(adapter.dispatch('live_raw_parquet_columns', 'live_streaming')(paths)) }}
+{%- endmacro %}
+
+
 {#- ' (the folder is empty or does not exist)' when nothing at all is in the folder. -#}
 {% macro live_raw_folder_hint(folder) -%}
-    {%- set anything = run_query("select count(*) from glob(" ~ live_sql_literal(folder ~ '/*') ~ ")").columns[0].values()[0] -%}
-    {{ return('' if anything else ' (the folder is empty or does not exist: set raw_data_path or LIVE_RAW_DATA_PATH)') }}
+    {{ return('' if live_raw_folder_has_files(folder) else ' (the folder is empty or does not exist: set raw_data_path or LIVE_RAW_DATA_PATH)') }}
 {%- endmacro %}
 
 
 {#- The header of a CSV file, checked: not empty, a header row, every contract column once. -#}
 {% macro live_raw_csv_header(table_name, path, label) -%}
-    {#- The first line, read as one text column with no CSV rules (delimiter: unit separator). -#}
-    {%- set first = run_query(
-        "select header_line from read_csv(" ~ live_sql_literal(path) ~ ", columns = {'header_line': 'VARCHAR'},"
-        ~ " header = false, auto_detect = false, delim = e'\\x1f', quote = '', escape = '',"
-        ~ " strict_mode = false, ignore_errors = true) limit 1"
-    ).columns[0].values() | list -%}
+    {%- set first = live_raw_first_line(path) -%}
     {%- if not first or first[0] is none or first[0] | trim == '' -%}
         {{ exceptions.raise_compiler_error(
             table_name ~ ": " ~ label ~ " is empty: expected a header row ("
@@ -255,33 +266,6 @@
 {% macro live_raw_reader(table_name, rejects=none, file=none, with_filename=false) -%}
     {{ return(adapter.dispatch('live_raw_reader', 'live_streaming')(table_name, rejects, file, with_filename)) }}
 {%- endmacro %}
-
-{% macro default__live_raw_reader(table_name, rejects, file, with_filename) -%}
-    {%- set file = file if file is not none else live_raw_file(table_name) -%}
-    {%- if file.format == 'parquet' -%}
-        read_parquet({{ file.source }}, union_by_name = true{{ ', filename = true' if with_filename }})
-    {%- else -%}
-        read_csv(
-            {{ file.source }},
-            header = true,
-            auto_detect = false,
-            columns = { {%- for column in file.header %}{{ live_sql_literal(column) }}: 'VARCHAR'{{ ', ' if not loop.last }}{% endfor -%} },
-            delim = ',',
-            quote = '"',
-            escape = '"',
-            max_line_size = {{ live_raw_max_record_bytes() }}
-            {%- if with_filename %},
-            filename = true
-            {%- endif %}
-            {%- if rejects %},
-            store_rejects = true,
-            rejects_table = '{{ rejects }}_errors',
-            rejects_scan = '{{ rejects }}_scans'
-            {%- endif %}
-        )
-    {%- endif -%}
-{%- endmacro %}
-
 
 {#-
     What this build of base_live__raw_events lands: live_raw_file('raw_live_events') narrowed
@@ -340,54 +324,14 @@
 
 {#-
     Pre-hook of base_live__raw_events: land the event log (or, incrementally, the new daily
-    drops: live_landing_plan) in two temporary tables of this connection,
+    drops: live_landing_plan) as two temporary relations of this session,
         live_raw_events_loaded   the records that parsed: their file and scan order
         live_raw_events_rejects  one row per record the CSV reader could not parse:
-                                 its file, its first physical line, DuckDB's error type, its text
+                                 its file, its first physical line, the reader's error type, its text
     so that the model can account for every record. When the plan says `replace`, the rows
-    landed before are deleted first.
+    landed before are removed first (truncate table).
 -#}
+
 {% macro live_land_raw_events() -%}
     {{ return(adapter.dispatch('live_land_raw_events', 'live_streaming')()) }}
-{%- endmacro %}
-
-{% macro default__live_land_raw_events() -%}
-    {%- set columns = live_raw_columns('raw_live_events') -%}
-    {%- set plan = live_landing_plan() -%}
-    {%- set file = plan.file -%}
-    {#- Reject tables outlive a scan on the same connection: start from none. -#}
-    {%- set statements = [
-        "drop table if exists temp.live_raw_events_errors",
-        "drop table if exists temp.live_raw_events_scans"] -%}
-    {%- if plan.replace -%}
-        {%- do statements.append("delete from " ~ this) -%}
-    {%- endif -%}
-    {%- if file.paths -%}
-        {%- do statements.append(
-            "create or replace temporary table live_raw_events_loaded as"
-            ~ " select row_number() over () as scan_order, cast(filename as varchar) as filename, " ~ columns | join(', ')
-            ~ " from " ~ live_raw_reader('raw_live_events', rejects='live_raw_events', file=file, with_filename=true)) -%}
-    {%- else -%}
-        {%- set empty_columns = [] -%}
-        {%- for column in ['filename'] + columns -%}
-            {%- do empty_columns.append('cast(null as varchar) as ' ~ column) -%}
-        {%- endfor -%}
-        {%- do statements.append(
-            "create or replace temporary table live_raw_events_loaded as"
-            ~ " select cast(null as bigint) as scan_order, " ~ empty_columns | join(', ') ~ " where false") -%}
-    {%- endif -%}
-    {%- if file.format == 'csv' and file.paths -%}
-        {%- do statements.append(
-            "create or replace temporary table live_raw_events_rejects as"
-            ~ " select scans.file_path as filename, errors.line as source_line, errors.error_type, errors.csv_line"
-            ~ " from live_raw_events_errors as errors"
-            ~ " inner join live_raw_events_scans as scans"
-            ~ " on errors.scan_id = scans.scan_id and errors.file_id = scans.file_id"
-            ~ " where errors.scan_id = (select max(scan_id) from live_raw_events_scans)") -%}
-    {%- else -%}
-        {%- do statements.append(
-            "create or replace temporary table live_raw_events_rejects"
-            ~ " (filename varchar, source_line bigint, error_type varchar, csv_line varchar)") -%}
-    {%- endif -%}
-    {{ return(statements | join(';\n')) }}
 {%- endmacro %}

@@ -41,12 +41,12 @@
 {%- endmacro %}
 
 
-{#- Fractional minutes between two timestamps (end - start). -#}
+{#- Fractional minutes between two timestamps (end - start), a double on every engine. -#}
 {% macro minutes_between(start_column, end_column) -%}
-    ({{ dbt.datediff(start_column, end_column, 'millisecond') }} / 60000.0)
+    (cast({{ dbt.datediff(start_column, end_column, 'millisecond') }} as double) / 60000)
 {%- endmacro %}
 
-{#- Fractional seconds between two timestamps (end - start). -#}
+{#- Fractional seconds between two timestamps (end - start), a double on every engine. -#}
 {% macro seconds_between(start_column, end_column) -%}
-    ({{ dbt.datediff(start_column, end_column, 'millisecond') }} / 1000.0)
+    (cast({{ dbt.datediff(start_column, end_column, 'millisecond') }} as double) / 1000)
 {%- endmacro %}

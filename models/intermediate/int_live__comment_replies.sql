@@ -35,7 +35,7 @@ comments as (
         is_late_arrival,
         platform,
         country,
-        {{ dbt.length('message_text') }} as message_length
+        cast({{ dbt.length('message_text') }} as {{ dbt.type_bigint() }}) as message_length
     from chat
     where event_type = 'comment_posted'
 

@@ -35,14 +35,24 @@
 #}
 {{ config(
     materialized='incremental',
-    incremental_strategy='delete+insert',
+    incremental_strategy=live_rewrite_strategy(),
     unique_key='raw_row_number',
+    partition_by=live_rewrite_partition_by('drop_date'),
     on_schema_change='fail',
     pre_hook="{{ live_gate_forget_replaced_loads() }}",
     post_hook="{{ live_warn_late_beyond_window() }}"
 ) }}
 
 {%- set contract = live_event_contract() %}
+{#- Every property a rule reads: each is extracted once per row (with_properties). -#}
+{%- set property_fields = [] %}
+{%- for event_type, rule in contract.items() %}
+    {%- for field in ([rule.business_key] if rule.business_key is defined and rule.business_key != 'stream_id' else [])
+        + rule.get('required', []) + rule.get('positive_int', []) + rule.get('non_negative', [])
+        + (rule.get('at_most', {}) | list) + (rule.get('allowed', {}) | list) %}
+        {%- if field not in property_fields %}{% do property_fields.append(field) %}{% endif %}
+    {%- endfor %}
+{%- endfor %}
 {%- set stream_types = [] %}
 {%- for event_type, rule in contract.items() if rule.needs_stream %}
     {%- do stream_types.append("'" ~ event_type ~ "'") %}
@@ -55,8 +65,6 @@
     'raw_received_at', 'drop_date', 'load_id', 'business_key', 'row_reason', 'delivery_number',
     'first_copy_reason'] %}
 
-{#- The rows earlier builds decided: this table, or none (an empty CTE) in a full build. -#}
-{%- set earlier_rows = this if is_incremental() else 'none_decided_before' %}
 
 with
 
@@ -94,17 +102,28 @@ typed as (
 
 ),
 
-with_keys as (
+with_properties as (
 
     select
         *,
         {{ json_is_object('properties') }} as is_properties_object,
+        {%- for field in property_fields %}
+            {{ json_text('properties', field) }} as property__{{ field }}{{ ',' if not loop.last }}
+        {%- endfor %}
+    from typed
+
+),
+
+with_keys as (
+
+    select
+        *,
         case event_type
             {%- for event_type, rule in contract.items() if rule.business_key is defined %}
                 when '{{ event_type }}'
                     then
                         {%- if rule.business_key == 'stream_id' %} stream_id
-                {%- else %} {{ json_text('properties', rule.business_key) }}
+                {%- else %} property__{{ rule.business_key }}
                 {%- endif %}
             {%- endfor %}
         end as business_key,
@@ -117,7 +136,7 @@ with_keys as (
                     )
             else 1
         end as new_copy_number
-    from typed
+    from with_properties
 
 ),
 
@@ -143,7 +162,7 @@ row_checked as (
             {%- for event_type, rule in contract.items() if rule.required %}
                 when with_keys.event_type = '{{ event_type }}' and (
                         {%- for field in rule.required %}
-                            {{ json_text('with_keys.properties', field) }} is null
+                            with_keys.property__{{ field }} is null
                             {%- if not loop.last %} or {% endif %}
                         {%- endfor %}
                     ) then 'missing_required_property'
@@ -151,26 +170,26 @@ row_checked as (
             {%- for event_type, rule in contract.items() %}
                 {%- for field in rule.get('positive_int', []) %}
                     when with_keys.event_type = '{{ event_type }}'
-                        and {{ json_integer('with_keys.properties', field) }} is null
+                        and {{ text_whole_number('with_keys.property__' ~ field) }} is null
                         then 'invalid_property_value'
                     when with_keys.event_type = '{{ event_type }}'
-                        and {{ json_integer('with_keys.properties', field) }} < 1
+                        and {{ text_whole_number('with_keys.property__' ~ field) }} < 1
                         then 'non_positive_quantity'
                 {%- endfor %}
                 {%- for field in rule.get('non_negative', []) %}
-                    {%- set as_number = try_cast(json_text('with_keys.properties', field), 'double') %}
+                    {%- set as_number = try_cast('with_keys.property__' ~ field, 'double') %}
                     when with_keys.event_type = '{{ event_type }}'
                         and coalesce({{ as_number }} < 0 or not {{ is_finite(as_number) }}, true)
                         then 'invalid_property_value'
                 {%- endfor %}
                 {%- for field, bound in rule.get('at_most', {}).items() %}
                     when with_keys.event_type = '{{ event_type }}'
-                        and {{ try_cast(json_text('with_keys.properties', field), 'double') }} > {{ bound }}
+                        and {{ try_cast('with_keys.property__' ~ field, 'double') }} > {{ bound }}
                         then 'implausible_value'
                 {%- endfor %}
                 {%- for field, values in rule.get('allowed', {}).items() %}
                     when with_keys.event_type = '{{ event_type }}'
-                        and {{ json_text('with_keys.properties', field) }}
+                        and with_keys.property__{{ field }}
                         not in ('{{ values | join("', '") }}')
                         then 'invalid_property_value'
                 {%- endfor %}
@@ -180,46 +199,50 @@ row_checked as (
 
 ),
 
-{# The shape of the rows earlier builds decided, with none of them: a full build reads this. #}
-none_decided_before as (
+{#
+    What earlier builds decided that bears on the new rows: copies of their event_ids, and the
+    day before which a new event is late beyond the window. A full build has no earlier rows:
+    it reads none of the CTEs about them (Spark analyses a CTE again at every reference).
+#}
+{%- if is_incremental() %}
 
-    select
-        {%- for column in kept_columns if column not in ('delivery_number', 'first_copy_reason') %}
-            row_checked.{{ column }},
-        {%- endfor %}
-        row_checked.new_copy_number as delivery_number,
-        row_checked.row_reason as first_copy_reason,
-        row_checked.row_reason as ingestion_reason
-    from row_checked
-    where false
-
-),
-
-{# Copies of the new rows' event_ids decided by earlier builds. #}
 earlier_copies as (
 
     select
         earlier.event_id,
         count(*) as copies,
         max(case when earlier.delivery_number = 1 then earlier.row_reason end) as first_copy_reason
-    from {{ earlier_rows }} as earlier
+    from {{ this }} as earlier
     where earlier.event_id in (select row_checked.event_id from row_checked)
     group by earlier.event_id
 
 ),
 
-{# The day before which a new event is late beyond the window (none in a full build). #}
 window_start as (
 
     select
-        {%- if is_incremental() %}
-            {{ dbt.dateadd('day', -1 * var('late_window_days', 3), 'min(row_checked.drop_date)') }} as first_day
-        {%- else %}
-            min(cast(null as date)) as first_day
-        {%- endif %}
+        {{ dbt.dateadd('day', -1 * var('late_window_days', 3), 'min(row_checked.drop_date)') }} as first_day
     from row_checked
 
 ),
+{%- else %}
+
+earlier_copies as (
+
+    select
+        cast(null as {{ dbt.type_string() }}) as event_id,
+        cast(null as {{ dbt.type_bigint() }}) as copies,
+        cast(null as {{ dbt.type_string() }}) as first_copy_reason
+    where false
+
+),
+
+window_start as (
+
+    select cast(null as date) as first_day
+
+),
+{%- endif %}
 
 new_rows as (
 
@@ -250,6 +273,8 @@ new_rows as (
 
 ),
 
+{%- if is_incremental() %}
+
 {# Rows already here whose verdict the new rows can change: same stream or business key. #}
 new_keys as (
 
@@ -264,7 +289,7 @@ new_keys as (
 key_streams as (
 
     select distinct earlier.stream_id
-    from {{ earlier_rows }} as earlier
+    from {{ this }} as earlier
     inner join new_keys
         on
             earlier.event_type = new_keys.event_type
@@ -286,7 +311,7 @@ affected_streams as (
 revisited as (
 
     select earlier.raw_row_number
-    from {{ earlier_rows }} as earlier
+    from {{ this }} as earlier
     where
         earlier.stream_id in (select affected_streams.stream_id from affected_streams)
         or exists (
@@ -310,7 +335,7 @@ ranked_keys as (
     select
         earlier.event_type,
         earlier.business_key
-    from {{ earlier_rows }} as earlier
+    from {{ this }} as earlier
     where
         earlier.business_key is not null
         and earlier.raw_row_number in (select revisited.raw_row_number from revisited)
@@ -326,7 +351,7 @@ earlier_read as (
         {%- endfor %}
         coalesce(earlier.ingestion_reason = 'late_beyond_window', false) as is_late_beyond_window,
         earlier.raw_row_number in (select revisited.raw_row_number from revisited) as is_decided_here
-    from {{ earlier_rows }} as earlier
+    from {{ this }} as earlier
     where
         earlier.raw_row_number in (select revisited.raw_row_number from revisited)
         or exists (
@@ -338,6 +363,7 @@ earlier_read as (
         )
 
 ),
+{%- endif %}
 
 candidates as (
 
@@ -348,8 +374,10 @@ candidates as (
         new_rows.is_late_beyond_window,
         new_rows.is_decided_here
     from new_rows
-    union all
-    select * from earlier_read
+    {%- if is_incremental() %}
+        union all
+        select * from earlier_read
+    {%- endif %}
 
 ),
 
@@ -454,6 +482,50 @@ final as (
         end as ingestion_outcome
     from classified
 
+),
+
+{%- set output_columns = [
+    'raw_row_number', 'source_line', 'raw_record', 'event_id', 'event_type', 'event_at', 'event_date',
+    'received_at', 'user_id', 'stream_id', 'properties', 'platform', 'app_version', 'country',
+    'delivery_number', 'ingestion_reason', 'raw_event_at', 'raw_received_at', 'drop_date', 'load_id',
+    'business_key', 'row_reason', 'first_copy_reason', 'is_late_arrival', 'ingestion_outcome'] %}
+
+{#
+    An engine that replaces whole partitions (Spark: insert_overwrite by drop_date) gets every
+    row of the drops touched here: the rows not decided again, as they were.
+#}
+{%- if is_incremental() and live_rewrites_whole_partitions() %}
+
+unchanged_in_touched_drops as (
+
+    select
+        {%- for column in output_columns %}
+            earlier.{{ column }}{{ ',' if not loop.last }}
+        {%- endfor %}
+    from {{ this }} as earlier
+    where
+        exists (select 1 from final where final.drop_date is not distinct from earlier.drop_date)
+        and earlier.raw_row_number not in (select final.raw_row_number from final)
+
+),
+{%- endif %}
+
+decided_and_unchanged as (
+
+    select
+        {%- for column in output_columns %}
+            {{ column }}{{ ',' if not loop.last }}
+        {%- endfor %}
+    from final
+    {%- if is_incremental() and live_rewrites_whole_partitions() %}
+        union all
+        select
+            {%- for column in output_columns %}
+                {{ column }}{{ ',' if not loop.last }}
+            {%- endfor %}
+        from unchanged_in_touched_drops
+    {%- endif %}
+
 )
 
-select * from final
+select * from decided_and_unchanged
