@@ -213,7 +213,7 @@ earlier_copies as (
         count(*) as copies,
         max(case when earlier.delivery_number = 1 then earlier.row_reason end) as first_copy_reason
     from {{ this }} as earlier
-    where earlier.event_id in (select row_checked.event_id from row_checked)
+    where earlier.event_id in (select typed.event_id from typed)
     group by earlier.event_id
 
 ),
@@ -221,8 +221,8 @@ earlier_copies as (
 window_start as (
 
     select
-        {{ dbt.dateadd('day', -1 * var('late_window_days', 3), 'min(row_checked.drop_date)') }} as first_day
-    from row_checked
+        {{ dbt.dateadd('day', -1 * var('late_window_days', 3), 'min(raw_events.drop_date)') }} as first_day
+    from raw_events
 
 ),
 {%- else %}
@@ -279,10 +279,10 @@ new_rows as (
 new_keys as (
 
     select distinct
-        new_rows.event_type,
-        new_rows.business_key
-    from new_rows
-    where new_rows.business_key is not null
+        with_keys.event_type,
+        with_keys.business_key
+    from with_keys
+    where with_keys.business_key is not null
 
 ),
 
@@ -300,8 +300,8 @@ key_streams as (
 
 affected_streams as (
 
-    select new_rows.stream_id from new_rows
-    where new_rows.stream_id is not null
+    select typed.stream_id from typed
+    where typed.stream_id is not null
     union
     select key_streams.stream_id from key_streams
 
@@ -409,42 +409,46 @@ key_ranked as (
 
 ),
 
-started_streams as (
+{# Whether the row's stream has a start that counts (a window: one read of key_ranked, not a self-join). #}
+with_stream_start as (
 
-    select stream_id
+    select
+        *,
+        coalesce(max(
+            case
+                when event_type = 'stream_started'
+                    and delivery_number = 1
+                    and row_reason is null
+                    and not is_late_beyond_window
+                    and business_key_rank = 1
+                    then 1
+            end
+        ) over (partition by stream_id), 0) = 1 as has_stream_start
     from key_ranked
-    where
-        event_type = 'stream_started'
-        and delivery_number = 1
-        and row_reason is null
-        and not is_late_beyond_window
-        and business_key_rank = 1
 
 ),
 
 classified as (
 
     select
-        key_ranked.*,
+        with_stream_start.*,
         case
-            when key_ranked.delivery_number > 1
-                and key_ranked.row_reason is null
-                and key_ranked.first_copy_reason is not null
+            when with_stream_start.delivery_number > 1
+                and with_stream_start.row_reason is null
+                and with_stream_start.first_copy_reason is not null
                 then 'superseded_by_bad_copy'
-            when key_ranked.delivery_number > 1 then 'duplicate_delivery'
-            when key_ranked.row_reason is not null then key_ranked.row_reason
-            when key_ranked.is_late_beyond_window then 'late_beyond_window'
-            when key_ranked.business_key_rank > 1 then 'duplicate_business_key'
-            when key_ranked.stream_id is not null
-                and key_ranked.event_type != 'stream_started'
-                and key_ranked.event_type in ({{ stream_types | join(', ') }})
-                and started_streams.stream_id is null
+            when with_stream_start.delivery_number > 1 then 'duplicate_delivery'
+            when with_stream_start.row_reason is not null then with_stream_start.row_reason
+            when with_stream_start.is_late_beyond_window then 'late_beyond_window'
+            when with_stream_start.business_key_rank > 1 then 'duplicate_business_key'
+            when with_stream_start.stream_id is not null
+                and with_stream_start.event_type != 'stream_started'
+                and with_stream_start.event_type in ({{ stream_types | join(', ') }})
+                and not with_stream_start.has_stream_start
                 then 'stream_not_started'
         end as ingestion_reason
-    from key_ranked
-    left join started_streams
-        on key_ranked.stream_id = started_streams.stream_id
-    where key_ranked.is_decided_here
+    from with_stream_start
+    where with_stream_start.is_decided_here
 
 ),
 
