@@ -130,7 +130,7 @@ def warehouse_rows(args: argparse.Namespace, tree: MetricTree) -> tuple[list[Rul
     periods: list[dict[str, Any]] = []
     # the session's entry turns a missing/locked DuckDB file or a manifest parsed for another file
     # into a one-line error before anything runs
-    with MetricFlowSession(paths.project_dir, paths.manifest) as session:
+    with MetricFlowSession(paths.project_dir, paths.manifest, paths.target) as session:
         if not args.skip_validate:
             outcome = session.validate()
             rows.append(RuleResult(RULE_VALIDATE, PASS if outcome.ok else FAIL, outcome.detail))

@@ -60,7 +60,7 @@ def run(args: argparse.Namespace) -> int:
     manifest = load_manifest(paths.manifest)
     tree = build_tree(manifest)
     require_valid_tags(tree)
-    with MetricFlowSession(paths.project_dir, paths.manifest) as session:
+    with MetricFlowSession(paths.project_dir, paths.manifest, paths.target) as session:
         measurement = measure(session, manifest, tree, args.grain, rule_from_args(args))
     seconds = time.perf_counter() - started
     if args.json:

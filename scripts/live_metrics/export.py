@@ -109,7 +109,7 @@ def run(args: argparse.Namespace) -> int:
     out_dir = writable_dir(args.out.resolve() if args.out else paths.project_dir / DEFAULT_OUT)
     measurement: Measurement | None = None
     if not args.no_values:
-        with MetricFlowSession(paths.project_dir, paths.manifest) as session:
+        with MetricFlowSession(paths.project_dir, paths.manifest, paths.target) as session:
             measurement = measure(session, manifest, tree, args.grain, rule_from_args(args))
     snapshot = measurement.snapshot if measurement else None
     explanation = measurement.explanation if measurement else None

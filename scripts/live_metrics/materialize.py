@@ -11,6 +11,7 @@ from live_metrics.errors import NO_DATA_YET, UserError
 from live_metrics.manifest import HOW_TO_BUILD, load_manifest
 from live_metrics.mf_engine import MetricFlowSession
 from live_metrics.options import add_project_arguments, check_known, resolve_paths, split_names
+from live_metrics.sql_dialect import DUCKDB, SqlDialect
 from live_metrics.table import format_table
 from live_metrics.tree import MetricTree, build_tree
 
@@ -33,13 +34,15 @@ the DuckDB file. Each table is shaped for chart tools:
 
 `metrics.metric_definitions` gets one row per metric: label, description, stakeholder, tier, parent,
 direction, owner, and the guardrail threshold and target as numbers (NULL for none).
+With --target spark the same tables go to the Spark warehouse, in Spark SQL (each table dropped, then
+created as parquet: Spark cannot replace a parquet table in place).
 Prints saved query → rows, seconds."""
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
     parser = subparsers.add_parser(
         "materialize",
-        help="write each saved query's result to a metrics.<name> table in DuckDB",
+        help="write each saved query's result to a metrics.<name> table in DuckDB (or Spark)",
         description=DESCRIPTION,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
@@ -54,42 +57,31 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.set_defaults(func=run)
 
 
-def _quote(identifier: str) -> str:
-    return '"' + identifier.replace('"', '""') + '"'
-
-
-def _literal(value: object) -> str:
-    if value is None:
-        return "null"
-    if isinstance(value, float):
-        return repr(value)
-    return "'" + str(value).replace("'", "''") + "'"
-
-
 _TIME_COLUMN_PREFIX = "metric_time__"
 
 
-def shaped_select(sql: str, columns: list[tuple[str, str]], spine_relation: str) -> str:
+def shaped_select(sql: str, columns: list[tuple[str, str]], spine_relation: str, dialect: SqlDialect = DUCKDB) -> str:
     """The saved query's rows up to the spine's last day, typed for chart tools, with ``is_complete``.
 
-    ``columns`` are the query's (name, DuckDB type) pairs. The first ``metric_time__*`` column is the
+    ``columns`` are the query's (name, warehouse type) pairs. The first ``metric_time__*`` column is the
     period: a row is complete when its period ends before the data's last day.
     """
+    quote = dialect.quote
     time_column = next((name for name, _ in columns if name.startswith(_TIME_COLUMN_PREFIX)), None)
     selected = []
     for name, column_type in columns:
-        quoted = f"query.{_quote(name)}"
+        quoted = f"query.{quote(name)}"
         if name == time_column:
-            selected.append(f"cast({quoted} as date) as {_quote(name)}")
+            selected.append(f"cast({quoted} as date) as {quote(name)}")
         elif column_type.upper() == "HUGEINT":
-            selected.append(f"cast({quoted} as bigint) as {_quote(name)}")
+            selected.append(f"cast({quoted} as bigint) as {quote(name)}")
         else:
-            selected.append(f"{quoted} as {_quote(name)}")
+            selected.append(f"{quoted} as {quote(name)}")
     where = ""
     if time_column is not None:
         grain = time_column[len(_TIME_COLUMN_PREFIX) :]
-        period = f"cast(query.{_quote(time_column)} as date)"
-        period_end = f"cast({period} + interval 1 {grain} as date)"
+        period = f"cast(query.{quote(time_column)} as date)"
+        period_end = dialect.next_period(period, grain)
         selected.append(f"{period_end} <= data_end.last_day as is_complete")
         where = f"\nwhere {period} <= data_end.last_day"
     return (
@@ -98,7 +90,7 @@ def shaped_select(sql: str, columns: list[tuple[str, str]], spine_relation: str)
     )
 
 
-def definitions_select(tree: MetricTree) -> str:
+def definitions_select(tree: MetricTree, dialect: SqlDialect = DUCKDB) -> str:
     """One row per metric with its meta; threshold and target as numbers (NULL when none)."""
     rows = []
     for node in sorted(tree, key=lambda n: tree.sort_key(n.name)):
@@ -116,7 +108,7 @@ def definitions_select(tree: MetricTree) -> str:
             threshold,
             node.target,
         ]
-        rows.append("(" + ", ".join(_literal(value) for value in values) + ")")
+        rows.append("(" + ", ".join(dialect.literal(value) for value in values) + ")")
     columns = (
         "metric_name, label, description, metric_type, stakeholder, tier, parent, direction, owner, threshold, target"
     )
@@ -129,9 +121,9 @@ def definitions_select(tree: MetricTree) -> str:
 
 def shaped_sql(session: MetricFlowSession, saved_query: str, spine_relation: str) -> str:
     sql = session.saved_query_sql(saved_query)
-    described = session.fetch(f"DESCRIBE SELECT * FROM (\n{sql}\n) AS query")
+    described = session.fetch(session.dialect.describe_query(sql))
     columns = [(str(row[0]), str(row[1])) for row in described.rows]
-    return shaped_select(sql, columns, spine_relation)
+    return shaped_select(sql, columns, spine_relation, session.dialect)
 
 
 def run(args: argparse.Namespace) -> int:
@@ -149,14 +141,16 @@ def run(args: argparse.Namespace) -> int:
         raise UserError(f"the semantic manifest {paths.manifest} declares no time spine: {HOW_TO_BUILD}")
     tree = build_tree(manifest)
     results: list[dict[str, object]] = []
-    with MetricFlowSession(paths.project_dir, paths.manifest) as session:
-        session.execute(f"CREATE SCHEMA IF NOT EXISTS {_quote(args.schema)}")
+    with MetricFlowSession(paths.project_dir, paths.manifest, paths.target) as session:
+        dialect = session.dialect
+        session.execute(dialect.create_schema(args.schema))
         statements = [(name, shaped_sql(session, name, manifest.time_spine_relation)) for name in wanted]
-        statements.append((DEFINITIONS_TABLE, definitions_select(tree)))
+        statements.append((DEFINITIONS_TABLE, definitions_select(tree, dialect)))
         for name, sql in statements:
             query_started = time.perf_counter()
-            table = f"{_quote(args.schema)}.{_quote(name)}"
-            session.execute(f"CREATE OR REPLACE TABLE {table} AS\n{sql}")
+            table = f"{dialect.quote(args.schema)}.{dialect.quote(name)}"
+            for statement in dialect.replace_table(table, sql):
+                session.execute(statement)
             count = session.fetch(f"SELECT COUNT(*) AS row_count FROM {table}").rows[0][0]
             results.append(
                 {
@@ -166,7 +160,7 @@ def run(args: argparse.Namespace) -> int:
                     "seconds": round(time.perf_counter() - query_started, 2),
                 }
             )
-        warehouse = str(session.duckdb_path) if session.duckdb_path else "the warehouse"
+        warehouse = session.warehouse_label
     total = time.perf_counter() - started
     if args.json:
         print(json.dumps({"warehouse": warehouse, "tables": results, "seconds": round(total, 2)}, indent=2))

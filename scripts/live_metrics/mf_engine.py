@@ -1,10 +1,15 @@
 """One MetricFlow engine per run, through MetricFlow's Python API (no `mf` subprocess per metric).
 
-``MetricFlowSession`` is a context manager: on entry it checks the DuckDB file (exists, not locked by
-another process), loads the dbt profile from profiles.yml (``dbtProjectMetadata``), takes the dbt
-adapter and builds ``MetricFlowEngine`` over the semantic manifest given on the command line; on exit
-it closes the adapter's connections so the DuckDB file is released. MetricFlow and dbt are imported
-lazily so commands that need no warehouse stay fast.
+``MetricFlowSession`` is a context manager over one target of the project's dbt profile (``--target``;
+default: ``DBT_TARGET``, else the profile's default target). On a DuckDB target, on entry it checks the
+DuckDB file (exists, not locked by another process), loads the dbt profile from profiles.yml
+(``dbtProjectMetadata``), takes the dbt adapter and builds ``MetricFlowEngine`` over the semantic manifest
+given on the command line; on exit it closes the adapter's connections so the DuckDB file is released.
+On a Spark target (which MetricFlow's dbt-adapter client refuses) it checks that the manifest was parsed
+for Spark and runs MetricFlow over ``spark_client.SparkSqlClient`` instead: a PySpark session built from
+the target's ``server_side_parameters``, speaking the Databricks SQL MetricFlow renders. The few SQL
+spellings the commands write themselves come from ``session.dialect`` (``sql_dialect``). MetricFlow, dbt
+and PySpark are imported lazily so commands that need no warehouse stay fast.
 
 ``MetricFlowSession.validate`` runs the validators of ``mf validate-configs`` (semantic and
 data-warehouse) on the session's manifest, for ``check``.
@@ -16,14 +21,17 @@ import datetime as dt
 import json
 import os
 import re
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from types import TracebackType
 from typing import Any
 
 from live_metrics.errors import UserError
+from live_metrics.sql_dialect import SqlDialect, dialect_for
 
+SPARK_ADAPTER_TYPE = "spark"  # dbt-spark's adapter type: MetricFlow runs there through spark_client
 DEBUG_ENV_VAR = "LIVE_METRICS_DEBUG"  # set to 1 to see the underlying traceback instead of a one-line error
 
 
@@ -78,8 +86,28 @@ def _render_env_vars(text: str) -> str:
     return pattern.sub(replace, text)
 
 
-def duckdb_path_from_profile(project_dir: Path, profiles_dir: Path) -> Path | None:
-    """The DuckDB file the dbt profile points at (absolute), or None if it is not a DuckDB file profile."""
+@dataclass(frozen=True)
+class ProfileTarget:
+    """One output of the project's dbt profile: its name (the dbt target) and its settings as written."""
+
+    name: str
+    output: dict[str, Any]
+
+    @property
+    def adapter_type(self) -> str:
+        return str(self.output.get("type") or "")
+
+
+@dataclass(frozen=True)
+class _Profile:
+    name: str
+    default_target: str | None
+    outputs: dict[str, Any]
+    file: Path
+
+
+def _read_profile(project_dir: Path, profiles_dir: Path) -> _Profile:
+    """The project's profile in profiles.yml (one-line errors for a missing or unparsable file)."""
     import yaml  # installed with dbt
 
     profiles_file = profiles_dir / "profiles.yml"
@@ -96,15 +124,59 @@ def duckdb_path_from_profile(project_dir: Path, profiles_dir: Path) -> Path | No
     profile = profiles.get(project.get("profile")) if isinstance(profiles, dict) else None
     if not isinstance(profile, dict):
         raise UserError(f"profile '{project.get('profile')}' not found in {profiles_file}")
-    target_name = os.environ.get("DBT_TARGET") or profile.get("target")
-    output = (profile.get("outputs") or {}).get(target_name)
-    if not isinstance(output, dict) or output.get("type") != "duckdb":
+    outputs = profile.get("outputs")
+    default = profile.get("target")
+    return _Profile(
+        name=str(project.get("profile")),
+        default_target=str(default) if default is not None else None,
+        outputs=outputs if isinstance(outputs, dict) else {},
+        file=profiles_file,
+    )
+
+
+def load_profile_target(project_dir: Path, profiles_dir: Path, target: str | None = None) -> ProfileTarget:
+    """The profile's output for ``target`` (default: ``DBT_TARGET``, else the profile's default target)."""
+    profile = _read_profile(project_dir, profiles_dir)
+    name = target or os.environ.get("DBT_TARGET") or profile.default_target
+    known = ", ".join(str(key) for key in profile.outputs)
+    if not name:
+        raise UserError(f"profile '{profile.name}' in {profile.file} names no default target: pass --target")
+    output = profile.outputs.get(name)
+    if not isinstance(output, dict):
+        raise UserError(
+            f"profile '{profile.name}' in {profile.file} has no target '{name}'"
+            + (f" (its targets: {known})" if known else "")
+        )
+    return ProfileTarget(name=str(name), output=output)
+
+
+def find_profile_target(project_dir: Path, target: str | None = None) -> ProfileTarget | None:
+    """``load_profile_target`` with the usual profiles dir, or None (no error) when the profile cannot tell."""
+    try:
+        return load_profile_target(project_dir, profiles_dir_for(project_dir), target)
+    except (UserError, OSError):
         return None
-    raw_path = _render_env_vars(str(output.get("path") or ":memory:")).strip()
+
+
+def duckdb_path_of(target: ProfileTarget, project_dir: Path) -> Path | None:
+    """The DuckDB file ``target`` points at (absolute), or None if it is not a DuckDB file target."""
+    if target.adapter_type != "duckdb":
+        return None
+    raw_path = _render_env_vars(str(target.output.get("path") or ":memory:")).strip()
     if raw_path == ":memory:" or raw_path.startswith("md:"):
         return None
     path = Path(raw_path)
     return path if path.is_absolute() else (project_dir / path)
+
+
+def duckdb_path_from_profile(project_dir: Path, profiles_dir: Path) -> Path | None:
+    """The DuckDB file the dbt profile points at (absolute), or None if it is not a DuckDB file profile."""
+    profile = _read_profile(project_dir, profiles_dir)
+    name = os.environ.get("DBT_TARGET") or profile.default_target
+    output = profile.outputs.get(name) if name else None
+    if not isinstance(output, dict):
+        return None
+    return duckdb_path_of(ProfileTarget(name=str(name), output=output), project_dir)
 
 
 def lock_error(path: Path, message: str) -> UserError:
@@ -171,6 +243,17 @@ def ensure_manifest_matches_warehouse(manifest_path: Path, duckdb_path: Path, da
         )
 
 
+def ensure_manifest_for_spark(manifest_path: Path, target: str) -> None:
+    """Refuse (one line) a manifest parsed for DuckDB: it names ``"live"."marts"."fct_x"``, Spark ``marts.fct_x``."""
+    databases = sorted(manifest_databases(manifest_path))
+    if databases:
+        raise UserError(
+            f"the semantic manifest {manifest_path} was parsed for DuckDB (its relations name database "
+            f"'{databases[0]}'), but target '{target}' is Spark: run `dbt parse --target {target} --target-path "
+            f"target/{target}` (DBT_PROFILES_DIR set to the repo root) and use target/{target}/semantic_manifest.json"
+        )
+
+
 _GENERIC_HEADERS = {"runtime error", "database error", "compilation error", "got errors while executing tasks:"}
 
 
@@ -196,17 +279,36 @@ def _issue_summary(message: str) -> str:
     return f"{lines[0]} ({causes[0]})" if causes else lines[0]
 
 
+@contextmanager
+def _dbt_target(name: str | None) -> Iterator[None]:
+    """dbt takes its target from ``DBT_TARGET``: point it at ``name`` (when given) while dbt loads the profile."""
+    if not name:
+        yield
+        return
+    previous = os.environ.get("DBT_TARGET")
+    os.environ["DBT_TARGET"] = name
+    try:
+        yield
+    finally:
+        if previous is None:
+            os.environ.pop("DBT_TARGET", None)
+        else:
+            os.environ["DBT_TARGET"] = previous
+
+
 # ---------------------------------------------------------------------------------------------------
 # The engine session
 
 
 class MetricFlowSession:
-    """A MetricFlow engine over the project's dbt profile, opened once per command run."""
+    """A MetricFlow engine over one target of the project's dbt profile, opened once per command run."""
 
-    def __init__(self, project_dir: Path, manifest_path: Path) -> None:
+    def __init__(self, project_dir: Path, manifest_path: Path, target: str | None = None) -> None:
         self.project_dir = project_dir.resolve()
         self.manifest_path = manifest_path.resolve()
         self.profiles_dir = profiles_dir_for(self.project_dir).resolve()
+        self.requested_target = target  # None: DBT_TARGET, else the profile's default target
+        self.target: ProfileTarget | None = None
         self.duckdb_path: Path | None = None
         self._engine: Any = None
         self._sql_client: Any = None
@@ -214,14 +316,37 @@ class MetricFlowSession:
         self._semantic_manifest: Any = None
         self._previous_cwd: Path | None = None
 
+    @property
+    def is_spark(self) -> bool:
+        return self.target is not None and self.target.adapter_type == SPARK_ADAPTER_TYPE
+
+    @property
+    def dialect(self) -> SqlDialect:
+        """How the commands spell the SQL they write themselves on this session's warehouse."""
+        return dialect_for(self.target.adapter_type if self.target else "")
+
+    @property
+    def warehouse_label(self) -> str:
+        """The warehouse, as the commands name it: the DuckDB file, or Spark's table directory."""
+        if self.duckdb_path is not None:
+            return str(self.duckdb_path)
+        if self.is_spark and self._sql_client is not None:
+            return f"Spark ({self._sql_client.warehouse_dir})"
+        return "the warehouse"
+
     # -- lifecycle -----------------------------------------------------------------------------------
 
     def __enter__(self) -> MetricFlowSession:
-        self.duckdb_path = duckdb_path_from_profile(self.project_dir, self.profiles_dir)
+        self.target = load_profile_target(self.project_dir, self.profiles_dir, self.requested_target)
+        if self.is_spark:
+            ensure_manifest_for_spark(self.manifest_path, self.target.name)
+        else:
+            self.duckdb_path = duckdb_path_of(self.target, self.project_dir)
         if self.duckdb_path is not None:
             database = ensure_warehouse_usable(self.duckdb_path)
             ensure_manifest_matches_warehouse(self.manifest_path, self.duckdb_path, database)
-        # dbt-duckdb opens relative paths against the working directory: use the project's.
+        # dbt-duckdb opens relative paths against the working directory, and so do Spark's settings
+        # (dbt runs from the project dir): use the project's.
         self._previous_cwd = Path.cwd()
         os.chdir(self.project_dir)
         try:
@@ -241,37 +366,65 @@ class MetricFlowSession:
 
     def _start(self) -> None:
         try:
-            from dbt.adapters.factory import get_adapter_by_type
-            from dbt_metricflow.cli.dbt_connectors.adapter_backed_client import AdapterBackedSqlClient
-            from dbt_metricflow.cli.dbt_connectors.dbt_config_accessor import dbtProjectMetadata
             from metricflow.engine.metricflow_engine import MetricFlowEngine
             from metricflow_semantics.model.dbt_manifest_parser import parse_manifest_from_dbt_generated_manifest
             from metricflow_semantics.model.semantic_manifest_lookup import SemanticManifestLookup
         except ImportError as error:  # pragma: no cover - the venv has them
             raise UserError(f"MetricFlow is not installed in this Python ({error}): use .venv/bin/python") from error
-        try:
-            metadata = dbtProjectMetadata.load_from_paths(
-                profiles_path=self.profiles_dir, project_path=self.project_dir
-            )
-            self._adapter = get_adapter_by_type(metadata.profile.credentials.type)
-        except Exception as error:
-            raise self._translate(error, "cannot load the dbt profile") from error
-        try:
+        try:  # the manifest first: a bad one fails before Spark's slow start
             self._semantic_manifest = parse_manifest_from_dbt_generated_manifest(
                 manifest_json_string=self.manifest_path.read_text(encoding="utf-8")
             )
-            self._sql_client = AdapterBackedSqlClient(self._adapter)
-            self._engine = MetricFlowEngine(
-                semantic_manifest_lookup=SemanticManifestLookup(self._semantic_manifest),
-                sql_client=self._sql_client,
-            )
+            lookup = SemanticManifestLookup(self._semantic_manifest)
+        except Exception as error:
+            raise self._translate(
+                error, f"MetricFlow cannot load the semantic manifest {self.manifest_path}"
+            ) from error
+        if self.is_spark:
+            self._start_spark()
+        else:
+            self._start_adapter()
+        try:
+            self._engine = MetricFlowEngine(semantic_manifest_lookup=lookup, sql_client=self._sql_client)
         except Exception as error:
             raise self._translate(
                 error, f"MetricFlow cannot load the semantic manifest {self.manifest_path}"
             ) from error
 
+    def _start_adapter(self) -> None:
+        """MetricFlow's own client over the dbt adapter of the target (DuckDB)."""
+        try:
+            from dbt.adapters.factory import get_adapter_by_type
+            from dbt_metricflow.cli.dbt_connectors.adapter_backed_client import AdapterBackedSqlClient
+            from dbt_metricflow.cli.dbt_connectors.dbt_config_accessor import dbtProjectMetadata
+        except ImportError as error:  # pragma: no cover - the venv has them
+            raise UserError(f"dbt-metricflow is missing from this Python ({error}): use .venv/bin/python") from error
+        try:
+            with _dbt_target(self.target.name if self.requested_target and self.target else None):
+                metadata = dbtProjectMetadata.load_from_paths(
+                    profiles_path=self.profiles_dir, project_path=self.project_dir
+                )
+            self._adapter = get_adapter_by_type(metadata.profile.credentials.type)
+        except Exception as error:
+            raise self._translate(error, "cannot load the dbt profile") from error
+        try:
+            self._sql_client = AdapterBackedSqlClient(self._adapter)
+        except Exception as error:
+            name = self.target.name if self.target else "?"
+            raise self._translate(error, f"MetricFlow cannot use the dbt target '{name}'") from error
+
+    def _start_spark(self) -> None:
+        """A PySpark session as dbt-spark's session method builds it, behind MetricFlow's SqlClient protocol."""
+        from live_metrics.spark_client import SparkSqlClient, spark_parameters
+
+        assert self.target is not None
+        try:
+            self._sql_client = SparkSqlClient.start(spark_parameters(self.target.output, self.target.name))
+        except Exception as error:
+            raise self._translate(error, f"Spark (target '{self.target.name}') cannot start") from error
+
     def close(self) -> None:
-        """Close every adapter connection (releasing the DuckDB file) and restore the working directory."""
+        """Close every connection (releasing the DuckDB file, stopping our Spark) and restore the working directory."""
         if self._adapter is not None:
             try:
                 self._adapter.cleanup_connections()
@@ -284,6 +437,11 @@ class MetricFlowSession:
             except Exception:  # noqa: BLE001
                 pass
             self._adapter = None
+        elif self._sql_client is not None:
+            try:
+                self._sql_client.close()
+            except Exception:  # noqa: BLE001
+                pass
         self._engine = None
         self._sql_client = None
         self._semantic_manifest = None
@@ -302,6 +460,12 @@ class MetricFlowSession:
             return lock_error(self.duckdb_path or Path("?"), message if is_lock_message(message) else str(cause))
         if isinstance(error, UserError):
             return error
+        if self.is_spark:
+            from live_metrics.spark_client import explain_spark_error
+
+            explained = explain_spark_error(error)
+            if explained is not None:
+                return UserError(explained)
         return UserError(f"{what}: {_first_line(error)} (set {DEBUG_ENV_VAR}=1 for the traceback)")
 
     @property

@@ -31,6 +31,12 @@ class ProjectPaths:
     manifest: Path
     catalogue: Path
     catalogue_given: bool
+    target: str | None = None  # the dbt target (--target or DBT_TARGET); None: the profile's default
+
+
+def target_manifest(target: str) -> Path:
+    """Where `dbt parse --target T --target-path target/T` writes the semantic manifest of a Spark target."""
+    return Path("target") / target / "semantic_manifest.json"
 
 
 def add_project_arguments(
@@ -54,6 +60,14 @@ def add_project_arguments(
         metavar="PATH",
         help=f"dbt's semantic manifest; default: {DEFAULT_MANIFEST} in the project (created by `dbt parse`)",
     )
+    group.add_argument(
+        "--target",
+        default=None,
+        metavar="NAME",
+        help="the dbt target to query (an output of the profile in profiles.yml, e.g. spark for Apache Spark); "
+        "default: $DBT_TARGET, else the profile's default target. A spark target's default --manifest "
+        "is target/NAME/semantic_manifest.json (`dbt parse --target NAME --target-path target/NAME`)",
+    )
     if catalogue:
         group.add_argument(
             "--catalogue",
@@ -70,10 +84,34 @@ def resolve_paths(args: argparse.Namespace) -> ProjectPaths:
     project_dir = (args.project_dir or default_project_dir()).resolve()
     if not project_dir.is_dir():
         raise UserError(f"project dir {project_dir} does not exist")
-    manifest = args.manifest.resolve() if args.manifest else project_dir / DEFAULT_MANIFEST
+    target = getattr(args, "target", None) or os.environ.get("DBT_TARGET") or None
+    manifest = args.manifest.resolve() if args.manifest else default_manifest(project_dir, target)
     given = getattr(args, "catalogue", None)
     catalogue = given.resolve() if given else project_dir / DEFAULT_CATALOGUE
-    return ProjectPaths(project_dir=project_dir, manifest=manifest, catalogue=catalogue, catalogue_given=bool(given))
+    return ProjectPaths(
+        project_dir=project_dir, manifest=manifest, catalogue=catalogue, catalogue_given=bool(given), target=target
+    )
+
+
+def default_manifest(project_dir: Path, target: str | None) -> Path:
+    """target/semantic_manifest.json, or for a Spark target target/<target>/semantic_manifest.json.
+
+    dbt bakes relation names into the manifest at parse time (DuckDB's name a database, Spark's do not),
+    so a Spark target has a manifest of its own; a missing one is reported with the command that makes it.
+    """
+    from live_metrics.mf_engine import SPARK_ADAPTER_TYPE, find_profile_target
+
+    found = find_profile_target(project_dir, target)
+    if found is None or found.adapter_type != SPARK_ADAPTER_TYPE:
+        return project_dir / DEFAULT_MANIFEST
+    name = found.name
+    manifest = project_dir / target_manifest(name)
+    if not manifest.exists():
+        raise UserError(
+            f"semantic manifest not found at {manifest}: run `dbt parse --target {name} --target-path "
+            f"target/{name}` (DBT_PROFILES_DIR set to the repo root) to create it"
+        )
+    return manifest
 
 
 def split_names(values: Iterable[str] | None) -> list[str]:

@@ -112,7 +112,7 @@ def run(args: argparse.Namespace) -> int:
     extra = split_names(args.metric)
     check_known(extra, list(tree.nodes), "metric", "--metric")
     require_valid_tags(tree)
-    with MetricFlowSession(paths.project_dir, paths.manifest) as session:
+    with MetricFlowSession(paths.project_dir, paths.manifest, paths.target) as session:
         measurement = measure(session, manifest, tree, args.grain, rule_from_args(args))
     card = build_scorecard(tree, measurement, extra)
     if args.json:

@@ -147,3 +147,106 @@ def warehouse(tmp_path_factory: pytest.TempPathFactory) -> Warehouse:
         raw_data_path=raw_data_path,
         build_seconds=time.perf_counter() - started,
     )
+
+
+# ---------------------------------------------------------------------------------------------------
+# The Spark build of the demo (tests/python/test_spark_engine.py)
+#
+# `dbt build --target spark` takes minutes, most of them Spark planning small queries on one driver thread
+# and JVM start-up, so it starts as soon as collection is done, in the background, and overlaps the DuckDB
+# tests; the Spark tests (last in the run) wait for it. LIVE_SKIP_SPARK=1 (or no Java) skips them.
+
+SPARK_TEST_MODULE = "test_spark_engine.py"
+
+
+@dataclass
+class SparkBuild:
+    """A `dbt build --target spark` of the demo in its own Spark home (tables, Derby metastore)."""
+
+    root: Path
+    process: subprocess.Popen[str]
+    started: float
+
+    @property
+    def home(self) -> Path:
+        return self.root / "spark"
+
+    @property
+    def target_path(self) -> Path:
+        return self.root / "target"
+
+    @property
+    def output_file(self) -> Path:
+        return self.root / "dbt-build.log"
+
+    @property
+    def semantic_manifest(self) -> Path:
+        return self.target_path / "semantic_manifest.json"
+
+    def env(self) -> dict[str, str]:
+        return spark_env(self.home)
+
+
+def spark_env(home: Path) -> dict[str, str]:
+    """The environment of a Spark run of the repo's project: the demo data, the Spark home, UTC."""
+    env = dbt_env(home.parent / "unused.duckdb", DEMO_DATA)
+    env.update(LIVE_SPARK_HOME=str(home), TZ="UTC", SPARK_LOCAL_IP="127.0.0.1")
+    return env
+
+
+def spark_unavailable() -> str | None:
+    """Why the Spark tests cannot run here (None when they can)."""
+    import shutil
+
+    if os.environ.get("LIVE_SKIP_SPARK"):
+        return "LIVE_SKIP_SPARK is set"
+    if shutil.which("java") is None:
+        return "no Java on PATH (make java installs it)"
+    return None
+
+
+SPARK_BUILD_KEY = pytest.StashKey[SparkBuild]()
+
+
+def pytest_collection_finish(session: pytest.Session) -> None:
+    import tempfile
+    import time
+
+    if spark_unavailable() or not any(item.path.name == SPARK_TEST_MODULE for item in session.items):
+        return
+    root = Path(tempfile.mkdtemp(prefix="live-spark-"))
+    dbt = Path(sys.executable).parent / "dbt"
+    command = [str(dbt), "build", "--target", "spark", "--target-path", str(root / "target")]
+    command += ["--log-path", str(root / "logs")]
+    output = (root / "dbt-build.log").open("w")
+    process = subprocess.Popen(
+        command, cwd=REPO_ROOT, env=spark_env(root / "spark"), stdout=output, stderr=subprocess.STDOUT, text=True
+    )
+    session.config.stash[SPARK_BUILD_KEY] = SparkBuild(root=root, process=process, started=time.perf_counter())
+
+
+def pytest_sessionfinish(session: pytest.Session) -> None:
+    import shutil
+
+    build = session.config.stash.get(SPARK_BUILD_KEY, None)
+    if build is None:
+        return
+    if build.process.poll() is None:
+        build.process.kill()
+        build.process.wait()
+    shutil.rmtree(build.root, ignore_errors=True)
+
+
+@pytest.fixture(scope="session")
+def spark_build(request: pytest.FixtureRequest) -> SparkBuild:
+    """The background Spark build, finished; fails with dbt's summary if it failed."""
+    reason = spark_unavailable()
+    if reason:
+        pytest.skip(f"Spark tests skipped: {reason}")
+    build = request.config.stash.get(SPARK_BUILD_KEY, None)
+    assert build is not None, "the Spark build was not started at collection"
+    returncode = build.process.wait(timeout=3600)
+    if returncode != 0:
+        tail = "\n".join(build.output_file.read_text(errors="replace").splitlines()[-40:])
+        pytest.fail(f"dbt build --target spark failed (exit {returncode}):\n{tail}", pytrace=False)
+    return build

@@ -1,0 +1,201 @@
+"""The same project on Spark: the demo built with `dbt build --target spark` equals the DuckDB build.
+
+The Spark build (conftest ``spark_build``) runs every model, seed, data test and unit test of the project
+on local PySpark, in the background while the DuckDB tests run. Then:
+
+- the two builds ran the same nodes, and every one passed on both engines;
+- every mart (and the time spine) holds the same rows on both engines: the same row count and, row for
+  row, the same values in every column (EXCEPT ALL both ways; money and counts exactly, doubles rounded to
+  1e-6, which covers minutes to 1e-6 and sums taken in another order);
+- every catalogue metric by day is the same: ``live-metrics materialize --target spark`` runs the saved
+  queries (all 57 catalogue metrics by day, MetricFlow's Databricks SQL on Spark) and the tables equal
+  those of ``live-metrics materialize`` on the DuckDB warehouse, the same way.
+
+The Spark tables are read through parquet files written by Spark (tests/python/spark_tables.py), which
+DuckDB compares with the DuckDB warehouse. The comparison itself is checked on a changed copy, so that
+it cannot pass for nothing.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+import sys
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import duckdb
+import pytest
+import yaml
+
+from conftest import REPO_ROOT, SparkBuild, Warehouse, launch, run_cli, run_with_env
+
+MARTS = sorted(
+    path.stem for path in (REPO_ROOT / "models" / "marts").rglob("*.sql") if path.stem.startswith(("fct_", "dim_"))
+) + ["metricflow_time_spine"]
+SAVED_QUERIES = sorted(
+    query["name"]
+    for query in yaml.safe_load((REPO_ROOT / "models" / "marts" / "_live__scorecards.yml").read_text())["saved_queries"]
+)
+FLOAT_TYPES = ("DOUBLE", "FLOAT", "REAL")
+DECIMALS = 6  # doubles are compared rounded to 1e-6
+
+
+@dataclass(frozen=True)
+class Engines:
+    """The DuckDB warehouse (metrics materialized in a copy) and the Spark tables as parquet files."""
+
+    duckdb_path: Path
+    parquet_dir: Path
+
+
+def run_ok(completed: object, what: str) -> None:
+    returncode = getattr(completed, "returncode", 1)
+    if returncode != 0:
+        output = (getattr(completed, "stdout", "") or "") + (getattr(completed, "stderr", "") or "")
+        pytest.fail(f"{what} failed (exit {returncode}):\n{output[-3000:]}", pytrace=False)
+
+
+@pytest.fixture(scope="module")
+def engines(warehouse: Warehouse, spark_build: SparkBuild, tmp_path_factory: pytest.TempPathFactory) -> Engines:
+    root = tmp_path_factory.mktemp("engines")
+    duckdb_copy = root / "live.duckdb"
+    shutil.copy(warehouse.duckdb_path, duckdb_copy)
+    run_ok(
+        run_cli(Warehouse(duckdb_copy, warehouse.target_path, warehouse.raw_data_path, 0.0), "materialize"),
+        "live-metrics materialize (DuckDB)",
+    )
+    spark_env = spark_build.env()
+    run_ok(
+        launch(spark_env, "materialize", "--target", "spark", "--manifest", str(spark_build.semantic_manifest)),
+        "live-metrics materialize --target spark",
+    )
+    parquet_dir = root / "spark"
+    run_ok(
+        run_with_env(
+            [
+                sys.executable,
+                str(REPO_ROOT / "tests" / "python" / "spark_tables.py"),
+                str(parquet_dir),
+                "marts",
+                "metrics",
+            ],
+            spark_env,
+        ),
+        "writing the Spark tables to parquet",
+    )
+    return Engines(duckdb_path=duckdb_copy, parquet_dir=parquet_dir)
+
+
+@pytest.fixture()
+def connection(engines: Engines) -> Iterator[duckdb.DuckDBPyConnection]:
+    connection = duckdb.connect()
+    connection.execute("set TimeZone = 'UTC'")
+    connection.execute(f"attach '{engines.duckdb_path}' as warehouse (read_only)")
+    yield connection
+    connection.close()
+
+
+def differences(connection: duckdb.DuckDBPyConnection, left: str, right: str, columns: list[tuple[str, str]]) -> list:
+    """Rows of ``left`` not in ``right`` (as multisets), both cast to the given types, doubles rounded."""
+    selected = ", ".join(
+        f'round(cast("{name}" as double), {DECIMALS}) as "{name}"'
+        if data_type in FLOAT_TYPES
+        else f'cast("{name}" as {data_type}) as "{name}"'
+        for name, data_type in columns
+    )
+    return connection.execute(
+        f"select * from (select {selected} from {left} except all select {selected} from {right}) limit 5"
+    ).fetchall()
+
+
+def compare(connection: duckdb.DuckDBPyConnection, schema: str, table: str, parquet_dir: Path) -> list[str]:
+    """What differs between the DuckDB table schema.table and Spark's copy of it (nothing: [])."""
+    duck = f'warehouse."{schema}"."{table}"'
+    spark_files = parquet_dir / schema / table
+    if not spark_files.is_dir():
+        return [f"{schema}.{table} is not in the Spark warehouse"]
+    spark = f"read_parquet('{spark_files}/*.parquet')"
+    columns = connection.execute(
+        "select column_name, data_type from information_schema.columns"
+        " where table_catalog = 'warehouse' and table_schema = ? and table_name = ? order by ordinal_position",
+        [schema, table],
+    ).fetchall()
+    spark_columns = {row[0] for row in connection.execute(f"describe select * from {spark}").fetchall()}
+    problems = []
+    if spark_columns != {name for name, _ in columns}:
+        problems.append(
+            f"columns differ: DuckDB only {sorted({n for n, _ in columns} - spark_columns)}, "
+            f"Spark only {sorted(spark_columns - {n for n, _ in columns})}"
+        )
+        return problems
+    counts = [connection.execute(f"select count(*) from {side}").fetchone()[0] for side in (duck, spark)]
+    if counts[0] != counts[1]:
+        problems.append(f"{counts[0]} rows on DuckDB, {counts[1]} on Spark")
+    for label, left, right in (("only on DuckDB", duck, spark), ("only on Spark", spark, duck)):
+        rows = differences(connection, left, right, columns)
+        if rows:
+            problems.append(f"rows {label} (first {len(rows)}): {rows}")
+    return problems
+
+
+def test_spark_build_runs_every_node_and_all_pass(warehouse: Warehouse, spark_build: SparkBuild) -> None:
+    def results(target_path: Path) -> dict[str, str]:
+        run_results = json.loads((target_path / "run_results.json").read_text())
+        return {result["unique_id"]: result["status"] for result in run_results["results"]}
+
+    duck, spark = results(warehouse.target_path), results(spark_build.target_path)
+    assert sorted(spark) == sorted(duck), "the Spark build ran other nodes than the DuckDB build"
+    # exposures and saved queries are no-ops of a build; everything else passes
+    failed = sorted(node for node, status in spark.items() if status not in ("success", "pass", "no-op"))
+    assert not failed, f"not passed on Spark: {failed}"
+    assert spark == duck
+    ran = [node.split(".")[0] for node, status in spark.items() if status in ("success", "pass")]
+    assert {kind: ran.count(kind) for kind in ("model", "seed", "test", "unit_test")} == {
+        "model": len(list((REPO_ROOT / "models").rglob("*.sql"))),
+        "seed": 2,
+        "test": len([node for node in duck if node.startswith("test.")]),
+        "unit_test": len([node for node in duck if node.startswith("unit_test.")]),
+    }
+
+
+@pytest.mark.parametrize("table", MARTS)
+def test_mart_is_the_same_on_both_engines(connection: duckdb.DuckDBPyConnection, engines: Engines, table: str) -> None:
+    problems = compare(connection, "marts", table, engines.parquet_dir)
+    assert not problems, f"marts.{table}: " + "; ".join(problems)
+
+
+@pytest.mark.parametrize("table", SAVED_QUERIES + ["metric_definitions"])
+def test_metrics_by_day_are_the_same_on_both_engines(
+    connection: duckdb.DuckDBPyConnection, engines: Engines, table: str
+) -> None:
+    problems = compare(connection, "metrics", table, engines.parquet_dir)
+    assert not problems, f"metrics.{table}: " + "; ".join(problems)
+
+
+def test_the_comparison_sees_a_changed_value(
+    connection: duckdb.DuckDBPyConnection, engines: Engines, tmp_path: Path
+) -> None:
+    """A session's watch minutes off by 1e-4, or one row missing, is a difference; 1e-9 is not."""
+    source = engines.parquet_dir / "marts" / "fct_viewer_sessions"
+
+    def variant(name: str, select: str) -> Path:
+        folder = tmp_path / name / "marts" / "fct_viewer_sessions"
+        folder.mkdir(parents=True)
+        connection.execute(
+            f"copy ({select.format(files=f'read_parquet({chr(39)}{source}/*.parquet{chr(39)})')})"
+            f" to '{folder}/part-0.parquet' (format parquet)"
+        )
+        return tmp_path / name
+
+    tiny = variant("tiny", "select * replace (watch_minutes + 1e-9 as watch_minutes) from {files}")
+    off = variant(
+        "off",
+        "select * replace (case when row_number() over (order by session_id) = 1"
+        " then watch_minutes + 1e-4 else watch_minutes end as watch_minutes) from {files}",
+    )
+    missing = variant("missing", "select * from {files} order by session_id offset 1")
+    assert compare(connection, "marts", "fct_viewer_sessions", tiny) == []
+    assert any("only on Spark" in problem for problem in compare(connection, "marts", "fct_viewer_sessions", off))
+    assert any("rows on DuckDB" in problem for problem in compare(connection, "marts", "fct_viewer_sessions", missing))
