@@ -150,22 +150,23 @@ def warehouse(tmp_path_factory: pytest.TempPathFactory) -> Warehouse:
 
 
 # ---------------------------------------------------------------------------------------------------
-# The Spark build of the demo (tests/python/test_spark_engine.py)
+# The Spark builds (tests/python/test_spark_engine.py)
 #
 # `dbt build --target spark` takes minutes, most of them Spark planning small queries on one driver thread
-# and JVM start-up, so it starts as soon as collection is done, in the background, and overlaps the DuckDB
-# tests; the Spark tests (last in the run) wait for it. LIVE_SKIP_SPARK=1 (or no Java) skips them.
+# and JVM start-ups, so the Spark builds start as soon as collection is done, in the background, and overlap
+# the DuckDB tests; the Spark tests (last in the run) wait for them. One background chain, one JVM at a time:
+# the demo's full build, then an incremental build over daily drops (tests/python/spark_incremental.py).
+# LIVE_SKIP_SPARK=1 (or no Java) skips them.
 
 SPARK_TEST_MODULE = "test_spark_engine.py"
 
 
 @dataclass
-class SparkBuild:
-    """A `dbt build --target spark` of the demo in its own Spark home (tables, Derby metastore)."""
+class SparkBuilds:
+    """The background chain: the demo built on Spark (its own Spark home), then the incremental run."""
 
     root: Path
-    process: subprocess.Popen[str]
-    started: float
+    process: subprocess.Popen[bytes]
 
     @property
     def home(self) -> Path:
@@ -176,15 +177,29 @@ class SparkBuild:
         return self.root / "target"
 
     @property
-    def output_file(self) -> Path:
-        return self.root / "dbt-build.log"
-
-    @property
     def semantic_manifest(self) -> Path:
         return self.target_path / "semantic_manifest.json"
 
+    @property
+    def incremental_root(self) -> Path:
+        return self.root / "incremental"
+
     def env(self) -> dict[str, str]:
         return spark_env(self.home)
+
+    def wait_for(self, step: str, timeout: float = 3600) -> None:
+        """Wait for a step of the chain (dbt-build, incremental); fail with its log's tail if it failed."""
+        import time
+
+        deadline = time.monotonic() + timeout
+        code_file = self.root / f"{step}.rc"
+        while not code_file.exists() and self.process.poll() is None and time.monotonic() < deadline:
+            time.sleep(2)
+        code = code_file.read_text().strip() if code_file.exists() else "no exit code"
+        if code != "0":
+            log = self.root / f"{step}.log"
+            tail = "\n".join(log.read_text(errors="replace").splitlines()[-40:]) if log.exists() else "(no log)"
+            pytest.fail(f"the background Spark step {step} failed ({code}):\n{tail}", pytrace=False)
 
 
 def spark_env(home: Path) -> dict[str, str]:
@@ -205,48 +220,55 @@ def spark_unavailable() -> str | None:
     return None
 
 
-SPARK_BUILD_KEY = pytest.StashKey[SparkBuild]()
+SPARK_BUILDS_KEY = pytest.StashKey[SparkBuilds]()
 
 
 def pytest_collection_finish(session: pytest.Session) -> None:
+    import shlex
     import tempfile
-    import time
 
     if spark_unavailable() or not any(item.path.name == SPARK_TEST_MODULE for item in session.items):
         return
     root = Path(tempfile.mkdtemp(prefix="live-spark-"))
     dbt = Path(sys.executable).parent / "dbt"
-    command = [str(dbt), "build", "--target", "spark", "--target-path", str(root / "target")]
-    command += ["--log-path", str(root / "logs")]
-    output = (root / "dbt-build.log").open("w")
-    process = subprocess.Popen(
-        command, cwd=REPO_ROOT, env=spark_env(root / "spark"), stdout=output, stderr=subprocess.STDOUT, text=True
+    build = [str(dbt), "build", "--target", "spark", "--target-path", str(root / "target")]
+    build += ["--log-path", str(root / "logs")]
+    incremental = [sys.executable, str(Path(__file__).parent / "spark_incremental.py"), str(root / "incremental")]
+    steps = [("dbt-build", build), ("incremental", incremental)]
+    script = "; ".join(
+        f"{shlex.join(command)} > {shlex.quote(str(root / f'{step}.log'))} 2>&1; "
+        f"echo $? > {shlex.quote(str(root / f'{step}.rc'))}"
+        for step, command in steps
     )
-    session.config.stash[SPARK_BUILD_KEY] = SparkBuild(root=root, process=process, started=time.perf_counter())
+    process = subprocess.Popen(["sh", "-c", script], cwd=REPO_ROOT, env=spark_env(root / "spark"))
+    session.config.stash[SPARK_BUILDS_KEY] = SparkBuilds(root=root, process=process)
 
 
 def pytest_sessionfinish(session: pytest.Session) -> None:
     import shutil
 
-    build = session.config.stash.get(SPARK_BUILD_KEY, None)
-    if build is None:
+    builds = session.config.stash.get(SPARK_BUILDS_KEY, None)
+    if builds is None:
         return
-    if build.process.poll() is None:
-        build.process.kill()
-        build.process.wait()
-    shutil.rmtree(build.root, ignore_errors=True)
+    if builds.process.poll() is None:
+        builds.process.kill()
+        builds.process.wait()
+    shutil.rmtree(builds.root, ignore_errors=True)
 
 
 @pytest.fixture(scope="session")
-def spark_build(request: pytest.FixtureRequest) -> SparkBuild:
-    """The background Spark build, finished; fails with dbt's summary if it failed."""
+def spark_builds(request: pytest.FixtureRequest) -> SparkBuilds:
+    """The background Spark chain (skips when Spark cannot run here)."""
     reason = spark_unavailable()
     if reason:
         pytest.skip(f"Spark tests skipped: {reason}")
-    build = request.config.stash.get(SPARK_BUILD_KEY, None)
-    assert build is not None, "the Spark build was not started at collection"
-    returncode = build.process.wait(timeout=3600)
-    if returncode != 0:
-        tail = "\n".join(build.output_file.read_text(errors="replace").splitlines()[-40:])
-        pytest.fail(f"dbt build --target spark failed (exit {returncode}):\n{tail}", pytrace=False)
-    return build
+    builds = request.config.stash.get(SPARK_BUILDS_KEY, None)
+    assert builds is not None, "the Spark builds were not started at collection"
+    return builds
+
+
+@pytest.fixture(scope="session")
+def spark_build(spark_builds: SparkBuilds) -> SparkBuilds:
+    """The demo built on Spark, finished and passed."""
+    spark_builds.wait_for("dbt-build")
+    return spark_builds

@@ -29,7 +29,8 @@ import duckdb
 import pytest
 import yaml
 
-from conftest import REPO_ROOT, SparkBuild, Warehouse, launch, run_cli, run_with_env
+from conftest import REPO_ROOT, SparkBuilds, Warehouse, dbt_process, launch, run_cli, run_with_env
+from test_incremental import DAY
 
 MARTS = sorted(
     path.stem for path in (REPO_ROOT / "models" / "marts").rglob("*.sql") if path.stem.startswith(("fct_", "dim_"))
@@ -58,7 +59,7 @@ def run_ok(completed: object, what: str) -> None:
 
 
 @pytest.fixture(scope="module")
-def engines(warehouse: Warehouse, spark_build: SparkBuild, tmp_path_factory: pytest.TempPathFactory) -> Engines:
+def engines(warehouse: Warehouse, spark_build: SparkBuilds, tmp_path_factory: pytest.TempPathFactory) -> Engines:
     root = tmp_path_factory.mktemp("engines")
     duckdb_copy = root / "live.duckdb"
     shutil.copy(warehouse.duckdb_path, duckdb_copy)
@@ -110,17 +111,24 @@ def differences(connection: duckdb.DuckDBPyConnection, left: str, right: str, co
     ).fetchall()
 
 
-def compare(connection: duckdb.DuckDBPyConnection, schema: str, table: str, parquet_dir: Path) -> list[str]:
-    """What differs between the DuckDB table schema.table and Spark's copy of it (nothing: [])."""
-    duck = f'warehouse."{schema}"."{table}"'
+def compare(
+    connection: duckdb.DuckDBPyConnection,
+    schema: str,
+    table: str,
+    parquet_dir: Path,
+    catalog: str = "warehouse",
+    ignored: tuple[str, ...] = (),
+) -> list[str]:
+    """What differs between the DuckDB table catalog.schema.table and Spark's copy of it (nothing: [])."""
+    duck = f'{catalog}."{schema}"."{table}"'
     spark_files = parquet_dir / schema / table
     if not spark_files.is_dir():
         return [f"{schema}.{table} is not in the Spark warehouse"]
     spark = f"read_parquet('{spark_files}/*.parquet')"
     columns = connection.execute(
         "select column_name, data_type from information_schema.columns"
-        " where table_catalog = 'warehouse' and table_schema = ? and table_name = ? order by ordinal_position",
-        [schema, table],
+        " where table_catalog = ? and table_schema = ? and table_name = ? order by ordinal_position",
+        [catalog, schema, table],
     ).fetchall()
     spark_columns = {row[0] for row in connection.execute(f"describe select * from {spark}").fetchall()}
     problems = []
@@ -133,14 +141,15 @@ def compare(connection: duckdb.DuckDBPyConnection, schema: str, table: str, parq
     counts = [connection.execute(f"select count(*) from {side}").fetchone()[0] for side in (duck, spark)]
     if counts[0] != counts[1]:
         problems.append(f"{counts[0]} rows on DuckDB, {counts[1]} on Spark")
+    compared = [(name, data_type) for name, data_type in columns if name not in ignored]
     for label, left, right in (("only on DuckDB", duck, spark), ("only on Spark", spark, duck)):
-        rows = differences(connection, left, right, columns)
+        rows = differences(connection, left, right, compared)
         if rows:
             problems.append(f"rows {label} (first {len(rows)}): {rows}")
     return problems
 
 
-def test_spark_build_runs_every_node_and_all_pass(warehouse: Warehouse, spark_build: SparkBuild) -> None:
+def test_spark_build_runs_every_node_and_all_pass(warehouse: Warehouse, spark_build: SparkBuilds) -> None:
     def results(target_path: Path) -> dict[str, str]:
         run_results = json.loads((target_path / "run_results.json").read_text())
         return {result["unique_id"]: result["status"] for result in run_results["results"]}
@@ -199,3 +208,78 @@ def test_the_comparison_sees_a_changed_value(
     assert compare(connection, "marts", "fct_viewer_sessions", tiny) == []
     assert any("only on Spark" in problem for problem in compare(connection, "marts", "fct_viewer_sessions", off))
     assert any("rows on DuckDB" in problem for problem in compare(connection, "marts", "fct_viewer_sessions", missing))
+
+
+# ---------------------------------------------------------------------------------------------------
+# Incremental on Spark: the landing and the gate built from drops 1-7, then with drop 8 appended
+# (tests/python/spark_incremental.py, in the background), equal the same two builds on DuckDB, whose
+# incremental result equals a full refresh (test_incremental.py). The straggler that lands in drop 8
+# shows on Spark: a late stream_started lets its stream's events in.
+
+GATE_MODELS = ("base_live__raw_events", "base_live__events")
+LOAD_COLUMNS = ("load_id", "source_file")  # the build and the folder a row came from: differ by design
+
+
+@dataclass(frozen=True)
+class IncrementalRun:
+    root: Path  # spark_incremental.py's folder: raw_7, raw_8, planted.json, parquet/
+    duckdb_path: Path  # the same two builds on DuckDB
+
+
+@pytest.fixture(scope="module")
+def incremental(spark_builds: SparkBuilds, tmp_path_factory: pytest.TempPathFactory) -> IncrementalRun:
+    spark_builds.wait_for("incremental")
+    root = spark_builds.incremental_root
+    work = tmp_path_factory.mktemp("incremental_duckdb")
+    duckdb_path = work / "live.duckdb"
+    for day in (7, 8):
+        run_ok(
+            dbt_process(
+                ["run", "--select", *GATE_MODELS], duckdb_path, root / f"raw_{day}", work / "target", work / "logs"
+            ),
+            f"dbt run of the landing and the gate on DuckDB, drops 1-{day}",
+        )
+    return IncrementalRun(root=root, duckdb_path=duckdb_path)
+
+
+@pytest.fixture()
+def incremental_connection(incremental: IncrementalRun) -> Iterator[duckdb.DuckDBPyConnection]:
+    connection = duckdb.connect()
+    connection.execute("set TimeZone = 'UTC'")
+    connection.execute(f"attach '{incremental.duckdb_path}' as incremental (read_only)")
+    yield connection
+    connection.close()
+
+
+@pytest.mark.parametrize("table", GATE_MODELS)
+def test_incremental_build_on_spark_equals_duckdb(
+    incremental_connection: duckdb.DuckDBPyConnection, incremental: IncrementalRun, table: str
+) -> None:
+    problems = compare(
+        incremental_connection,
+        "staging",
+        table,
+        incremental.root / "parquet",
+        catalog="incremental",
+        ignored=LOAD_COLUMNS,
+    )
+    assert not problems, f"staging.{table} after drop 8: " + "; ".join(problems)
+
+
+def test_spark_landed_drop_8_alone_and_let_the_late_stream_in(
+    incremental_connection: duckdb.DuckDBPyConnection, incremental: IncrementalRun
+) -> None:
+    parquet = incremental.root / "parquet" / "staging"
+    landing = f"read_parquet('{parquet}/base_live__raw_events/*.parquet')"
+    gate = f"read_parquet('{parquet}/base_live__events/*.parquet')"
+    loads = incremental_connection.execute(
+        f"select cast(max(drop_date) as varchar), count(*) from {landing} group by load_id order by 1"
+    ).fetchall()
+    assert [day for day, _ in loads] == [DAY[7].isoformat(), DAY[8].isoformat()], "drops 1-7, then drop 8 alone"
+    stream = json.loads((incremental.root / "planted.json").read_text())["late_stream_started_stream"]
+    outcomes = dict(
+        incremental_connection.execute(
+            f"select ingestion_outcome, count(*) from {gate} where stream_id = ? group by 1", [stream]
+        ).fetchall()
+    )
+    assert outcomes.get("clean", 0) > 10 and "quarantined" not in outcomes

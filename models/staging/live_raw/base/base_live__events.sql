@@ -106,10 +106,10 @@ with_properties as (
 
     select
         *,
-        {{ json_is_object('properties') }} as is_properties_object,
         {%- for field in property_fields %}
-            {{ json_text('properties', field) }} as property__{{ field }}{{ ',' if not loop.last }}
+            {{ json_text('properties', field) }} as property__{{ field }},
         {%- endfor %}
+        {{ json_is_object('properties') }} as is_properties_object
     from typed
 
 ),
@@ -204,45 +204,37 @@ row_checked as (
     day before which a new event is late beyond the window. A full build has no earlier rows:
     it reads none of the CTEs about them (Spark analyses a CTE again at every reference).
 #}
-{%- if is_incremental() %}
-
 earlier_copies as (
 
-    select
-        earlier.event_id,
-        count(*) as copies,
-        max(case when earlier.delivery_number = 1 then earlier.row_reason end) as first_copy_reason
-    from {{ this }} as earlier
-    where earlier.event_id in (select typed.event_id from typed)
-    group by earlier.event_id
+    {% if is_incremental() -%}
+        select
+            earlier.event_id,
+            count(*) as copies,
+            max(case when earlier.delivery_number = 1 then earlier.row_reason end) as first_copy_reason
+        from {{ this }} as earlier
+        where earlier.event_id in (select typed.event_id from typed)
+        group by earlier.event_id
+    {%- else -%}
+        select
+            cast(null as {{ dbt.type_string() }}) as event_id,
+            cast(null as {{ dbt.type_bigint() }}) as copies,
+            cast(null as {{ dbt.type_string() }}) as first_copy_reason
+        where false
+    {%- endif %}
 
 ),
 
 window_start as (
 
-    select
-        {{ dbt.dateadd('day', -1 * var('late_window_days', 3), 'min(raw_events.drop_date)') }} as first_day
-    from raw_events
+    {% if is_incremental() -%}
+        select
+            {{ dbt.dateadd('day', -1 * var('late_window_days', 3), 'min(raw_events.drop_date)') }} as first_day
+        from raw_events
+    {%- else -%}
+        select cast(null as date) as first_day
+    {%- endif %}
 
 ),
-{%- else %}
-
-earlier_copies as (
-
-    select
-        cast(null as {{ dbt.type_string() }}) as event_id,
-        cast(null as {{ dbt.type_bigint() }}) as copies,
-        cast(null as {{ dbt.type_string() }}) as first_copy_reason
-    where false
-
-),
-
-window_start as (
-
-    select cast(null as date) as first_day
-
-),
-{%- endif %}
 
 new_rows as (
 
@@ -503,9 +495,10 @@ final as (
 unchanged_in_touched_drops as (
 
     select
-        {%- for column in output_columns %}
-            earlier.{{ column }}{{ ',' if not loop.last }}
+        {%- for column in output_columns[:-1] %}
+            earlier.{{ column }},
         {%- endfor %}
+        earlier.{{ output_columns[-1] }}
     from {{ this }} as earlier
     where
         exists (select 1 from final where final.drop_date is not distinct from earlier.drop_date)
@@ -517,16 +510,18 @@ unchanged_in_touched_drops as (
 decided_and_unchanged as (
 
     select
-        {%- for column in output_columns %}
-            {{ column }}{{ ',' if not loop.last }}
+        {%- for column in output_columns[:-1] %}
+            {{ column }},
         {%- endfor %}
+        {{ output_columns[-1] }}
     from final
     {%- if is_incremental() and live_rewrites_whole_partitions() %}
         union all
         select
-            {%- for column in output_columns %}
-                {{ column }}{{ ',' if not loop.last }}
+            {%- for column in output_columns[:-1] %}
+                {{ column }},
             {%- endfor %}
+            {{ output_columns[-1] }}
         from unchanged_in_touched_drops
     {%- endif %}
 
