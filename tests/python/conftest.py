@@ -34,6 +34,11 @@ class Warehouse:
     def semantic_manifest(self) -> Path:
         return self.target_path / "semantic_manifest.json"
 
+    @property
+    def build_results(self) -> Path:
+        """The build's run_results.json, kept aside (later dbt commands on target_path replace the original)."""
+        return self.target_path.parent / "build_run_results.json"
+
 
 def dbt_env(duckdb_path: Path, raw_data_path: Path) -> dict[str, str]:
     env = dict(os.environ)
@@ -141,6 +146,7 @@ def warehouse(tmp_path_factory: pytest.TempPathFactory) -> Warehouse:
     target_path = root / "target"
     started = time.perf_counter()
     run_dbt(["build"], duckdb_path, raw_data_path, target_path, root / "logs")
+    (root / "build_run_results.json").write_bytes((target_path / "run_results.json").read_bytes())
     return Warehouse(
         duckdb_path=duckdb_path,
         target_path=target_path,
