@@ -154,8 +154,9 @@
             ~ "row_number() over (order by record_id) as record_number, " ~ columns | join(', ') ~ ", _corrupt_record, "
             ~ "case when _corrupt_record is not null then 'MALFORMED' "
             ~ "when instr(concat_ws('', " ~ columns | join(', ') ~ "), '\\uFFFD') > 0 then 'INVALID ENCODING' end as error_type "
-            ~ "from (select monotonically_increasing_id() as record_id, " ~ text_columns ~ ", _corrupt_record from "
-            ~ view.name ~ ") as read_records") -%}
+            ~ "from (select monotonically_increasing_id() as record_id, " ~ text_columns ~ ", "
+            ~ ("_corrupt_record" if file.format == 'csv' else "cast(null as string) as _corrupt_record")
+            ~ " from " ~ view.name ~ ") as read_records") -%}
     {%- endfor -%}
     {%- if not records -%}
         {%- set empty_columns = [] -%}
