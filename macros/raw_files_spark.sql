@@ -146,9 +146,9 @@
     {%- set plan = live_landing_plan() -%}
     {%- set file = plan.file -%}
     {%- set columns = live_raw_columns('raw_live_events') -%}
+    {%- set text_columns = live_spark_text_columns('raw_live_events', file) -%}
     {%- set records = [] -%}
     {%- for view in live_spark_file_views('live_raw_raw_live_events', file, 'PERMISSIVE') -%}
-        {%- set text_columns = live_spark_text_columns('raw_live_events', file) -%}
         {%- do records.append(
             "select " ~ view.index ~ " as file_index, " ~ live_sql_literal(view.path) ~ " as filename, "
             ~ "row_number() over (order by record_id) as record_number, " ~ columns | join(', ') ~ ", _corrupt_record, "

@@ -89,13 +89,18 @@ def engines(warehouse: Warehouse, spark_build: SparkBuilds, tmp_path_factory: py
     return Engines(duckdb_path=duckdb_copy, parquet_dir=parquet_dir)
 
 
-@pytest.fixture()
-def connection(engines: Engines) -> Iterator[duckdb.DuckDBPyConnection]:
+def comparing_connection(duckdb_path: Path, catalog: str) -> Iterator[duckdb.DuckDBPyConnection]:
+    """An in-memory DuckDB in UTC with the DuckDB side attached read-only as ``catalog``."""
     connection = duckdb.connect()
     connection.execute("set TimeZone = 'UTC'")
-    connection.execute(f"attach '{engines.duckdb_path}' as warehouse (read_only)")
+    connection.execute(f"attach '{duckdb_path}' as {catalog} (read_only)")
     yield connection
     connection.close()
+
+
+@pytest.fixture()
+def connection(engines: Engines) -> Iterator[duckdb.DuckDBPyConnection]:
+    yield from comparing_connection(engines.duckdb_path, "warehouse")
 
 
 def differences(connection: duckdb.DuckDBPyConnection, left: str, right: str, columns: list[tuple[str, str]]) -> list:
@@ -272,11 +277,7 @@ def incremental(spark_builds: SparkBuilds, tmp_path_factory: pytest.TempPathFact
 
 @pytest.fixture()
 def incremental_connection(incremental: IncrementalRun) -> Iterator[duckdb.DuckDBPyConnection]:
-    connection = duckdb.connect()
-    connection.execute("set TimeZone = 'UTC'")
-    connection.execute(f"attach '{incremental.duckdb_path}' as incremental (read_only)")
-    yield connection
-    connection.close()
+    yield from comparing_connection(incremental.duckdb_path, "incremental")
 
 
 @pytest.mark.parametrize("table", GATE_MODELS)

@@ -517,12 +517,7 @@ decided_and_unchanged as (
     from final
     {%- if is_incremental() and live_rewrites_whole_partitions() %}
         union all
-        select
-            {%- for column in output_columns[:-1] %}
-                {{ column }},
-            {%- endfor %}
-            {{ output_columns[-1] }}
-        from unchanged_in_touched_drops
+        select * from unchanged_in_touched_drops
     {%- endif %}
 
 )
