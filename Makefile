@@ -16,7 +16,7 @@ export DBT_PROFILES_DIR := $(CURDIR)
 export LIVE_DUCKDB_PATH ?= $(CURDIR)/warehouse/live.duckdb
 export DBT_SEND_ANONYMOUS_USAGE_STATS := False
 
-.PHONY: run test install build daily daily-build docs lint pytest browser oldclient java run-spark metrics publish bench demo-data clean help
+.PHONY: run test install build daily daily-build docs lint pytest browser oldclient java run-spark publish bench demo-data clean help
 
 PORT ?= 8080
 
@@ -24,11 +24,10 @@ help:
 	@echo "make run        install, build the warehouse on the demo data, materialize metrics, export the metric tree"
 	@echo "make test       lint (ruff, sqlfluff) and run every test (dbt data and unit tests, pytest)"
 	@echo "make install    create .venv and install the pinned requirements"
-	@echo "make build      dbt build into a work file (LIVE_RAW_DATA_PATH / LIVE_RAW_FORMAT pick the raw data)"
+	@echo "make build      make run without publishing: a finished build in warehouse/.building/ (LIVE_RAW_DATA_PATH / LIVE_RAW_FORMAT pick the raw data)"
 	@echo "make daily      after a new daily drop lands: build incrementally from the published warehouse, then metrics and publish"
-	@echo "make daily-build  only the incremental dbt build of make daily (no metrics, no publish)"
-	@echo "make metrics    materialize metrics.* tables, export the metric tree, print the scorecard (on the build's work file)"
-	@echo "make publish    atomically replace the warehouse readers open with the finished build"
+	@echo "make daily-build  make daily without publishing"
+	@echo "make publish    atomically replace the warehouse readers open with the finished build (of make build / daily-build)"
 	@echo "make lint       ruff check + ruff format --check on the Python, sqlfluff on the SQL"
 	@echo "make pytest     the pytest suite only"
 	@echo "make browser    install Chromium for the page tests (apt-get, as root)"
@@ -48,41 +47,32 @@ $(VENV)/.installed: requirements.txt
 
 install: $(VENV)/.installed
 
-# The build writes a work file with the published file's name in warehouse/.building/; `publish`
-# renames it over $(LIVE_DUCKDB_PATH) only when everything succeeded, so readers of the published
-# file never wait for a lock or see a half-built or failed build (see scripts/live_metrics/publish.py).
-WORK_DUCKDB := $(dir $(LIVE_DUCKDB_PATH)).building/$(notdir $(LIVE_DUCKDB_PATH))
+# One run at a time, safe to kill and to run again (README, "Daily operation"; scripts/live_metrics/pipeline.py):
+# `live-metrics build` takes the run lock, builds into warehouse/.building/<name>, materializes the metrics,
+# exports the tree beside it, records the run, writes the finished marker and renames the work file over
+# $(LIVE_DUCKDB_PATH). Readers never wait for a lock or see a half-built, failed or killed build.
+TREE_DIR := $(basename $(LIVE_DUCKDB_PATH))_metric_tree
+
+run: install
+	$(CLI) build
+	$(CLI) scorecard
+	@echo "warehouse: $(LIVE_DUCKDB_PATH)"
+
+# After a new daily drop: the work file starts as a copy of the published warehouse and dbt builds it
+# incrementally (every data test; the unit tests test the code and run in `make run` and `make test`).
+# Nothing new since the published build: nothing is built or published.
+daily: install
+	$(CLI) daily
+	$(CLI) scorecard
 
 build: install
-	@mkdir -p $(dir $(WORK_DUCKDB))
-	@rm -f $(WORK_DUCKDB) $(WORK_DUCKDB).wal
-	LIVE_DUCKDB_PATH=$(WORK_DUCKDB) $(DBT) build --fail-fast
+	$(CLI) build --no-publish
 
-metrics: install
-	LIVE_DUCKDB_PATH=$(WORK_DUCKDB) $(CLI) materialize
-	LIVE_DUCKDB_PATH=$(WORK_DUCKDB) $(CLI) export --out output/metric_tree
-	LIVE_DUCKDB_PATH=$(WORK_DUCKDB) $(CLI) scorecard
+daily-build: install
+	$(CLI) daily --no-publish
 
 publish: install
-	$(CLI) publish --from $(WORK_DUCKDB) --to $(LIVE_DUCKDB_PATH)
-
-run: build metrics publish
-	@echo "warehouse: $(LIVE_DUCKDB_PATH)"
-
-# Daily operation over daily drops (README, "Daily operation"): the work file starts as a copy of
-# the published warehouse, dbt builds it incrementally (only the drops not landed yet are read),
-# then metrics and publish run as in `make run`. Readers keep reading the published file throughout.
-# Every data test runs; the unit tests test the code, not the data, and run in `make test` and
-# `make run` (dbt's advice: unit tests in development and CI, not in production runs).
-daily-build: install
-	@mkdir -p $(dir $(WORK_DUCKDB))
-	@rm -f $(WORK_DUCKDB) $(WORK_DUCKDB).wal
-	@if [ -f $(LIVE_DUCKDB_PATH) ]; then cp $(LIVE_DUCKDB_PATH) $(WORK_DUCKDB); \
-	else echo "no published warehouse at $(LIVE_DUCKDB_PATH) yet: this build is a full one"; fi
-	LIVE_DUCKDB_PATH=$(WORK_DUCKDB) $(DBT) build --fail-fast --exclude-resource-type unit_test
-
-daily: daily-build metrics publish
-	@echo "warehouse: $(LIVE_DUCKDB_PATH)"
+	$(CLI) publish
 
 lint: install
 	$(BIN)/ruff check scripts tests
@@ -132,8 +122,8 @@ test: lint pytest
 # links (#stakeholder=...) open it; run `make run` first to export the page.
 docs: install
 	$(DBT) docs generate
-	@if [ -f output/metric_tree/metric_tree.html ]; then rm -rf target/metric_tree && cp -r output/metric_tree target/metric_tree; \
-	else echo "note: no output/metric_tree yet (make run exports it); the exposures' links will not open"; fi
+	@if [ -f $(TREE_DIR)/metric_tree.html ]; then rm -rf target/metric_tree && cp -r $(TREE_DIR) target/metric_tree; \
+	else echo "note: no $(TREE_DIR) yet (make run exports it beside the warehouse); the exposures' links will not open"; fi
 	$(DBT) docs serve --port $(PORT)
 
 # A benchmark, not timed tests (live-metrics bench --help): generated sets of ~1 M and ~10 M events,
@@ -146,4 +136,4 @@ demo-data: install
 	$(CLI) generate --out seeds/demo --days 14 --creators 40 --viewers 1500 --seed 7 --start 2026-11-09 --format csv
 
 clean:
-	rm -rf target logs output warehouse/*.duckdb warehouse/*.wal warehouse/.building warehouse/spark
+	rm -rf target logs output warehouse/*.duckdb warehouse/*.wal warehouse/*_metric_tree warehouse/.building warehouse/spark

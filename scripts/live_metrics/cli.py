@@ -19,10 +19,22 @@ import os
 import sys
 from collections.abc import Sequence
 
-from live_metrics import __version__, bench, check, creator, explain, export, generate, materialize, publish, scorecard
+from live_metrics import (
+    __version__,
+    bench,
+    check,
+    creator,
+    explain,
+    export,
+    generate,
+    materialize,
+    pipeline,
+    publish,
+    scorecard,
+)
 from live_metrics.errors import NoDataYet, UserError
 
-SUBCOMMAND_MODULES = (generate, check, export, explain, materialize, scorecard, publish, bench, creator)
+SUBCOMMAND_MODULES = (pipeline, generate, check, export, explain, materialize, scorecard, publish, bench, creator)
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -1,32 +1,42 @@
 """`live-metrics publish`: replace the warehouse readers open with a finished build, atomically.
 
-`make run` builds into a work file (``warehouse/.building/live.duckdb``), materializes the metrics
-and exports the tree there, and only then publishes it over ``warehouse/live.duckdb`` with one
-rename. A reader (a BI tool, a notebook, ``duckdb -readonly``) therefore never meets the build's
-write lock, a half-built table or the remains of a failed build:
+A run (`live-metrics build` / `daily`, pipeline.py) builds into the work file
+``warehouse/.building/live.duckdb``, materializes the metrics and exports the tree there, and writes the
+``finished`` marker after its last step succeeded. Publishing renames that file over
+``warehouse/live.duckdb``, so a reader (a BI tool, a notebook, ``duckdb -readonly``) never meets the
+build's write lock, a half-built table or the remains of a failed or killed build:
 
-- connections opened before the rename keep reading the previous file to their end (POSIX keeps
-  a renamed-over file alive while it is open); connections opened after it read the new one;
-- a failed build stops before ``publish``, so the published file is untouched;
-- each build starts from an empty work file and the rename replaces the old file, so the
-  published file does not grow from run to run and no old copy is left behind.
+- only a work file with its ``finished`` marker is published, and only while it is exactly the file the
+  marker describes (size, modification time): a build killed in any step has no marker;
+- connections opened before the rename keep reading the previous file to their end (POSIX keeps a
+  renamed-over file alive while it is open); connections opened after it read the new one;
+- a process holding the published file read-write (a DuckDB shell opened without ``-readonly``) would
+  write a write-ahead log beside the new file that belongs to the old one, and every reader would fail
+  replaying it: publishing refuses while one holds it, and removes a log left beside the old file;
+- the metric tree exported from the build moves beside the published file with it.
 
-The work file must have the published file's name (in another folder): DuckDB names a database
-after its file, and the relations of the semantic manifest carry that name.
+The work file has the published file's name (in another folder): DuckDB names a database after its
+file, and the relations of the semantic manifest carry that name.
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import os
+import re
 import shutil
 import time
 from pathlib import Path
 
+from live_metrics import runlock
 from live_metrics.errors import UserError
+from live_metrics.layout import Layout, wal
 from live_metrics.mf_engine import is_lock_message
+from live_metrics.options import default_project_dir
 
-REQUIRED_TABLES = ("marts.fct_ingestion_audit", "marts.metricflow_time_spine")
+REQUIRED_TABLES = ("marts.fct_ingestion_audit", "marts.metricflow_time_spine", "live_ops.runs")
+HOW_TO_FINISH = "run `make run` (or `make daily`), which publishes when every step has succeeded"
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -34,85 +44,123 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         "publish",
         help="atomically replace the published warehouse file with a finished build",
         description=(
-            "Checkpoint a finished build's DuckDB file and move it over the file readers open, in one "
-            "atomic rename: readers never see a lock, a half-built table or a failed build. `make run` "
-            "builds into warehouse/.building/live.duckdb and publishes to warehouse/live.duckdb."
+            "Move a finished build (warehouse/.building/<name>, with the marker its run wrote after its last "
+            "step) over the published warehouse readers open, in one atomic rename: readers never see a lock, "
+            "a half-built table or a failed build. `make run` and `make daily` publish by themselves; this "
+            "command publishes a build made with --no-publish."
         ),
     )
     parser.add_argument(
-        "--from",
-        dest="source",
-        required=True,
+        "--warehouse",
         type=Path,
-        metavar="WORK_FILE",
-        help="the finished build's DuckDB file (moved, not copied)",
-    )
-    parser.add_argument(
-        "--to",
-        dest="target",
-        required=True,
-        type=Path,
-        metavar="PUBLISHED_FILE",
-        help="the DuckDB file readers open (replaced)",
+        default=None,
+        metavar="FILE",
+        help="the published DuckDB file (default: $LIVE_DUCKDB_PATH, else warehouse/live.duckdb)",
     )
     parser.set_defaults(func=run)
 
 
 def run(args: argparse.Namespace) -> int:
-    started = time.perf_counter()
-    size = publish(args.source, args.target)
-    print(f"published {args.source} -> {args.target} ({size / 2**20:,.1f} MB) in {time.perf_counter() - started:.1f} s")
+    layout = Layout.from_env(default_project_dir(), args.warehouse)
+    with runlock.acquire(layout.lock, layout.published, "live-metrics publish"):
+        print(publish_finished(layout))
     return 0
 
 
-def publish(source: Path, target: Path) -> int:
-    """Checkpoint ``source``, check it is a built warehouse, and rename it over ``target``; returns its size."""
-    source, target = source.resolve(), target.resolve()
-    if not source.is_file():
-        raise UserError(f"no build to publish at {source}: run `make build` first")
-    if source == target:
-        raise UserError(f"--from and --to are the same file ({source}): build into another folder")
-    if source.name != target.name:
-        raise UserError(
-            f"the work file {source.name} and the published file {target.name} must have the same name "
-            "(DuckDB names the database after the file, and the semantic manifest's relations carry that name)"
-        )
-    _checkpoint_and_check(source)
-    target.parent.mkdir(parents=True, exist_ok=True)
-    if os.stat(source.parent).st_dev != os.stat(target.parent).st_dev:
-        # a rename cannot cross file systems: copy beside the target first, then rename there
-        staged = target.with_name(f".{target.name}.publishing")
-        shutil.copyfile(source, staged)
-        source.unlink()
-        source = staged
-    os.replace(source, target)
-    stale_wal = target.with_name(target.name + ".wal")
-    if stale_wal.exists():  # a WAL left by a writer of the previous file would be replayed into this one
-        stale_wal.unlink()
-    return target.stat().st_size
+def mark_finished(layout: Layout, run_id: str) -> None:
+    """Write the marker saying the work file, exactly as it is now, is a finished build."""
+    work = layout.work
+    if wal(work).exists():
+        raise UserError(f"{work} still has a write-ahead log after its last step: not finished")
+    _check_tables(work)
+    stat = work.stat()
+    marker = {
+        "run_id": run_id,
+        "bytes": stat.st_size,
+        "mtime_ns": stat.st_mtime_ns,
+        "finished_at": time.strftime("%Y-%m-%d %H:%M:%S UTC", time.gmtime()),
+    }
+    writing = layout.finished.with_name(layout.finished.name + ".writing")
+    with writing.open("w", encoding="utf-8") as handle:
+        json.dump(marker, handle)
+        handle.flush()
+        os.fsync(handle.fileno())
+    os.replace(writing, layout.finished)
 
 
-def _checkpoint_and_check(path: Path) -> None:
+def publish_finished(layout: Layout) -> str:
+    """Publish the finished work file of ``layout`` (the caller holds the run lock); returns what it did."""
+    started = time.perf_counter()
+    work, target = layout.work, layout.published
+    if not work.is_file():
+        raise UserError(f"no build to publish at {work}: {HOW_TO_FINISH}")
+    marker = _read_marker(layout)
+    stat = work.stat()
+    if marker is None or (marker.get("bytes"), marker.get("mtime_ns")) != (stat.st_size, stat.st_mtime_ns):
+        raise UserError(f"{work} is not a finished build (its run did not complete): not published; {HOW_TO_FINISH}")
+    if wal(work).exists():
+        raise UserError(f"{work} has a write-ahead log (a process wrote it after its run finished): not published")
+    _refuse_a_writer(target)
+    wal(target).unlink(missing_ok=True)  # left by a writer of the file being replaced: it must not meet the new one
+    os.replace(work, target)
+    _move_tree(layout)
+    layout.finished.unlink(missing_ok=True)
+    return f"published {target} ({target.stat().st_size / 2**20:,.1f} MB) in {time.perf_counter() - started:.1f} s"
+
+
+def _read_marker(layout: Layout) -> dict | None:
+    try:
+        marker = json.loads(layout.finished.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    return marker if isinstance(marker, dict) else None
+
+
+def _check_tables(path: Path) -> None:
     import duckdb
 
     try:
-        connection = duckdb.connect(str(path))
+        with duckdb.connect(str(path), read_only=True) as connection:
+            tables = {
+                f"{schema}.{table}"
+                for schema, table in connection.execute(
+                    "select schema_name, table_name from duckdb_tables()"
+                ).fetchall()
+            }
+    except duckdb.Error as error:
+        raise UserError(f"cannot open the build {path}: {str(error).splitlines()[0]}") from error
+    missing = [name for name in REQUIRED_TABLES if name not in tables]
+    if missing:
+        raise UserError(f"{path} is not a finished build (no {', '.join(missing)}): not published")
+
+
+def _refuse_a_writer(target: Path) -> None:
+    """Stop while a process holds ``target`` read-write (readers share it read-only; a writer locks it)."""
+    import duckdb
+
+    if not target.exists():
+        return
+    try:
+        duckdb.connect(str(target), read_only=True).close()
     except duckdb.Error as error:
         message = str(error)
-        if is_lock_message(message):
-            raise UserError(f"{path} is still open in another process: let the build finish first") from error
-        raise UserError(f"cannot open the build {path}: {message.splitlines()[0]}") from error
-    try:
-        tables = {
-            f"{schema}.{table}"
-            for schema, table in connection.execute("select schema_name, table_name from duckdb_tables()").fetchall()
-        }
-        missing = [name for name in REQUIRED_TABLES if name not in tables]
-        if missing:
-            raise UserError(f"{path} is not a finished build (no {', '.join(missing)}): not published")
-        connection.execute("checkpoint")
-    finally:
-        connection.close()
-    wal = path.with_name(path.name + ".wal")
-    if wal.exists():
-        raise UserError(f"{path} still has a write-ahead log after a checkpoint: not published")
+        if not is_lock_message(message):
+            return  # a damaged published file: replacing it is the cure
+        pid = re.search(r"PID (\d+)", message)
+        holder = f" (PID {pid.group(1)})" if pid else ""
+        raise UserError(
+            f"{target} is open read-write in another process{holder}: readers must open it read-only "
+            "(duckdb -readonly, read_only=True); close it, then `live-metrics publish` publishes the finished build"
+        ) from error
+
+
+def _move_tree(layout: Layout) -> None:
+    """The tree exported from the build replaces the published one (the old one moved aside, then removed)."""
+    if not layout.work_tree.is_dir():
+        return
+    old = layout.work_dir / (layout.published_tree.name + ".old")
+    shutil.rmtree(old, ignore_errors=True)
+    if layout.published_tree.exists():
+        os.replace(layout.published_tree, old)
+    os.replace(layout.work_tree, layout.published_tree)
+    shutil.rmtree(old, ignore_errors=True)
