@@ -83,6 +83,12 @@
 {%- endmacro %}
 
 
+{#- SQL: a landed file's key from its path column: live_drop_file_key for a drop, else the path. -#}
+{% macro live_file_key_sql(file_column) -%}
+    coalesce(nullif(regexp_extract({{ file_column }}, 'received_date=.*$', 0), ''), {{ file_column }})
+{%- endmacro %}
+
+
 {#- True when there are parts and every one sits in a received_date=YYYY-MM-DD folder. -#}
 {% macro live_all_dated(paths) -%}
     {%- set undated = [] -%}
@@ -269,7 +275,9 @@
 
 {#-
     What this build of base_live__raw_events lands: live_raw_file('raw_live_events') narrowed
-    to the drops not landed yet, plus `replace` (true when the rows landed before must go).
+    to the drops not landed yet, `replace` (true when the rows landed before must go), and
+    `stats`: {path: {'bytes', 'modified_ms', 'md5'}} of every file it lands, recorded with
+    each landed record (base_live__raw_files).
 
     - A full build (or the first) lands everything.
     - An incremental build over daily drops (every file in a received_date=YYYY-MM-DD folder)
@@ -277,32 +285,45 @@
       already landed, or a new file in a drop already landed, stops the build: the copy
       received first wins a duplicate, so drops land whole and in the order they were
       received (a full refresh re-reads them all in order). Nothing is skipped silently.
+    - Every landed file still present is compared with what was recorded when it landed
+      (live_check_landed_files): unchanged (same size and modification time, or the same
+      md5 when only touched) it is skipped; grown or rewritten, it stops the build.
+    - A plain CSV file that does not end with a line break is still being copied (or was cut
+      short): it stops the build before anything lands (a .csv.gz cut short fails to read).
     - Any other layout (one file, undated parts) cannot tell new records from old ones: the
       whole log is landed again and replaces what was there, and the gate recomputes it all.
 -#}
 {% macro live_landing_plan() -%}
     {%- set file = live_raw_file('raw_live_events') -%}
-    {%- if not (execute and is_incremental()) -%}
-        {{ return({'file': file, 'replace': false}) }}
+    {%- if not execute -%}
+        {{ return({'file': file, 'replace': false, 'stats': {}}) }}
+    {%- endif -%}
+    {%- if not is_incremental() -%}
+        {{ return({'file': file, 'replace': false, 'stats': live_checked_new_files(file.paths, file)}) }}
     {%- endif -%}
     {%- if not file.drops -%}
-        {{ return({'file': file, 'replace': true}) }}
+        {{ return({'file': file, 'replace': true, 'stats': live_checked_new_files(file.paths, file)}) }}
     {%- endif -%}
     {%- set landed = run_query(
-        "select distinct source_file, cast(drop_date as " ~ dbt.type_string() ~ ") from " ~ this
-        ~ " where drop_date is not null"
+        "select source_file, cast(drop_date as " ~ dbt.type_string() ~ "), max(file_bytes), max("
+        ~ live_epoch_ms_sql('file_modified_at') ~ "), max(file_md5) from " ~ this
+        ~ " where drop_date is not null group by source_file, drop_date"
     ) -%}
     {#- a file is known by its place among the drops, so that the folder may move -#}
-    {%- set landed_files = [] -%}
-    {%- for landed_file in landed.columns[0].values() -%}
-        {%- do landed_files.append(live_drop_file_key(landed_file)) -%}
+    {%- set landed_files = {} -%}
+    {%- for row in landed.rows -%}
+        {%- do landed_files.update({live_drop_file_key(row[0]): {
+            'bytes': row[2], 'modified_ms': row[3], 'md5': row[4]}}) -%}
     {%- endfor -%}
     {%- set landed_days = landed.columns[1].values() | list -%}
     {%- set newest = (landed_days | max) if landed_days else none -%}
     {%- set paths = [] -%}
-    {%- for path in file.paths if live_drop_file_key(path) not in landed_files -%}
+    {%- set present = [] -%}
+    {%- for path in file.paths -%}
         {%- set day = live_drop_day(path) -%}
-        {%- if day in landed_days -%}
+        {%- if live_drop_file_key(path) in landed_files -%}
+            {%- do present.append(path) -%}
+        {%- elif day in landed_days -%}
             {{ exceptions.raise_compiler_error(
                 "raw_live_events: " ~ path ~ " is a new file in the drop received_date=" ~ day
                 ~ ", which was loaded already: a drop is loaded once, whole. "
@@ -312,13 +333,104 @@
                 "raw_live_events: the drop received_date=" ~ day ~ " (" ~ path ~ ") is new but older than "
                 ~ newest ~ ", the newest drop already loaded: drops load in the order they were received. "
                 ~ "Rebuild from all drops: dbt build --full-refresh (make run)") }}
+        {%- else -%}
+            {%- do paths.append(path) -%}
         {%- endif -%}
-        {%- do paths.append(path) -%}
     {%- endfor -%}
+    {%- do live_check_landed_files(present, landed_files) -%}
     {%- set narrowed = {} -%}
     {%- do narrowed.update(file) -%}
     {%- do narrowed.update({'paths': paths, 'source': live_sql_list(paths)}) -%}
-    {{ return({'file': narrowed, 'replace': not landed_days}) }}
+    {{ return({'file': narrowed, 'replace': not landed_days, 'stats': live_checked_new_files(paths, file)}) }}
+{%- endmacro %}
+
+
+{#-
+    The landed files still present, against what was recorded when they landed: the size and
+    modification time first (no byte is read); only a file whose size or time differs is read,
+    for its md5. Same md5 and size: only touched, skipped. Otherwise the build stops: the
+    rows landed from it are no longer the file, and an incremental build never reads a
+    landed file again.
+-#}
+{% macro live_check_landed_files(paths, landed_files) -%}
+    {%- set suspects = [] -%}
+    {%- set listed = live_raw_file_stats(paths, false) -%}
+    {%- for path in paths -%}
+        {%- set now = listed[path] -%}
+        {%- set then = landed_files[live_drop_file_key(path)] -%}
+        {%- if now.bytes != then.bytes or now.modified_ms != then.modified_ms -%}
+            {%- do suspects.append(path) -%}
+        {%- endif -%}
+    {%- endfor -%}
+    {%- set read = live_raw_file_stats(suspects, true) if suspects else {} -%}
+    {%- for path in suspects -%}
+        {%- set now = read[path] -%}
+        {%- set then = landed_files[live_drop_file_key(path)] -%}
+        {%- if now.bytes != then.bytes or now.md5 != then.md5 -%}
+            {{ exceptions.raise_compiler_error(
+                "raw_live_events: " ~ path ~ " changed after it was landed (" ~ then.bytes ~ " bytes then, "
+                ~ now.bytes ~ " bytes now" ~ (", other content" if now.bytes == then.bytes else "")
+                ~ "): an incremental build never reads a landed file again, so the change would be lost. "
+                ~ "Rebuild from all drops: make run (dbt build --full-refresh)") }}
+        {%- endif -%}
+    {%- endfor -%}
+{%- endmacro %}
+
+
+{#-
+    The files this build lands, read once for their size, time and md5; a plain CSV file that
+    does not end with a line break stops the build before anything lands.
+-#}
+{% macro live_checked_new_files(paths, file) -%}
+    {%- set stats = live_raw_file_stats(paths, true) if paths else {} -%}
+    {%- for path in paths if file.format == 'csv' and path.endswith('.csv') and not stats[path].ends_with_newline -%}
+        {{ exceptions.raise_compiler_error(
+            "raw_live_events: " ~ path ~ " (" ~ stats[path].bytes ~ " bytes) does not end with a line break:"
+            ~ " it is still being copied, or was cut short; nothing was landed. Build again when the copy is"
+            ~ " complete (copy a drop under another name, then rename it into place)") }}
+    {%- endfor -%}
+    {{ return(stats) }}
+{%- endmacro %}
+
+
+{#-
+    {path: {'bytes', 'modified_ms', 'md5', 'ends_with_newline'}} of the files (engine macros);
+    with_content false: size and modification time only, without reading the files' bytes.
+-#}
+{% macro live_raw_file_stats(paths, with_content) -%}
+    {{ return(adapter.dispatch('live_raw_file_stats', 'live_streaming')(paths, with_content)) }}
+{%- endmacro %}
+
+{#- SQL: milliseconds since 1970 of a timestamp, and back. -#}
+{% macro live_epoch_ms_sql(expression) -%}
+    {{ return(adapter.dispatch('live_epoch_ms_sql', 'live_streaming')(expression)) }}
+{%- endmacro %}
+
+{% macro live_timestamp_from_epoch_ms_sql(expression) -%}
+    {{ return(adapter.dispatch('live_timestamp_from_epoch_ms_sql', 'live_streaming')(expression)) }}
+{%- endmacro %}
+
+
+{#-
+    SQL: the landed files of the plan, one row each (filename as the reader names it,
+    file_bytes, file_modified_at, file_md5), for the pre-hook to keep beside the records.
+-#}
+{% macro live_landed_files_sql(plan) -%}
+    {%- set selects = [] -%}
+    {%- for path in plan.file.paths if path in plan.stats -%}
+        {%- set stat = plan.stats[path] -%}
+        {%- do selects.append(
+            "select " ~ live_sql_literal(path) ~ " as filename, cast(" ~ stat.bytes ~ " as bigint) as file_bytes, "
+            ~ live_timestamp_from_epoch_ms_sql('cast(' ~ stat.modified_ms ~ ' as bigint)') ~ " as file_modified_at, "
+            ~ live_sql_literal(stat.md5) ~ " as file_md5") -%}
+    {%- endfor -%}
+    {%- if not selects -%}
+        {%- do selects.append(
+            "select cast(null as " ~ dbt.type_string() ~ ") as filename, cast(null as bigint) as file_bytes, "
+            ~ live_timestamp_from_epoch_ms_sql('cast(null as bigint)') ~ " as file_modified_at, "
+            ~ "cast(null as " ~ dbt.type_string() ~ ") as file_md5 where false") -%}
+    {%- endif -%}
+    {{ return(selects | join(' union all ')) }}
 {%- endmacro %}
 
 
@@ -327,7 +439,10 @@
     drops: live_landing_plan) as two temporary relations of this session,
         live_raw_events_loaded   the records that parsed: their file and scan order
         live_raw_events_rejects  one row per record the CSV reader could not parse:
-                                 its file, its first physical line, the reader's error type, its text
+                                 its file, the physical line (counting every line break of the
+                                 file) on which the reader found the damage, the reader's error
+                                 type, and that line's own text
+        live_raw_events_files    one row per file landed: its size, time and md5 (the plan's)
     so that the model can account for every record. When the plan says `replace`, the rows
     landed before are removed first (truncate table).
 -#}

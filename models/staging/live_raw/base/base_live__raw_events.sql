@@ -13,6 +13,11 @@
     file, every build lands it again in place of the old rows. `load_id` names the
     build that landed a row, which is how the gate finds the rows it has not seen.
 
+    Every row also keeps what its file was when it was read (file_bytes, file_modified_at,
+    file_md5): the landing writes the records and that record of their file at once, on both
+    engines, and base_live__raw_files is its one row per file. The next incremental build
+    compares the files present with it (live_landing_plan).
+
     Records are numbered (raw_row_number) drop by drop in the order received: within a
     drop, the parsed records in file order, then the rejected ones. A build that lands
     drops 8 to 10 one at a time numbers them exactly as a full build of drops 1 to 10.
@@ -134,6 +139,17 @@ drop_offsets as (
 
 ),
 
+files as (
+
+    select
+        cast(filename as {{ dbt.type_string() }}) as filename,
+        cast(file_bytes as {{ dbt.type_bigint() }}) as file_bytes,
+        cast(file_modified_at as {{ dbt.type_timestamp() }}) as file_modified_at,
+        cast(file_md5 as {{ dbt.type_string() }}) as file_md5
+    from live_raw_events_files
+
+),
+
 numbered_loaded as (
 
     select
@@ -148,10 +164,15 @@ numbered_loaded as (
         cast(null as {{ dbt.type_string() }}) as read_error,
         cast(null as {{ dbt.type_string() }}) as raw_record,
         loaded.source_file,
-        loaded.drop_date
+        loaded.drop_date,
+        files.file_bytes,
+        files.file_modified_at,
+        files.file_md5
     from loaded
     inner join drop_offsets
         on loaded.drop_key = drop_offsets.drop_key
+    left join files
+        on loaded.source_file = files.filename
 
 ),
 
@@ -178,10 +199,15 @@ numbered_rejected as (
         end as read_error,
         rejected_records.raw_record,
         rejected_records.filename as source_file,
-        rejected_records.drop_date
+        rejected_records.drop_date,
+        files.file_bytes,
+        files.file_modified_at,
+        files.file_md5
     from rejected_records
     inner join drop_offsets
         on rejected_records.drop_key = drop_offsets.drop_key
+    left join files
+        on rejected_records.filename = files.filename
 
 ),
 
