@@ -46,6 +46,7 @@ from pathlib import Path
 from typing import Any
 
 from live_metrics.errors import UserError
+from live_metrics.mf_engine import ACCESS_MODE_ENV_VAR, READ_WRITE
 from live_metrics.options import repo_root, writable_dir
 from live_metrics.table import format_table
 
@@ -672,6 +673,7 @@ class Bench:
             what=f"dbt build ({label})",
             env=self.env(
                 LIVE_DUCKDB_PATH=str(folder / "live.duckdb"),
+                **{ACCESS_MODE_ENV_VAR: READ_WRITE},  # the profile opens the file read-only otherwise
                 LIVE_RAW_DATA_PATH=str(raw),
                 LIVE_RAW_FORMAT=raw_format,
             ),

@@ -35,6 +35,7 @@ from typing import Any
 from live_metrics.errors import NO_DATA_YET, NoDataYet, UserError
 from live_metrics.formatting import change_points, format_metric_change, format_value, is_number
 from live_metrics.mf_engine import (
+    MISSING_WAREHOUSE_HINT,
     duckdb_path_from_profile,
     ensure_warehouse_usable,
     is_lock_message,
@@ -394,7 +395,7 @@ class Warehouse:
         except duckdb.CatalogException as error:
             raise UserError(
                 f"DuckDB warehouse {self.path} lacks a mart this command reads ({_first_line(error)}): "
-                "run `make build` (dbt build) first"
+                f"{MISSING_WAREHOUSE_HINT}"
             ) from error
         except duckdb.Error as error:
             raise UserError(f"warehouse query failed on {self.path}: {_first_line(error)}") from error

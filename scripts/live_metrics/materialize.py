@@ -141,7 +141,8 @@ def run(args: argparse.Namespace) -> int:
         raise UserError(f"the semantic manifest {paths.manifest} declares no time spine: {HOW_TO_BUILD}")
     tree = build_tree(manifest)
     results: list[dict[str, object]] = []
-    with MetricFlowSession(paths.project_dir, paths.manifest, paths.target) as session:
+    # the one command that writes the warehouse: its session opens the file read-write
+    with MetricFlowSession(paths.project_dir, paths.manifest, paths.target, writable=True) as session:
         dialect = session.dialect
         session.execute(dialect.create_schema(args.schema))
         statements = [(name, shaped_sql(session, name, manifest.time_spine_relation)) for name in wanted]

@@ -5,6 +5,10 @@ default: ``DBT_TARGET``, else the profile's default target). On a DuckDB target,
 DuckDB file (exists, not locked by another process), loads the dbt profile from profiles.yml
 (``dbtProjectMetadata``), takes the dbt adapter and builds ``MetricFlowEngine`` over the semantic manifest
 given on the command line; on exit it closes the adapter's connections so the DuckDB file is released.
+The profile opens the file read-only (``access_mode``, ``LIVE_DUCKDB_ACCESS_MODE``): readers share it with
+BI tools and never lock them out. A command that writes (``materialize``) asks for ``writable=True``: the
+session then opens the adapter's connection read-write (an exclusive lock for the run), whatever the
+profile's access mode, without touching the environment.
 On a Spark target (which MetricFlow's dbt-adapter client refuses) it checks that the manifest was parsed
 for Spark and runs MetricFlow over ``spark_client.SparkSqlClient`` instead: a PySpark session built from
 the target's ``server_side_parameters``, speaking the Databricks SQL MetricFlow renders. The few SQL
@@ -33,6 +37,10 @@ from live_metrics.sql_dialect import SqlDialect, dialect_for
 
 SPARK_ADAPTER_TYPE = "spark"  # dbt-spark's adapter type: MetricFlow runs there through spark_client
 DEBUG_ENV_VAR = "LIVE_METRICS_DEBUG"  # set to 1 to see the underlying traceback instead of a one-line error
+ACCESS_MODE_OPTION = "access_mode"  # DuckDB's open option, in the profile's config_options
+ACCESS_MODE_ENV_VAR = "LIVE_DUCKDB_ACCESS_MODE"  # what profiles.yml reads it from (default read_only)
+READ_WRITE = "read_write"
+MISSING_WAREHOUSE_HINT = "run `make run` (it builds, materializes and publishes the warehouse) first"
 
 
 @dataclass(frozen=True)
@@ -200,7 +208,7 @@ def ensure_warehouse_usable(path: Path) -> str:
     import duckdb
 
     if not path.exists():
-        raise UserError(f"DuckDB warehouse {path} does not exist: run `make build` (dbt build) first")
+        raise UserError(f"DuckDB warehouse {path} does not exist: {MISSING_WAREHOUSE_HINT}")
     try:
         connection = duckdb.connect(str(path), read_only=True)
     except duckdb.Error as error:
@@ -267,6 +275,21 @@ def _first_line(error: BaseException) -> str:
     return text.splitlines()[0].strip() if text.splitlines() else text
 
 
+def writable_credentials(credentials: Any) -> Any:
+    """dbt-duckdb ``credentials`` opening the file read-write (a copy; the same object when they already do).
+
+    dbt-duckdb passes ``config_options`` to ``duckdb.connect``'s config; a copy that differs there makes its
+    connection manager close the environment opened with the profile's access mode and open a new one.
+    """
+    import dataclasses
+
+    options = dict(getattr(credentials, "config_options", None) or {})
+    if str(options.get(ACCESS_MODE_OPTION, "")).lower() == READ_WRITE:
+        return credentials
+    options[ACCESS_MODE_OPTION] = READ_WRITE
+    return dataclasses.replace(credentials, config_options=options)
+
+
 def _issue_summary(message: str) -> str:
     """A validation issue on one line: its first line, plus the warehouse's own error when it quotes one."""
     lines = [line.strip() for line in message.splitlines() if line.strip()]
@@ -303,11 +326,14 @@ def _dbt_target(name: str | None) -> Iterator[None]:
 class MetricFlowSession:
     """A MetricFlow engine over one target of the project's dbt profile, opened once per command run."""
 
-    def __init__(self, project_dir: Path, manifest_path: Path, target: str | None = None) -> None:
+    def __init__(
+        self, project_dir: Path, manifest_path: Path, target: str | None = None, *, writable: bool = False
+    ) -> None:
         self.project_dir = project_dir.resolve()
         self.manifest_path = manifest_path.resolve()
         self.profiles_dir = profiles_dir_for(self.project_dir).resolve()
         self.requested_target = target  # None: DBT_TARGET, else the profile's default target
+        self.writable = writable  # open the DuckDB file read-write (the profile opens it read-only)
         self.target: ProfileTarget | None = None
         self.duckdb_path: Path | None = None
         self._engine: Any = None
@@ -405,6 +431,9 @@ class MetricFlowSession:
                     profiles_path=self.profiles_dir, project_path=self.project_dir
                 )
             self._adapter = get_adapter_by_type(metadata.profile.credentials.type)
+            if self.writable and self.duckdb_path is not None:
+                # the adapter's connection manager opens its connections with config.credentials
+                self._adapter.config.credentials = writable_credentials(self._adapter.config.credentials)
         except Exception as error:
             raise self._translate(error, "cannot load the dbt profile") from error
         try:

@@ -40,11 +40,19 @@ class Warehouse:
         return self.target_path.parent / "build_run_results.json"
 
 
-def dbt_env(duckdb_path: Path, raw_data_path: Path) -> dict[str, str]:
+READ_WRITE, READ_ONLY = "read_write", "read_only"
+
+
+def dbt_env(duckdb_path: Path, raw_data_path: Path, access_mode: str = READ_WRITE) -> dict[str, str]:
+    """The environment of the repo's project on ``duckdb_path``, opened ``access_mode`` (builds write: read_write).
+
+    The profile opens the file read-only unless LIVE_DUCKDB_ACCESS_MODE says otherwise; readers pass READ_ONLY.
+    """
     env = dict(os.environ)
     env.update(
         DBT_PROFILES_DIR=str(REPO_ROOT),
         LIVE_DUCKDB_PATH=str(duckdb_path),
+        LIVE_DUCKDB_ACCESS_MODE=access_mode,
         LIVE_RAW_DATA_PATH=str(raw_data_path),
         DBT_SEND_ANONYMOUS_USAGE_STATS="False",
     )
@@ -62,8 +70,8 @@ def run_with_env(command: list[str], env: dict[str, str], cwd: Path = REPO_ROOT)
 def run_against(
     warehouse: Warehouse, command: list[str], cwd: Path = REPO_ROOT, **env: str
 ) -> subprocess.CompletedProcess[str]:
-    """Run ``command`` with the dbt environment of ``warehouse`` (plus ``env``), capturing its output."""
-    return run_with_env(command, {**dbt_env(warehouse.duckdb_path, warehouse.raw_data_path), **env}, cwd)
+    """Run ``command`` (a reader: the file opened read-only) on ``warehouse`` (plus ``env``), capturing its output."""
+    return run_with_env(command, {**dbt_env(warehouse.duckdb_path, warehouse.raw_data_path, READ_ONLY), **env}, cwd)
 
 
 def launch(env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:
@@ -72,7 +80,14 @@ def launch(env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:
 
 
 # Variables that would point the CLI at the caller's project or data instead of a test's own.
-PROJECT_ENV_VARS = ("DBT_PROFILES_DIR", "DBT_PROJECT_DIR", "LIVE_DUCKDB_PATH", "LIVE_RAW_DATA_PATH", "LIVE_RAW_FORMAT")
+PROJECT_ENV_VARS = (
+    "DBT_PROFILES_DIR",
+    "DBT_PROJECT_DIR",
+    "LIVE_DUCKDB_PATH",
+    "LIVE_DUCKDB_ACCESS_MODE",
+    "LIVE_RAW_DATA_PATH",
+    "LIVE_RAW_FORMAT",
+)
 
 
 def launch_clean(
@@ -93,9 +108,13 @@ def launch_clean(
 
 
 def run_cli(warehouse: Warehouse, *args: str, manifest: Path | None = None) -> subprocess.CompletedProcess[str]:
-    """`live-metrics ARGS --manifest M` on ``warehouse`` (M: its semantic manifest unless given)."""
+    """`live-metrics ARGS --manifest M` on ``warehouse`` (M: its semantic manifest unless given).
+
+    The profile opens the file read-only (materialize asks for read-write itself).
+    """
     manifest = manifest or warehouse.semantic_manifest
-    return launch(dbt_env(warehouse.duckdb_path, warehouse.raw_data_path), *args, "--manifest", str(manifest))
+    env = dbt_env(warehouse.duckdb_path, warehouse.raw_data_path, READ_ONLY)
+    return launch(env, *args, "--manifest", str(manifest))
 
 
 def dbt_process(

@@ -380,7 +380,7 @@ def make_project(tmp_path: Path, database: Path) -> Path:
 def test_missing_warehouse_file(tmp_path: Path) -> None:
     project = make_project(tmp_path, tmp_path / "absent.duckdb")
     result = run_cli("scorecard", "--project-dir", str(project), "--manifest", str(GOOD_MANIFEST))
-    assert_one_line_error(result, "does not exist", "make build")
+    assert_one_line_error(result, "does not exist", "make run")
     assert not (tmp_path / "absent.duckdb").exists()
 
 
