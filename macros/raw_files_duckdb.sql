@@ -45,7 +45,7 @@
     {%- set stats = {} -%}
     {%- if paths -%}
         {%- set rows = run_query(
-            "select filename, size, epoch_ms(last_modified)"
+            "select filename, size, epoch_us(last_modified) // 1000"
             ~ (", md5(content), coalesce(content[size:size] = cast(chr(10) as blob), false)" if with_content else "")
             ~ " from read_blob(" ~ live_sql_list(paths) ~ ")").rows -%}
         {%- for row in rows -%}
@@ -139,8 +139,9 @@
     where the reader found the damage, is in the damaged record itself (1-based). So each
     damaged record is placed by the first byte its errors name: the physical line holding
     that byte (line breaks counted in the file's bytes) gives source_line, and the line's own
-    bytes its text (DuckDB's csv_line when they are not UTF-8). Only files with a rejected
-    record are split into lines: cast to text, a blob escapes every byte that is not printable
+    bytes its text (DuckDB's csv_line when they are not UTF-8). Only plain files with a
+    rejected record are split into lines (in a .csv.gz the byte positions are in the unpacked
+    text: DuckDB's own line and text stay there): cast to text, a blob escapes every byte that is not printable
     ASCII as \xNN (a backslash too), so `\x0A` in it is exactly a line break, and a line's
     length in bytes is its escaped length less 3 per backslash.
 -#}
@@ -174,7 +175,7 @@ damaged_files as (
 
     select filename, content
     from read_blob({{ file.source }})
-    where filename in (select records.filename from records)
+    where filename in (select records.filename from records) and not filename like '%.gz'
 
 ),
 
@@ -238,10 +239,10 @@ record_lines as (
 
 select
     errors.filename,
-    record_lines.line_number as source_line,
+    coalesce(record_lines.line_number, errors.record_line) as source_line,
     errors.error_type,
     coalesce(record_lines.line_text, errors.csv_line) as csv_line
 from errors
-inner join record_lines
+left join record_lines
     on errors.filename = record_lines.filename and errors.record_line = record_lines.record_line
 {%- endmacro %}

@@ -9,8 +9,9 @@
 
     Differences from DuckDB's reader, by construction of Spark's:
     - A damaged record (too many or too few fields, a stray quote) is kept in PERMISSIVE mode
-      as `_corrupt_record`; `source_line` is then the record's place in its file plus one
-      (the header), which is its line when no record spans lines.
+      as `_corrupt_record`, its own text; `source_line` is its first physical line: 2 (after
+      the header) plus the lines of the records before it in its file (1 + the line breaks
+      in their text), as DuckDB's landing counts the file's line breaks.
     - Spark decodes bytes that are not UTF-8 as U+FFFD instead of rejecting them: a parsed
       record holding U+FFFD is treated as an invalid_encoding record, as DuckDB rejects it.
     - Records are numbered in file order: files in path order, then each file's records in
@@ -18,6 +19,45 @@
     - Files are listed with the binaryFile source (its content is never read); Spark skips
       empty files and files whose name starts with `_` or `.`.
 #}
+
+{#-
+    Sizes and times from the binaryFile listing (no byte read: content is not selected); the md5
+    and the last byte from each file's content, read only when asked.
+-#}
+{% macro spark__live_raw_file_stats(paths, with_content) -%}
+    {%- set stats = {} -%}
+    {%- if paths and with_content -%}
+        {%- set selects = [] -%}
+        {%- for path in paths -%}
+            {%- do selects.append(
+                "select path, length, unix_millis(modificationTime), md5(content),"
+                ~ " coalesce(hex(substring(content, -1, 1)) = '0A', false) from binaryFile." ~ live_spark_quoted_name(path)) -%}
+        {%- endfor -%}
+        {%- set rows = run_query(selects | join(' union all ')).rows -%}
+    {%- elif paths -%}
+        {%- do live_spark_files_under(live_raw_folder()) -%}
+        {%- set rows = run_query(
+            "select path, length, unix_millis(modificationTime) from live_raw_listing where path in ("
+            ~ live_sql_list(paths)[1:-1] ~ ")").rows -%}
+    {%- else -%}
+        {%- set rows = [] -%}
+    {%- endif -%}
+    {%- for row in rows -%}
+        {%- do stats.update({row[0]: {'bytes': row[1], 'modified_ms': row[2],
+            'md5': row[3] if with_content else none, 'ends_with_newline': row[4] if with_content else none}}) -%}
+    {%- endfor -%}
+    {{ return(stats) }}
+{%- endmacro %}
+
+
+{% macro spark__live_epoch_ms_sql(expression) -%}
+    unix_millis({{ expression }})
+{%- endmacro %}
+
+{% macro spark__live_timestamp_from_epoch_ms_sql(expression) -%}
+    timestamp_millis({{ expression }})
+{%- endmacro %}
+
 
 {#- A path for a backquoted Spark identifier (csv.`path`) or a string literal. -#}
 {% macro live_spark_quoted_name(name) -%}
@@ -179,10 +219,16 @@
         ~ " select row_number() over (order by file_index, record_number) as scan_order, filename, "
         ~ columns | join(', ') ~ " from live_raw_events_records where error_type is null") -%}
     {%- do statements.append(
+        "create or replace temporary view live_raw_events_files as " ~ live_landed_files_sql(plan)) -%}
+    {#- a record's first physical line: 2 (after the header) plus the lines of the records before it -#}
+    {%- do statements.append(
         "create or replace temporary view live_raw_events_rejects as"
-        ~ " select filename, record_number + 1 as source_line, error_type,"
+        ~ " select filename, source_line, error_type, csv_line from (select filename, error_type, csv_line,"
+        ~ " 2 + coalesce(sum(size(split(csv_line, '\\n'))) over (partition by file_index order by record_number"
+        ~ " rows between unbounded preceding and 1 preceding), 0) as source_line"
+        ~ " from (select file_index, record_number, filename, error_type,"
         ~ " coalesce(_corrupt_record, concat_ws(',', " ~ columns | join(', ') ~ ")) as csv_line"
-        ~ " from live_raw_events_records where error_type is not null") -%}
+        ~ " from live_raw_events_records) as texts) as placed where error_type is not null") -%}
     {#- Spark runs one statement per call: run them here, the hook itself is empty. -#}
     {%- for statement in statements if execute -%}
         {%- do run_query(statement) -%}
