@@ -39,9 +39,10 @@ DAY = [CONFIG.start + dt.timedelta(days=n - 1) for n in range(0, 12)]  # DAY[1] 
 FIRST_LOAD, APPENDED = 7, (8, 9, 10)
 TIME_FORMAT = "%Y-%m-%dT%H:%M:%S.%f"
 COMPARED_SCHEMAS = ("staging", "intermediate", "marts")
-# which build landed a row, and the path it was read from (each day's drops sit in a folder of their
-# own here, which also shows that the drops' folder may move between builds): they differ by design
-UNCOMPARED_COLUMNS = ("load_id", "source_file")
+# which build landed a row, and the path it was read from and that file's modification time (each day's
+# drops sit in a folder of their own here, which also shows that the drops' folder may move between
+# builds): they differ by design
+UNCOMPARED_COLUMNS = ("load_id", "source_file", "file_modified_at")
 
 
 def parse_time(text: str) -> dt.datetime | None:
