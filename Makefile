@@ -77,7 +77,7 @@ publish: install
 lint: install
 	$(BIN)/ruff check scripts tests
 	$(BIN)/ruff format --check scripts tests
-	LIVE_DUCKDB_PATH=$(CURDIR)/target/lint.duckdb $(BIN)/sqlfluff lint models tests --processes 2
+	LIVE_DUCKDB_PATH=$(CURDIR)/target/lint.duckdb LIVE_DUCKDB_ACCESS_MODE=read_write $(BIN)/sqlfluff lint models tests --processes 2
 
 # The HTML page's tests drive a real headless Chromium (Debian's package); LIVE_SKIP_BROWSER=1 skips them.
 browser:
