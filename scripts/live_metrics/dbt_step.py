@@ -119,13 +119,13 @@ def _take_event(line: str, report: DbtReport) -> str:
         report.done += 1
     if name == "StatsLine":
         report.summary = " ".join(message.split())
-    elif level == "warn" and name not in ("RunResultWarning", "RunResultWarningMessage"):
-        warning = one_line(message)
+    elif name in ("RunResultFailure", "RunResultWarning"):  # "Failure in test X (path)": the next event says why
+        failed = re.match(r"^\s*(?:Failure|Warning) in (\w+) (\S+)", message)
+        report.failed_node = f"{failed.group(1)} {failed.group(2)}" if failed else ""
+    elif level == "warn" and not name.startswith("Log"):
+        warning = one_line(message, report.failed_node if name == "RunResultWarningMessage" else "")
         if warning and warning not in report.warnings:
             report.warnings.append(warning)
-    elif name == "RunResultFailure":  # "Failure in test X (path)": the next error event says what failed
-        failed = re.match(r"^\s*Failure in (\w+) (\S+)", message)
-        report.failed_node = f"{failed.group(1)} {failed.group(2)}" if failed else ""
     elif level == "error" and not report.error and not name.startswith("Log"):
         report.error = one_line(message, report.failed_node)
     return message

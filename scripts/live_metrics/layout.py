@@ -70,3 +70,27 @@ def wal(path: Path) -> Path:
 def is_work_file(path: Path) -> bool:
     """True for a file in a work folder (warehouse/.building/): a build's, not one readers open."""
     return path.resolve().parent.name == WORK_FOLDER
+
+
+def refuse_to_write_published(path: Path, command: str) -> None:
+    """A one-line ``UserError`` when ``path`` is a published warehouse: one a run built (it has
+    ``live_ops.runs``) outside a work folder. Only a run writes, into its work file; readers hold the
+    published file and a writer would lock them out."""
+    import duckdb
+
+    from live_metrics.errors import UserError
+
+    if is_work_file(path) or not path.is_file():
+        return
+    try:
+        with duckdb.connect(str(path), read_only=True) as connection:
+            published = connection.execute(
+                "select count(*) from duckdb_tables() where schema_name = 'live_ops' and table_name = 'runs'"
+            ).fetchone()[0]
+    except duckdb.Error:
+        return  # the caller's own open says what is wrong
+    if published:
+        raise UserError(
+            f"{path} is the published warehouse that readers open: {command} writes only into a build "
+            "(`make run` and `make daily` do it before they publish)"
+        )

@@ -33,6 +33,7 @@ from types import TracebackType
 from typing import Any
 
 from live_metrics.errors import UserError
+from live_metrics.layout import refuse_to_write_published
 from live_metrics.sql_dialect import SqlDialect, dialect_for
 
 SPARK_ADAPTER_TYPE = "spark"  # dbt-spark's adapter type: MetricFlow runs there through spark_client
@@ -370,6 +371,8 @@ class MetricFlowSession:
             self.duckdb_path = duckdb_path_of(self.target, self.project_dir)
         if self.duckdb_path is not None:
             database = ensure_warehouse_usable(self.duckdb_path)
+            if self.writable:
+                refuse_to_write_published(self.duckdb_path, "materialize")
             ensure_manifest_matches_warehouse(self.manifest_path, self.duckdb_path, database)
         # dbt-duckdb opens relative paths against the working directory, and so do Spark's settings
         # (dbt runs from the project dir): use the project's.

@@ -215,3 +215,21 @@ def compact(work: Path) -> None:
 
 def _quoted(name: str) -> str:
     return '"' + name.replace('"', '""') + '"'
+
+
+def latest_run(path: Path) -> dict | None:
+    """The latest row of ``live_ops.runs`` in the DuckDB file ``path`` (opened read-only), or None."""
+    import duckdb
+
+    try:
+        with duckdb.connect(str(path), read_only=True) as connection:
+            cursor = connection.execute(
+                f"select command, strftime(finished_at, '%Y-%m-%d %H:%M UTC') as finished, drops_landed, "
+                f"records_landed, late_beyond_window, restated_days, restated_metrics from {RUNS_TABLE} "
+                "order by finished_at desc limit 1"
+            )
+            row = cursor.fetchone()
+            names = [column[0] for column in cursor.description]
+    except duckdb.Error:
+        return None
+    return dict(zip(names, row, strict=True)) if row else None

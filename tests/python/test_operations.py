@@ -88,6 +88,8 @@ class Site:
     def args(self, command: str) -> list[str]:
         if command == "publish":
             return [sys.executable, str(LAUNCHER), command, "--warehouse", str(self.published)]
+        if command not in ("build", "daily"):
+            return [sys.executable, str(LAUNCHER), command]
         return [sys.executable, str(LAUNCHER), command, "--target-path", str(self.target)]
 
     def run(self, command: str, *extra: str) -> subprocess.CompletedProcess[str]:
@@ -222,6 +224,10 @@ def test_a_day_with_nothing_new_publishes_nothing(site: Site) -> None:
     assert completed.returncode == 0, completed.stderr
     assert completed.stdout.startswith("nothing new since the build of ")
     assert identity(site.published) == before and not site.work.exists()
+    materialize = site.run("materialize", "--manifest", str(site.target / "semantic_manifest.json"))
+    assert materialize.returncode == 2
+    one_error_line(materialize, "is the published warehouse that readers open", "make run")
+    assert identity(site.published) == before
 
 
 def test_kill_9_of_a_whole_run_then_two_runs_at_once(site: Site) -> None:
@@ -323,6 +329,8 @@ def test_ctrl_c_in_materialize_a_late_drop_and_a_read_write_client(site: Site) -
     assert site.finished.exists() and identity(site.published) == before
     assert "1 event(s) held back as late_beyond_window" in built.stdout
     assert f"restated 1 complete day(s) ({restated_day})" in built.stdout
+    assert "WARN=1 " in built.stdout  # dbt's own summary counts the held event (a test of severity warn)
+    assert "warning: test assert_no_event_held_beyond_the_window: Got 1 result" in built.stdout
 
     stop_the_reader(site)  # a read-write client locks every reader out while it holds the file (DuckDB's rule)
     holder = subprocess.Popen(
@@ -348,6 +356,11 @@ def test_ctrl_c_in_materialize_a_late_drop_and_a_read_write_client(site: Site) -
     assert late == 1 and [str(day) for day in days] == [restated_day]
     assert sorted(drops) == [f"received_date={drop}/part-0.csv.gz", f"received_date={drop}/part-1.csv.gz"]
     assert held_day < restated_day
+    check = site.run("check", "--skip-validate", "--json", "--manifest", str(site.target / "semantic_manifest.json"))
+    rows = {row["rule"]: row for row in json.loads(check.stdout)["results"]}
+    held, restated = rows["events held back as late"], rows["days restated by late events"]
+    assert held["status"] == "WARN" and held["detail"].startswith("1 event(s)") and "`make run`" in held["detail"]
+    assert restated["status"] == "WARN" and restated_day in restated["detail"]
 
 
 HOLD_READ_WRITE = """
