@@ -5,14 +5,19 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+from dataclasses import dataclass
 from typing import Any
 
+from live_metrics import answers
+from live_metrics.anomaly import AnomalyRule
+from live_metrics.answers import Stage, no_progress
 from live_metrics.catalogue import load_catalogue
 from live_metrics.errors import NoDataYet
 from live_metrics.formatting import format_threshold, format_value
 from live_metrics.manifest import load_manifest
 from live_metrics.measure import rule_from_args
 from live_metrics.mf_engine import MetricFlowSession
+from live_metrics.operations import latest_run
 from live_metrics.options import add_anomaly_arguments, add_project_arguments, resolve_paths
 from live_metrics.rules import FAIL, PASS, WARN, RuleResult, run_rules
 from live_metrics.snapshot import (
@@ -43,7 +48,10 @@ run on the manifest given by --manifest, then every guardrail evaluated through 
 latest complete day and the latest complete week of data (value vs threshold: ok / breached;
 threshold `none` = tracked), and every metric's latest day and week checked for anomalies: a value
 outside mean ± K sd of the N periods before it (--anomaly-window N, default 8; --anomaly-sigma K,
-default 3; a period without enough history gets no verdict).
+default 3; a period without enough history gets no verdict). The run that built the warehouse stored
+the MetricFlow part of this table (validations, guardrails, anomalies) for the default --anomaly-* values,
+with or without --fail-on-breach / --fail-on-anomaly: it is used at once (--fresh: ask MetricFlow again);
+the rules on the manifest and the rows about the latest run are always read afresh.
 
 Exit status: 0 when every row passes (WARN is not a failure), 1 when a row FAILs, 2 on a usage error.
 Guardrail breaches and anomalies are WARN unless --fail-on-breach / --fail-on-anomaly."""
@@ -72,6 +80,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         "--fail-on-anomaly", action="store_true", help="an anomalous metric FAILs the check (default: WARN)"
     )
     add_anomaly_arguments(parser)
+    answers.add_fresh_argument(parser)
     parser.set_defaults(func=run)
 
 
@@ -121,35 +130,144 @@ def guardrail_rows(tree: MetricTree, snapshot: Snapshot, fail_on_breach: bool) -
     return rows
 
 
-def warehouse_rows(args: argparse.Namespace, tree: MetricTree) -> tuple[list[RuleResult], list[dict[str, Any]]]:
-    """MetricFlow's validations, then the guardrails, through one MetricFlow session."""
-    paths = resolve_paths(args)
+def run_rows(run: dict[str, Any] | None) -> list[RuleResult]:
+    """What the latest run changed (live_ops.runs): events held back as late, days restated by late events."""
+    if run is None:
+        return []
+    drops = run["drops_landed"]
+    landed = f"{run['records_landed']:,} raw records landed" + (f" ({len(drops)} new drop files)" if drops else "")
+    rows = [RuleResult("latest run", PASS, f"{run['command']}, finished {run['finished']}: {landed}")]
+    late = run["late_beyond_window"]
+    rows.append(
+        RuleResult(
+            "events held back as late",
+            WARN if late else PASS,
+            f"{late:,} event(s) arrived more than late_window_days after they happened and are held back as "
+            "late_beyond_window (marts.fct_quarantined_events): `make run` rebuilds from all drops and counts them"
+            if late
+            else "none held back as late_beyond_window",
+        )
+    )
+    days, metrics = run["restated_days"], run["restated_metrics"]
+    if days:
+        span = str(days[0]) if len(days) == 1 else f"{days[0]} to {days[-1]} ({len(days)} days)"
+        shown = ", ".join(metrics[:5]) + (f" and {len(metrics) - 5} more" if len(metrics) > 5 else "")
+        rows.append(
+            RuleResult(
+                "days restated by late events",
+                WARN,
+                f"the latest run changed complete day(s) already published, {span}: {shown}; "
+                "reports taken from the earlier figures are out of date (nothing to repair)",
+            )
+        )
+    else:
+        rows.append(RuleResult("days restated by late events", PASS, "no complete day changed"))
+    return rows
+
+
+@dataclass(frozen=True)
+class MeasuredRows:
+    """What check asks MetricFlow: the validations' row, and the latest day's and week's snapshots (or the
+    row saying why the guardrails could not be evaluated)."""
+
+    validation: list[RuleResult]
+    snapshots: list[Snapshot]
+    unevaluated: list[RuleResult]
+
+    def rows(self, tree: MetricTree, fail_on_breach: bool, fail_on_anomaly: bool) -> list[RuleResult]:
+        """The guardrail and anomaly rows, day then week (they follow the rows about the latest run)."""
+        if self.unevaluated:
+            return list(self.unevaluated)
+        rows: list[RuleResult] = []
+        for snapshot in self.snapshots:
+            rows.extend(guardrail_rows(tree, snapshot, fail_on_breach))
+            rows.append(anomaly_row(tree, snapshot, fail_on_anomaly))
+        return rows
+
+    @property
+    def periods(self) -> list[dict[str, Any]]:
+        return [snapshot.as_dict() for snapshot in self.snapshots]
+
+    def stored(self, tree: MetricTree, fail_on_breach: bool, fail_on_anomaly: bool) -> str:
+        """The answer a run stores for these flags (answers.py): everything but the rows about the latest run."""
+        return json.dumps(
+            {
+                "validation": [_row_dict(row) for row in self.validation],
+                "rows": [_row_dict(row) for row in self.rows(tree, fail_on_breach, fail_on_anomaly)],
+                "periods": self.periods,
+            },
+            ensure_ascii=False,
+        )
+
+
+def _row_dict(row: RuleResult) -> dict[str, str]:
+    return {"rule": row.rule, "status": row.status, "detail": row.detail}
+
+
+def _row(record: dict[str, str]) -> RuleResult:
+    return RuleResult(record["rule"], record["status"], record["detail"])
+
+
+def answer_arguments(rule: dict[str, object], fail_on_breach: bool, fail_on_anomaly: bool) -> dict[str, object]:
+    """What check's MetricFlow rows depend on besides the warehouse and the manifest (a stored answer's key)."""
+    return {**rule, "fail_on_breach": fail_on_breach, "fail_on_anomaly": fail_on_anomaly}
+
+
+def measure_warehouse(
+    session: MetricFlowSession, tree: MetricTree, rule: AnomalyRule, validate: bool, progress: Stage = no_progress
+) -> MeasuredRows:
+    """MetricFlow's validations, then the guardrails and anomalies of the latest complete day and week."""
     guardrails = [node for node in tree if node.is_guardrail]
     star = tree.north_star()
-    rows: list[RuleResult] = []
-    periods: list[dict[str, Any]] = []
+    validation: list[RuleResult] = []
+    if validate:
+        progress("running MetricFlow's validations (semantic and data warehouse)")
+        outcome = session.validate()
+        validation.append(RuleResult(RULE_VALIDATE, PASS if outcome.ok else FAIL, outcome.detail))
+    if not guardrails:
+        return MeasuredRows(validation, [], [RuleResult("guardrails", WARN, "no guardrail metrics to evaluate")])
+    if star is None:
+        return MeasuredRows(
+            validation, [], [RuleResult("guardrails", WARN, "skipped: no single north star to date the data by")]
+        )
+    try:
+        progress(f"querying MetricFlow: the data's span ({star} by day)")
+        first_day, last_day = data_span(session, star)
+    except NoDataYet as empty:
+        return MeasuredRows(validation, [], [RuleResult("guardrails", WARN, f"no data yet: {empty}")])
+    snapshots = []
+    for grain in ("day", "week"):
+        progress(f"querying MetricFlow: {len(tree)} metrics by {grain} (guardrails, anomalies)")
+        snapshots.append(take_snapshot(session, list(tree), grain, last_day, first_day, rule))
+    return MeasuredRows(validation, snapshots, [])
+
+
+def warehouse_rows(args: argparse.Namespace, tree: MetricTree) -> tuple[list[RuleResult], list[dict[str, Any]]]:
+    """MetricFlow's validations, the latest run, then the guardrails, through one MetricFlow session
+    (or from the answer stored by the run that built the file)."""
+    key = answer_arguments(answers.rule_arguments(args), args.fail_on_breach, args.fail_on_anomaly)
+    stored = answers.lookup(args, "check", key)
+    if stored is not None:  # computed by the run that built the file, from the same manifest
+        document = json.loads(stored.document)
+        validation = [] if args.skip_validate else [_row(record) for record in document["validation"]]
+        latest = run_rows(latest_run(stored.path))  # recorded after the answers: read now
+        return validation + latest + [_row(record) for record in document["rows"]], document["periods"]
+    paths = resolve_paths(args)
     # the session's entry turns a missing/locked DuckDB file or a manifest parsed for another file
     # into a one-line error before anything runs
-    with MetricFlowSession(paths.project_dir, paths.manifest, paths.target) as session:
-        if not args.skip_validate:
-            outcome = session.validate()
-            rows.append(RuleResult(RULE_VALIDATE, PASS if outcome.ok else FAIL, outcome.detail))
-        if not guardrails:
-            rows.append(RuleResult("guardrails", WARN, "no guardrail metrics to evaluate"))
-        elif star is None:
-            rows.append(RuleResult("guardrails", WARN, "skipped: no single north star to date the data by"))
-        else:
-            try:
-                first_day, last_day = data_span(session, star)
-            except NoDataYet as empty:
-                rows.append(RuleResult("guardrails", WARN, f"no data yet: {empty}"))
-                return rows, periods
-            for grain in ("day", "week"):
-                snapshot = take_snapshot(session, list(tree), grain, last_day, first_day, rule_from_args(args))
-                rows.extend(guardrail_rows(tree, snapshot, args.fail_on_breach))
-                rows.append(anomaly_row(tree, snapshot, args.fail_on_anomaly))
-                periods.append(snapshot.as_dict())
-    return rows, periods
+    with answers.Progress("check") as progress:
+        progress.stage("starting MetricFlow (dbt profile, semantic manifest)")
+        with MetricFlowSession(paths.project_dir, paths.manifest, paths.target) as session:
+            measured = measure_warehouse(
+                session, tree, rule_from_args(args), validate=not args.skip_validate, progress=progress.stage
+            )
+    # read once the session has let go of the file: a second connection of this process with another
+    # configuration than the adapter's is refused while it holds the file
+    latest = run_rows(latest_run(session.duckdb_path)) if session.duckdb_path is not None else []
+    return (
+        measured.validation + latest + measured.rows(tree, args.fail_on_breach, args.fail_on_anomaly),
+        measured.periods,
+    )
 
 
 def run(args: argparse.Namespace) -> int:

@@ -8,6 +8,7 @@ import time
 from collections.abc import Mapping
 from typing import Any
 
+from live_metrics import answers
 from live_metrics.drivers import Explanation
 from live_metrics.formatting import format_metric_change, format_share, format_signed, format_value
 from live_metrics.manifest import load_manifest
@@ -35,7 +36,11 @@ Explain the north star's change from the period before to the latest complete pe
                       (--anomaly-window, --anomaly-sigma), and metrics with a meta `target`, on or off track
 
 Metrics whose value depends on history the data does not hold (meta `needs_history`) show no baseline
-instead of a change. --json prints everything as JSON."""
+instead of a change. --json prints everything as JSON. For the default arguments (with or without --json)
+the run that built the warehouse stored the explanation in it, and it is printed at once (--fresh: query
+MetricFlow again); the time shown is this command's own."""
+
+DEFAULT_TOP = 3
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -47,27 +52,50 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     )
     parser.add_argument("--grain", choices=GRAINS, default="week", help="period to compare (default: week)")
     parser.add_argument(
-        "--top", type=int, default=3, metavar="N", help="segments shown per dimension and metric (default 3)"
+        "--top",
+        type=int,
+        default=DEFAULT_TOP,
+        metavar="N",
+        help=f"segments shown per dimension and metric (default {DEFAULT_TOP})",
     )
     add_anomaly_arguments(parser)
     add_project_arguments(parser, catalogue=False, json_help="print the explanation as JSON")
+    answers.add_fresh_argument(parser)
     parser.set_defaults(func=run)
+
+
+def answer_arguments(grain: str, top: int, rule: dict[str, object], as_json: bool) -> dict[str, object]:
+    """What explain's output depends on besides the warehouse and the manifest (a stored answer's key);
+    --top shapes the text only."""
+    return {"grain": grain, **rule, "json": as_json} | ({} if as_json else {"top": top})
 
 
 def run(args: argparse.Namespace) -> int:
     started = time.perf_counter()
-    paths = resolve_paths(args)
-    manifest = load_manifest(paths.manifest)
-    tree = build_tree(manifest)
-    require_valid_tags(tree)
-    with MetricFlowSession(paths.project_dir, paths.manifest, paths.target) as session:
-        measurement = measure(session, manifest, tree, args.grain, rule_from_args(args))
-    seconds = time.perf_counter() - started
+    top = max(args.top, 1)
+    key = answer_arguments(args.grain, top, answers.rule_arguments(args), args.json)
+    stored = answers.lookup(args, "explain", key)
+    if stored is not None:  # computed by the run that built the file, from the same manifest
+        document, text = (json.loads(stored.document), "") if args.json else ({}, stored.document)
+    else:
+        paths = resolve_paths(args)
+        manifest = load_manifest(paths.manifest)
+        tree = build_tree(manifest)
+        require_valid_tags(tree)
+        with answers.Progress("explain") as progress:
+            progress.stage("starting MetricFlow (dbt profile, semantic manifest)")
+            with MetricFlowSession(paths.project_dir, paths.manifest, paths.target) as session:
+                rule = rule_from_args(args)
+                measurement = measure(session, manifest, tree, args.grain, rule, progress=progress.stage)
+        if args.json:
+            document, text = explanation_document(tree, measurement.snapshot, measurement.explanation), ""
+        else:
+            document, text = {}, render_text(tree, measurement, top)
+    seconds = time.perf_counter() - started  # this command's own time, whichever way it answered
     if args.json:
-        document = explanation_document(tree, measurement.snapshot, measurement.explanation)
         print(json.dumps(document | {"seconds": round(seconds, 2)}, indent=2, default=str))
         return 0
-    print(render_text(tree, measurement, max(args.top, 1)))
+    print(text)
     print(f"\n{seconds:.1f} s")
     return 0
 

@@ -8,7 +8,9 @@ import textwrap
 import time
 from pathlib import Path
 
+from live_metrics import answers
 from live_metrics.catalogue import load_catalogue
+from live_metrics.errors import UserError
 from live_metrics.exporters import EXPORT_FORMATS, build_document, write_all
 from live_metrics.formatting import format_node_change, format_value
 from live_metrics.manifest import load_manifest
@@ -87,6 +89,13 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         help="export only these metrics and their ancestors up to the north star (repeatable or comma-separated)",
     )
     add_project_arguments(parser, json_help="print what was written as JSON")
+    parser.add_argument(
+        "--store-answers",
+        action="store_true",
+        help="a step of `live-metrics build` / `daily`: also store what scorecard, explain and check print for "
+        "their default arguments in the run's work file (live_ops.answers), from the same measurement; "
+        "refused on any other file",
+    )
     parser.set_defaults(func=run)
 
 
@@ -107,10 +116,26 @@ def run(args: argparse.Namespace) -> int:
         definitions = {entry.metric_name: entry.definition for entry in load_catalogue(paths.catalogue)}
     # a bad --out fails now, before the MetricFlow queries
     out_dir = writable_dir(args.out.resolve() if args.out else paths.project_dir / DEFAULT_OUT)
+    if args.store_answers:
+        if args.no_values or wanted:
+            raise UserError("--store-answers needs the whole tree with its values: drop --no-values and --metrics")
+        found = answers.duckdb_file(args)
+        if found is None:
+            raise UserError("--store-answers stores into a run's DuckDB work file: not with this target")
+        answers.require_run_work_file(found[0])
     measurement: Measurement | None = None
+    stored: list[answers.Answer] = []
     if not args.no_values:
-        with MetricFlowSession(paths.project_dir, paths.manifest, paths.target) as session:
-            measurement = measure(session, manifest, tree, args.grain, rule_from_args(args))
+        rule = rule_from_args(args)
+        with answers.Progress("export") as progress:
+            progress.stage("starting MetricFlow (dbt profile, semantic manifest)")
+            with MetricFlowSession(paths.project_dir, paths.manifest, paths.target) as session:
+                measurement = measure(session, manifest, tree, args.grain, rule, progress=progress.stage)
+                if args.store_answers:
+                    stored = answers.compute(session, tree, measurement, args.grain, rule, progress=progress.stage)
+                warehouse = session.duckdb_path
+        if stored and warehouse is not None:  # written once the session has let go of the file
+            answers.store(warehouse, paths.manifest, stored)
     snapshot = measurement.snapshot if measurement else None
     explanation = measurement.explanation if measurement else None
     document = build_document(tree, snapshot, definitions, explanation=explanation)
@@ -125,7 +150,8 @@ def run(args: argparse.Namespace) -> int:
                     "edges": len(document["edges"]),
                     "period": document["period"],
                     "seconds": round(seconds, 2),
-                },
+                }
+                | ({"answers_stored": [answer.command for answer in stored]} if args.store_answers else {}),
                 indent=2,
             )
         )
@@ -143,4 +169,7 @@ def run(args: argparse.Namespace) -> int:
         if errors:
             summary += f"; {len(errors)} metrics failed to query: {', '.join(errors)}"
     print(summary + f"; {seconds:.1f} s")
+    if stored:
+        commands = sorted({answer.command for answer in stored})
+        print(f"stored {len(stored)} answers of {', '.join(commands)} in {warehouse} ({answers.ANSWERS_TABLE})")
     return 0

@@ -7,6 +7,7 @@ series, then one per segment dimension).
 from __future__ import annotations
 
 import argparse
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from live_metrics.anomaly import AnomalyRule
@@ -33,11 +34,18 @@ def measure(
     grain: str,
     rule: AnomalyRule,
     segments: bool = True,
+    progress: Callable[[str], None] | None = None,
 ) -> Measurement:
-    """Every metric of ``tree`` for the latest complete ``grain`` period, and why the north star moved."""
+    """Every metric of ``tree`` for the latest complete ``grain`` period, and why the north star moved.
+
+    ``progress`` is told each stage as it starts (the commands show it on stderr when they take long)."""
+    say = progress or (lambda _text: None)
     star = tree.north_star()
     assert star is not None  # callers run require_valid_tags first
+    say(f"querying MetricFlow: the data's span ({star} by day)")
     first_day, last_day = data_span(session, star)
+    say(f"querying MetricFlow: {len(tree)} metrics by {grain}, the latest complete {grain} and {rule.window} before it")
     snapshot = take_snapshot(session, list(tree), grain, last_day, first_day, rule)
+    say("splitting the north star's change along the tree" + (" and the dimensions" if segments else ""))
     explanation = build_explanation(manifest, tree, snapshot, session if segments else None)
     return Measurement(snapshot, explanation)

@@ -119,7 +119,13 @@ def run(args: argparse.Namespace, *, daily: bool) -> int:
         steps.prepare_work_file(incremental)
         steps.dbt_build(incremental)
         steps.cli("materialize", "materialize the metrics")
-        steps.cli("export", "export the metric tree", "--out", str(layout.work_tree))
+        steps.cli(
+            "export",
+            "export the metric tree, store the read commands' answers",
+            "--out",
+            str(layout.work_tree),
+            "--store-answers",
+        )
         steps.step("record the run")
         run_id = uuid.uuid4().hex[:12]
         compacted = compact_if_grown(layout.work) if incremental else True
@@ -168,11 +174,11 @@ class Steps:
         """An empty work file, or a whole copy of the published one (copied aside, then renamed)."""
         work = self.layout.work
         work.parent.mkdir(parents=True, exist_ok=True)
-        for leftover in (work, wal(work)):
+        copying = work.with_name(work.name + ".copying")
+        for leftover in (work, wal(work), copying):  # what a killed run left
             leftover.unlink(missing_ok=True)
         shutil.rmtree(self.layout.work_tree, ignore_errors=True)
         if incremental:
-            copying = work.with_name(work.name + ".copying")
             shutil.copyfile(self.layout.published, copying)
             os.replace(copying, work)
 

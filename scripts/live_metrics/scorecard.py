@@ -3,10 +3,14 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import datetime as dt
+import io
 import json
+import sys
 from dataclasses import dataclass
 
+from live_metrics import answers
 from live_metrics.formatting import format_metric_change, format_share, format_signed, format_threshold, format_value
 from live_metrics.manifest import load_manifest
 from live_metrics.measure import Measurement, measure, rule_from_args
@@ -25,7 +29,8 @@ change split along the tree and its top moving segments (the full version is `li
 A change is relative for counts and amounts (+3.2%) and in percentage points for rates (0.01% → 0.54%:
 +0.53 pp; --json keeps the relative change and adds change_points). A metric whose value needs history
 the data does not hold shows "no baseline"; flags mark anomalies (--anomaly-window, --anomaly-sigma)
-and targets. Values come from one MetricFlow query.
+and targets. Values come from one MetricFlow query; for the default arguments (with or without --json)
+the run that built the warehouse stored the answer in it, and it is printed at once (--fresh: query again).
 Add metrics with --metric; --grain day|month changes the period; --json prints the same as JSON."""
 
 
@@ -45,6 +50,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("--grain", choices=GRAINS, default="week", help="period to compare (default: week)")
     add_anomaly_arguments(parser)
     add_project_arguments(parser, catalogue=False, json_help="print the scorecard as JSON")
+    answers.add_fresh_argument(parser)
     parser.set_defaults(func=run)
 
 
@@ -105,21 +111,40 @@ class Scorecard:
         }
 
 
+def answer_arguments(grain: str, extra: list[str], rule: dict[str, object], as_json: bool) -> dict[str, object]:
+    """What the scorecard's output depends on besides the warehouse and the manifest (a stored answer's key)."""
+    return {"grain": grain, "metrics": list(extra), **rule, "json": as_json}
+
+
 def run(args: argparse.Namespace) -> int:
+    extra = split_names(args.metric)
+    key = answer_arguments(args.grain, extra, answers.rule_arguments(args), args.json)
+    stored = answers.lookup(args, "scorecard", key)
+    if stored is not None:  # computed by the run that built the file, from the same manifest
+        sys.stdout.write(stored.document)
+        return 0
     paths = resolve_paths(args)
     manifest = load_manifest(paths.manifest)
     tree = build_tree(manifest)
-    extra = split_names(args.metric)
     check_known(extra, list(tree.nodes), "metric", "--metric")
     require_valid_tags(tree)
-    with MetricFlowSession(paths.project_dir, paths.manifest, paths.target) as session:
-        measurement = measure(session, manifest, tree, args.grain, rule_from_args(args))
+    with answers.Progress("scorecard") as progress:
+        progress.stage("starting MetricFlow (dbt profile, semantic manifest)")
+        with MetricFlowSession(paths.project_dir, paths.manifest, paths.target) as session:
+            measurement = measure(session, manifest, tree, args.grain, rule_from_args(args), progress=progress.stage)
     card = build_scorecard(tree, measurement, extra)
-    if args.json:
-        print(json.dumps(card.as_dict(), indent=2, ensure_ascii=False, default=str))
-    else:
-        print_scorecard(card, args.grain)
+    sys.stdout.write(render(card, args.grain, args.json))
     return 0
+
+
+def render(card: Scorecard, grain: str, as_json: bool) -> str:
+    """What the scorecard prints: the JSON document, or the text of ``print_scorecard``."""
+    if as_json:
+        return json.dumps(card.as_dict(), indent=2, ensure_ascii=False, default=str) + "\n"
+    text = io.StringIO()
+    with contextlib.redirect_stdout(text):
+        print_scorecard(card, grain)
+    return text.getvalue()
 
 
 def build_scorecard(tree: MetricTree, measurement: Measurement, extra: list[str]) -> Scorecard:
