@@ -13,7 +13,7 @@ import subprocess
 import pytest
 
 from conftest import launch_clean
-from live_metrics.bench import MAX_SIZE, MIN_SIZE, QUICK_SIZES, parse_sizes
+from live_metrics.bench import MAX_SIZE, MIN_SIZE, QUICK_SIZES, READ_COMMANDS, parse_sizes
 from live_metrics.errors import UserError
 
 NUMBERS = (
@@ -79,7 +79,7 @@ def test_bad_sizes_on_the_command_line() -> None:
 
 @pytest.fixture(scope="module")
 def quick_bench(tmp_path_factory: pytest.TempPathFactory) -> tuple[dict, str, str]:
-    """One `bench --quick` run (about two minutes): its JSON document, its table, its progress."""
+    """One `bench --quick` run (a few minutes): its JSON document, its table, its progress."""
     root = tmp_path_factory.mktemp("bench")
     out = root / "bench.json"
     result = run_cli("bench", "--quick", "--out", str(out), timeout=900)
@@ -90,7 +90,7 @@ def quick_bench(tmp_path_factory: pytest.TempPathFactory) -> tuple[dict, str, st
 def test_quick_bench_has_every_row_with_positive_numbers(quick_bench: tuple[dict, str, str]) -> None:
     document, _, _ = quick_bench
     small, large = QUICK_SIZES.split(",")
-    rows = {(row["step"], row["size"]): row for row in document["rows"]}
+    rows = {(row["step"], row["size"]): row for row in document["rows"] if row["step"] != "read_command"}
     assert set(rows) == {
         ("generate", small),
         ("generate", large),
@@ -123,6 +123,23 @@ def test_quick_bench_has_every_row_with_positive_numbers(quick_bench: tuple[dict
     counts = document["dbt_project"]
     assert counts["models"] > 0 and counts["data_tests"] > 0 and counts["unit_tests"] > 0
     assert document["workspace"] is None  # the temporary folder is gone
+
+
+def test_quick_bench_times_the_read_commands_on_the_demo(quick_bench: tuple[dict, str, str]) -> None:
+    """scorecard, explain, check (their stored answers) and creator on the demo a real run published;
+    --quick leaves out the --fresh comparison."""
+    document, table, _ = quick_bench
+    reads = [row for row in document["rows"] if row["step"] == "read_command"]
+    assert sorted((row["command"], row["path"]) for row in reads) == sorted(
+        (command, "stored answer") for command in READ_COMMANDS
+    )
+    for row in reads:
+        assert row["size"] == "demo" and row["measured"] is True, row
+        assert row["seconds"] > 0 and row["peak_rss_bytes"] > 0, row
+    goal = next(goal for goal in document["goals"] if goal["goal"].startswith("scorecard, explain, check, creator"))
+    assert goal["status"] in ("met", "missed") and goal["value"] == max(row["seconds"] for row in reads)
+    for command in READ_COMMANDS:
+        assert f"live-metrics {command}" in table, command
 
 
 def test_quick_bench_baseline_matches_the_marts(quick_bench: tuple[dict, str, str]) -> None:
