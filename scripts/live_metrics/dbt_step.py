@@ -141,6 +141,8 @@ def one_line(message: str, failed_node: str = "") -> str:
     if not kept:
         return ""
     first = re.sub(r"^(Warning|WARNING|Error|ERROR):\s*", "", kept[0])
+    if "schemas on this incremental model are out of sync" in first:  # an older version's warehouse
+        first += " (the warehouse was built by an older version of the project: rebuild it once with `make run`)"
     node = header.group(1) if header else failed_node
     if node and not first.startswith("raw_live_events:"):
         return f"{node}: {first}"

@@ -91,6 +91,8 @@ def record_run(
             landed_before = set()
         new_drops = sorted(name for name in landed if name not in landed_before and name is not None)
         records_landed = sum(landed[name] for name in new_drops) if previous is not None else sum(landed.values())
+        if previous is not None and not new_drops and all("received_date=" not in str(name) for name in landed):
+            records_landed = sum(landed.values())  # one raw file, not daily drops: every build lands it whole again
         connection.execute(
             f"insert into {RUNS_TABLE} values (?, ?, current_timestamp::timestamp, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             [
@@ -107,8 +109,6 @@ def record_run(
                 compacted,
             ],
         )
-    if previous is not None and not new_drops and landed and all("received_date=" not in str(n) for n in landed):
-        records_landed = sum(landed.values())  # one raw file, not daily drops: every build lands it whole again
     lines = [f"{records_landed:,} raw records landed" + (f" from {', '.join(new_drops)}" if new_drops else "")]
     if late:
         lines.append(f"warning: {late:,} event(s) held back as late_beyond_window: `make run` counts them")

@@ -119,6 +119,14 @@ def run(args: argparse.Namespace, *, daily: bool) -> int:
         steps.prepare_work_file(incremental)
         steps.dbt_build(incremental)
         steps.cli("materialize", "materialize the metrics")
+        steps.step("record the run")  # before export: the stored answer of `check` shows this run
+        run_id = uuid.uuid4().hex[:12]
+        compacted = compact_if_grown(layout.work) if incremental else True
+        if incremental and compacted:
+            say(f"  compacted the work file: {layout.work.stat().st_size / 2**20:,.1f} MB")
+        previous = layout.published if incremental else None
+        for line in record_run(layout.work, run_id, command, inputs, previous, compacted=compacted):
+            say(f"  {line}")
         steps.cli(
             "export",
             "export the metric tree, store the read commands' answers",
@@ -126,12 +134,6 @@ def run(args: argparse.Namespace, *, daily: bool) -> int:
             str(layout.work_tree),
             "--store-answers",
         )
-        steps.step("record the run")
-        run_id = uuid.uuid4().hex[:12]
-        compacted = compact_if_grown(layout.work) if incremental else True
-        previous = layout.published if incremental else None
-        for line in record_run(layout.work, run_id, command, inputs, previous, compacted=compacted):
-            say(f"  {line}")
         publish.mark_finished(layout, run_id)
         if not args.no_publish:
             steps.step("publish")

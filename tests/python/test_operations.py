@@ -199,7 +199,12 @@ def days_held(site: Site) -> list[str]:
     return sorted(path.name.split("=")[1] for path in site.held.iterdir())
 
 
-def test_a_full_build_publishes_a_finished_warehouse(site: Site) -> None:
+def test_a_full_build_killed_then_run_again_publishes_a_finished_warehouse(site: Site) -> None:
+    killed = site.start("build")
+    wait_for_step(site, killed, "dbt build")
+    os.killpg(killed.pid, signal.SIGKILL)
+    killed.communicate()
+    assert not site.published.exists() and not site.finished.exists()  # nothing published, no marker
     completed = site.run("build")
     assert completed.returncode == 0, completed.stdout + completed.stderr
     assert "[5/5] publish" in completed.stdout
