@@ -8,11 +8,12 @@ A run owns the warehouse's work folder (layout.py) for its whole length:
 2. it removes the last run's ``finished`` marker, then prepares the work file: empty for `build`, a
    whole copy of the published file for `daily` (copied under another name, then renamed);
 3. dbt builds the work file (`build`: everything, unit tests included; `daily`: incremental, data tests);
-4. materialize writes the metrics.* tables there, export writes the metric tree beside it;
-5. it records what the run changed in ``live_ops.runs`` (drops landed, events held as late, days and
-   metrics restated against the published file), compacts a daily file that has grown, and only then
-   writes the ``finished`` marker;
-6. publish (publish.py) renames the finished work file over the published one.
+4. materialize writes the metrics.* tables there;
+5. it compacts a daily file that has grown and records what the run changed in ``live_ops.runs`` (drops
+   landed, events held as late, days and metrics restated against the published file);
+6. export writes the metric tree beside the work file and stores the answers of scorecard, explain and
+   check in it (answers.py), then the ``finished`` marker is written;
+7. publish (publish.py) renames the finished work file over the published one.
 
 A run killed at any point leaves the published file as it was and no marker, so nothing half-built can
 be published; the next run starts its work file afresh. `daily` with no new or changed drop since the
