@@ -11,7 +11,12 @@
     - A damaged record (too many or too few fields, a stray quote) is kept in PERMISSIVE mode
       as `_corrupt_record`, its own text; `source_line` is its first physical line: 2 (after
       the header) plus the lines of the records before it in its file (1 + the line breaks
-      in their text), as DuckDB's landing counts the file's line breaks.
+      in their text), as DuckDB's landing counts the file's line breaks. In a .csv.gz it is
+      the record's place plus one (the header), which is DuckDB's own line there.
+    - A quote inside a quoted field that is not doubled, with more text after it before the
+      next comma (`""he said "hi" ok""`), is kept as text by Spark's parser: the record is
+      read (its properties are then not JSON), where DuckDB rejects it as malformed.
+      (`"""hx_c"q""`, bare quotes run into doubled ones, is malformed on both.)
     - Spark decodes bytes that are not UTF-8 as U+FFFD instead of rejecting them: a parsed
       record holding U+FFFD is treated as an invalid_encoding record, as DuckDB rejects it.
     - Records are numbered in file order: files in path order, then each file's records in
@@ -191,6 +196,7 @@
     {%- for view in live_spark_file_views('live_raw_raw_live_events', file, 'PERMISSIVE') -%}
         {%- do records.append(
             "select " ~ view.index ~ " as file_index, " ~ live_sql_literal(view.path) ~ " as filename, "
+            ~ ("false" if view.path.endswith('.gz') else "true") ~ " as lines_counted, "
             ~ "row_number() over (order by record_id) as record_number, " ~ columns | join(', ') ~ ", _corrupt_record, "
             ~ "case when _corrupt_record is not null then 'MALFORMED' "
             ~ "when instr(concat_ws('', " ~ columns | join(', ') ~ "), '\\uFFFD') > 0 then 'INVALID ENCODING' end as error_type "
@@ -204,7 +210,8 @@
             {%- do empty_columns.append('cast(null as string) as ' ~ column) -%}
         {%- endfor -%}
         {%- do records.append(
-            "select 0 as file_index, cast(null as string) as filename, cast(null as bigint) as record_number, "
+            "select 0 as file_index, cast(null as string) as filename, true as lines_counted,"
+            ~ " cast(null as bigint) as record_number, "
             ~ empty_columns | join(', ') ~ ", cast(null as string) as _corrupt_record, cast(null as string) as error_type "
             ~ "where false") -%}
     {%- endif -%}
@@ -220,13 +227,17 @@
         ~ columns | join(', ') ~ " from live_raw_events_records where error_type is null") -%}
     {%- do statements.append(
         "create or replace temporary view live_raw_events_files as " ~ live_landed_files_sql(plan)) -%}
-    {#- a record's first physical line: 2 (after the header) plus the lines of the records before it -#}
+    {#-
+        a record's first physical line: 2 (after the header) plus the lines of the records before it;
+        in a .csv.gz, the record's place plus one, as DuckDB's reject table numbers it there
+    -#}
     {%- do statements.append(
         "create or replace temporary view live_raw_events_rejects as"
         ~ " select filename, source_line, error_type, csv_line from (select filename, error_type, csv_line,"
-        ~ " 2 + coalesce(sum(size(split(csv_line, '\\n'))) over (partition by file_index order by record_number"
-        ~ " rows between unbounded preceding and 1 preceding), 0) as source_line"
-        ~ " from (select file_index, record_number, filename, error_type,"
+        ~ " case when lines_counted then 2 + coalesce(sum(size(split(csv_line, '\\n'))) over ("
+        ~ "partition by file_index order by record_number rows between unbounded preceding and 1 preceding), 0)"
+        ~ " else record_number + 1 end as source_line"
+        ~ " from (select file_index, lines_counted, record_number, filename, error_type,"
         ~ " coalesce(_corrupt_record, concat_ws(',', " ~ columns | join(', ') ~ ")) as csv_line"
         ~ " from live_raw_events_records) as texts) as placed where error_type is not null") -%}
     {#- Spark runs one statement per call: run them here, the hook itself is empty. -#}

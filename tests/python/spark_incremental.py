@@ -4,17 +4,22 @@
 
 Writes ROOT/raw_7 (the drops of days 1-7) and ROOT/raw_8 (days 1-8) from the generated days of
 test_incremental.py, its stragglers planted (in drop 8: a late stream_started, a late leave, the end
-of a stream across midnight, a copy of a day-7 event), and ROOT/planted.json; builds the landing and
-the gate on Spark (LIVE_SPARK_HOME=ROOT/spark) from drops 1-7, then incrementally with drop 8; and
-writes both tables to ROOT/parquet/staging/<table>/ (spark_tables.py) for DuckDB to compare.
+of a stream across midnight, a copy of a day-7 event), and ROOT/planted.json; damages one record of
+drop 7 (a .csv.gz: too many fields) and one of drop 8 (written as a plain CSV: bare quotes), each after
+a record spanning two lines, so that the quarantine's line and text are compared too; builds the landing
+(with its per-file record, base_live__raw_files) and the gate on Spark (LIVE_SPARK_HOME=ROOT/spark) from
+drops 1-7, then incrementally with drop 8; and writes the three to ROOT/parquet/staging/<model>/
+(spark_tables.py) for DuckDB to compare.
 """
 
 from __future__ import annotations
 
+import gzip
 import json
 import os
 import subprocess
 import sys
+from itertools import pairwise
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
@@ -23,7 +28,42 @@ sys.path[:0] = [str(HERE), str(REPO_ROOT / "scripts")]
 
 import test_incremental  # noqa: E402  (the generated days and their stragglers)
 
-GATE_MODELS = ("base_live__raw_events", "base_live__events")
+MODELS = ("base_live__raw_events", "base_live__raw_files", "base_live__events")
+# damaged records: too many fields (in drop 7, a .csv.gz) and bare quotes in a quoted field (drop 8, plain CSV)
+TOO_MANY_FIELDS = (
+    b'"hx_extra","like_sent","{day}T20:00:00.000Z","{day}T20:00:01.000Z","u_000001","s_00001",'
+    b'"{""count"": 1}","ios","1.0","US","extra"\n'
+)
+BARE_QUOTES = (
+    b'"hx_quote","comment_posted","{day}T20:00:00.000Z","{day}T20:00:01.000Z","u_000001","s_00001",'
+    b'"{""comment_id"": """hx_c"q"", ""text"": ""he said hi ok""}","ios","1.0","US"\n'
+)
+
+
+def with_damaged_record(content: bytes, record: bytes) -> bytes:
+    """The CSV text with ``record`` inserted after its first record spanning two lines (else after the header)."""
+    ends, inside = [], False
+    for offset, byte in enumerate(content):
+        if byte == ord('"'):
+            inside = not inside
+        elif byte == ord("\n") and not inside:
+            ends.append(offset + 1)
+    spanning = [end for start, end in pairwise(ends) if content[start:end].count(b"\n") > 1]
+    at = spanning[0] if spanning else ends[0]
+    return content[:at] + record + content[at:]
+
+
+def damage(raw: Path, day: int) -> None:
+    """Drop 7 (a .csv.gz) gets a record with too many fields; drop 8 becomes a plain CSV with bare quotes."""
+    folder = raw / "raw_live_events" / f"received_date={test_incremental.DAY[day].isoformat()}"
+    text = gzip.decompress((folder / "part-0.csv.gz").read_bytes())
+    if day == 7:
+        damaged = with_damaged_record(text, TOO_MANY_FIELDS.replace(b"{day}", str(test_incremental.DAY[7]).encode()))
+        (folder / "part-0.csv.gz").write_bytes(gzip.compress(damaged, mtime=0))
+    else:
+        damaged = with_damaged_record(text, BARE_QUOTES.replace(b"{day}", str(test_incremental.DAY[8]).encode()))
+        (folder / "part-0.csv.gz").unlink()
+        (folder / "part-0.csv").write_bytes(damaged)
 
 
 def write_drops(root: Path) -> dict[str, Path]:
@@ -32,7 +72,11 @@ def write_drops(root: Path) -> dict[str, Path]:
     planted = {kind: row["event_id"] for kind, row in drops.planted.items()}
     planted["late_stream_started_stream"] = drops.planted["late_stream_started"]["stream_id"]
     (root / "planted.json").write_text(json.dumps(planted, indent=2))
-    return {day: drops.write(root / f"raw_{day}", int(day)) for day in ("7", "8")}
+    raw = {day: drops.write(root / f"raw_{day}", int(day)) for day in ("7", "8")}
+    damage(raw["7"], 7)
+    damage(raw["8"], 7)  # the same bytes as raw_7's drop 7: landed already, only touched
+    damage(raw["8"], 8)
+    return raw
 
 
 def run(command: list[str], env: dict[str, str]) -> None:
@@ -50,11 +94,11 @@ def main(argv: list[str]) -> int:
     env = {**os.environ, "LIVE_SPARK_HOME": str(root / "spark"), "TZ": "UTC"}
     for day in ("7", "8"):
         run(
-            [dbt, "run", "--target", "spark", "--select", *GATE_MODELS, "--target-path", str(root / "target"),
+            [dbt, "run", "--target", "spark", "--select", *MODELS, "--target-path", str(root / "target"),
              "--log-path", str(root / "logs")],
             {**env, "LIVE_RAW_DATA_PATH": str(raw[day])},
         )  # fmt: skip
-    tables = [f"staging.{model}" for model in GATE_MODELS]
+    tables = [f"staging.{model}" for model in MODELS]
     run([sys.executable, str(HERE / "spark_tables.py"), str(root / "parquet"), *tables], env)
     return 0
 

@@ -7,6 +7,9 @@ on local PySpark, in the background while the DuckDB tests run. Then:
 - every mart (and the time spine) holds the same rows on both engines: the same row count and, row for
   row, the same values in every column (rows paired on every column but the doubles, both ways; money,
   counts, keys and times exactly, doubles to a relative 1e-9, well inside minutes to 1e-6);
+- what was landed per raw file (staging.base_live__raw_files: size, modification time to the millisecond, md5,
+  record count) is the same, but for its source_file: the demo's single file is known by its absolute path,
+  which Spark spells as a file: URI;
 - every catalogue metric by day is the same: ``live-metrics materialize --target spark`` runs the saved
   queries (all 57 catalogue metrics by day, MetricFlow's Databricks SQL on Spark) and the tables equal
   those of ``live-metrics materialize`` on the DuckDB warehouse, the same way.
@@ -18,6 +21,7 @@ it cannot pass for nothing.
 
 from __future__ import annotations
 
+import gzip
 import json
 import shutil
 import sys
@@ -81,6 +85,7 @@ def engines(warehouse: Warehouse, spark_build: SparkBuilds, tmp_path_factory: py
                 str(parquet_dir),
                 "marts",
                 "metrics",
+                "staging.base_live__raw_files",
             ],
             spark_env,
         ),
@@ -208,6 +213,12 @@ def test_mart_is_the_same_on_both_engines(connection: duckdb.DuckDBPyConnection,
     assert not problems, f"marts.{table}: " + "; ".join(problems)
 
 
+def test_landed_files_are_the_same_on_both_engines(connection: duckdb.DuckDBPyConnection, engines: Engines) -> None:
+    """The demo's one file: the same bytes, time (to the millisecond), md5 and records; its path is spelt per engine."""
+    problems = compare(connection, "staging", "base_live__raw_files", engines.parquet_dir, ignored=("source_file",))
+    assert not problems, "staging.base_live__raw_files: " + "; ".join(problems)
+
+
 @pytest.mark.parametrize("table", SAVED_QUERIES + ["metric_definitions"])
 def test_metrics_by_day_are_the_same_on_both_engines(
     connection: duckdb.DuckDBPyConnection, engines: Engines, table: str
@@ -247,10 +258,13 @@ def test_the_comparison_sees_a_changed_value(
 # Incremental on Spark: the landing and the gate built from drops 1-7, then with drop 8 appended
 # (tests/python/spark_incremental.py, in the background), equal the same two builds on DuckDB, whose
 # incremental result equals a full refresh (test_incremental.py). The straggler that lands in drop 8
-# shows on Spark: a late stream_started lets its stream's events in.
+# shows on Spark: a late stream_started lets its stream's events in. The per-file record of the landing
+# (base_live__raw_files) is compared whole: both engines read the same files, known by their drop key;
+# drop 7 (a .csv.gz) and drop 8 (a plain CSV) each hold a damaged record, whose line and text are compared.
 
-GATE_MODELS = ("base_live__raw_events", "base_live__events")
+GATE_MODELS = ("base_live__raw_events", "base_live__raw_files", "base_live__events")
 LOAD_COLUMNS = ("load_id", "source_file")  # the build and the folder a row came from: differ by design
+IGNORED = {"base_live__raw_files": ()}  # its source_file is the drop key (received_date=.../part-0.csv)
 
 
 @dataclass(frozen=True)
@@ -290,9 +304,37 @@ def test_incremental_build_on_spark_equals_duckdb(
         table,
         incremental.root / "parquet",
         catalog="incremental",
-        ignored=LOAD_COLUMNS,
+        ignored=IGNORED.get(table, LOAD_COLUMNS),
     )
     assert not problems, f"staging.{table} after drop 8: " + "; ".join(problems)
+
+
+def test_spark_quarantined_the_damaged_records_with_their_line_and_text(
+    incremental_connection: duckdb.DuckDBPyConnection, incremental: IncrementalRun
+) -> None:
+    """Drop 8's bare quotes keep their own text and physical line (its file counted line by line); drop 7's
+    record with too many fields, in a .csv.gz, its place in the file plus one, as DuckDB numbers it there."""
+    landing = f"read_parquet('{incremental.root}/parquet/staging/base_live__raw_events/*.parquet')"
+    rows = incremental_connection.execute(
+        f"select cast(drop_date as varchar), read_error, source_line, raw_record from {landing}"
+        " where read_error is not null order by drop_date"
+    ).fetchall()
+    plain = next((incremental.root / "raw_8" / "raw_live_events").glob("received_date=*/part-0.csv"))
+    content = plain.read_bytes()
+    damaged = next(line for line in content.split(b"\n") if line.startswith(b'"hx_quote"'))
+    assert [row[:2] for row in rows] == [
+        (DAY[7].isoformat(), "malformed_csv_row"),
+        (DAY[8].isoformat(), "malformed_csv_row"),
+    ]
+    assert rows[1][2:] == (content[: content.index(damaged)].count(b"\n") + 1, damaged.decode())
+    drop_7 = incremental.root / "raw_8" / "raw_live_events" / f"received_date={DAY[7].isoformat()}" / "part-0.csv.gz"
+    packed = gzip.decompress(drop_7.read_bytes())
+    before, inside = packed[: packed.index(b'"hx_extra"')], False
+    records_before = 0
+    for byte in before:
+        inside = not inside if byte == ord('"') else inside
+        records_before += byte == ord("\n") and not inside
+    assert rows[0][2] == records_before + 1 and rows[0][3].startswith('"hx_extra"')
 
 
 def test_spark_landed_drop_8_alone_and_let_the_late_stream_in(
