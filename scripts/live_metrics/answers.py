@@ -265,11 +265,14 @@ class Progress:
 
     ``stage(text)`` says what the command starts doing. Nothing is printed during the first ``delay``
     seconds (a quick failure stays one error line); then the current stage is printed, and every later one
-    as it starts. Use it as a context manager (the timer stops at its end).
+    as it starts. Use it as a context manager (the timer stops at its end). The lines are for a person:
+    they are printed only when stderr is a terminal (or $LIVE_PROGRESS=1), so a script or a pipe that
+    reads stderr gets errors alone.
     """
 
-    def __init__(self, command: str, delay: float = 2.0) -> None:
+    def __init__(self, command: str, delay: float = 2.0, *, shown: bool | None = None) -> None:
         self.command, self.delay = command, delay
+        self.enabled = _to_a_person() if shown is None else shown
         self.started = time.monotonic()
         self.current: str | None = None
         self.shown: str | None = None
@@ -298,7 +301,7 @@ class Progress:
             self._print()
 
     def _print(self) -> None:
-        if self.current is None or self.current == self.shown:
+        if not self.enabled or self.current is None or self.current == self.shown:
             return
         self.shown = self.current
         seconds = time.monotonic() - self.started
@@ -306,6 +309,15 @@ class Progress:
             print(f"{self.command}: {self.current} … ({seconds:.0f} s)", file=sys.stderr, flush=True)
         except (OSError, ValueError):  # stderr gone: progress is not worth failing for
             pass
+
+
+def _to_a_person() -> bool:
+    if os.environ.get("LIVE_PROGRESS") == "1":
+        return True
+    try:
+        return sys.stderr.isatty()
+    except (AttributeError, ValueError):
+        return False
 
 
 Stage = Callable[[str], None]

@@ -230,9 +230,11 @@ def test_only_a_run_stores_answers(site: Site, tmp_path: Path) -> None:
 def test_progress_waits_for_the_delay_then_names_each_stage() -> None:
     err = io.StringIO()
     with redirect_stderr(err):
-        with Progress("scorecard", delay=3600) as quiet:
+        with Progress("scorecard", delay=3600, shown=True) as quiet:
             quiet.stage("starting MetricFlow")
-        with Progress("scorecard", delay=0) as progress:
+        with Progress("scorecard", delay=0, shown=False) as piped:
+            piped.stage("not a terminal: nothing said")
+        with Progress("scorecard", delay=0, shown=True) as progress:
             progress.stage("querying MetricFlow: 70 metrics by week")
             progress.stage("querying MetricFlow: 70 metrics by week")
             progress.stage("splitting the change")
