@@ -2,8 +2,8 @@
 
 A run (`live-metrics build` / `daily`) exports the metric tree with ``export --store-answers``: in the same
 MetricFlow session, on the same Measurement, it renders what `scorecard`, `explain` and `check` print for
-their default arguments (text and ``--json``) and stores it in the work file, in ``live_ops.answers``, before
-the run is recorded and the finished marker is written. The answers are published with the data in one
+their default arguments (text and ``--json``) and stores it in the work file, in ``live_ops.answers``, after
+the run is recorded and before the finished marker is written. The answers are published with the data in one
 rename, and the published file never changes after that, so an answer stays true for the file's whole life.
 
 A read command whose arguments have a stored answer, on a DuckDB target, opens the file read-only with
@@ -12,7 +12,7 @@ manifest given by ``--manifest`` is byte for byte the one the answer was compute
 warehouse's tables still hold as many rows as they held then (a fingerprint of every table's row count
 outside ``live_ops``); anything else (other arguments, ``--target spark``, a file without answers such as one built
 by plain dbt, ``--fresh``) takes the MetricFlow path, unchanged. Parts that can change without a new run are
-computed at read time: `check`'s rows about the latest run (``live_ops.runs``, recorded after the answers)
+computed at read time: `check`'s rows about the latest run (``live_ops.runs``)
 and its rules on the manifest and the catalogue; `explain` reports its own run time.
 
 Only a run writes answers: ``store`` refuses a file outside a work folder (warehouse/.building/) and a work

@@ -247,8 +247,88 @@ def spark_unavailable() -> str | None:
 
 SPARK_BUILDS_KEY = pytest.StashKey[SparkBuilds]()
 
+BACKGROUND_MODULE = "test_background_stories.py"
+STORY_DIR = Path(__file__).parent / "background"
+STORIES = tuple(sorted(path.name for path in STORY_DIR.glob("story_*.py")))
+
+
+@dataclass
+class BackgroundStories:
+    """The pytest of its own over background/story_*.py, started at collection (test_background_stories)."""
+
+    root: Path
+    process: subprocess.Popen[bytes]
+
+    def require_passed(self, story: str, timeout: float = 3600) -> None:
+        """Wait for the stories' pytest; fail unless ``story`` ran tests and none failed."""
+        import xml.etree.ElementTree as ElementTree
+
+        try:
+            self.process.wait(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            pytest.fail(f"the background stories did not finish in {timeout:.0f} s", pytrace=False)
+        log = (self.root / "pytest.log").read_text(errors="replace")
+        report = self.root / "junit.xml"
+        if not report.exists():
+            pytest.fail(f"the background stories' pytest wrote no report:\n{log[-4000:]}", pytrace=False)
+        cases = [
+            case
+            for case in ElementTree.parse(report).iter("testcase")
+            if case.get("classname", "").split(".")[-1] == story.removesuffix(".py")
+        ]
+        failed = [
+            case.get("name") for case in cases if case.find("failure") is not None or case.find("error") is not None
+        ]
+        assert cases, f"{story} ran no test:\n{log[-4000:]}"
+        if failed:
+            pytest.fail(
+                f"{story}: {len(failed)} of {len(cases)} failed ({', '.join(failed)}):\n{log[-6000:]}", pytrace=False
+            )
+
+
+BACKGROUND_KEY = pytest.StashKey[BackgroundStories]()
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """The tests waiting for the background stories run last, after everything they overlap with."""
+    items.sort(key=lambda item: item.path.name == BACKGROUND_MODULE)
+
+
+def start_background_stories(session: pytest.Session) -> None:
+    import tempfile
+
+    if not any(item.path.name == BACKGROUND_MODULE for item in session.items):
+        return
+    root = Path(tempfile.mkdtemp(prefix="live-stories-"))
+    command = [
+        sys.executable,
+        "-m",
+        "pytest",
+        "-q",
+        "-p",
+        "no:cacheprovider",
+        "-ra",
+        f"--junitxml={root / 'junit.xml'}",
+    ]
+    command += [str(STORY_DIR / story) for story in STORIES]
+    with (root / "pytest.log").open("wb") as log:
+        process = subprocess.Popen(command, cwd=REPO_ROOT, stdout=log, stderr=subprocess.STDOUT)
+    session.config.stash[BACKGROUND_KEY] = BackgroundStories(root=root, process=process)
+
+
+@pytest.fixture(scope="session")
+def background_stories(request: pytest.FixtureRequest) -> BackgroundStories:
+    stories = request.config.stash.get(BACKGROUND_KEY, None)
+    assert stories is not None, "the background stories were not started at collection"
+    return stories
+
 
 def pytest_collection_finish(session: pytest.Session) -> None:
+    start_background_stories(session)
+    start_spark_builds(session)
+
+
+def start_spark_builds(session: pytest.Session) -> None:
     import shlex
     import tempfile
 
@@ -271,6 +351,13 @@ def pytest_collection_finish(session: pytest.Session) -> None:
 
 def pytest_sessionfinish(session: pytest.Session) -> None:
     import shutil
+
+    stories = session.config.stash.get(BACKGROUND_KEY, None)
+    if stories is not None:
+        if stories.process.poll() is None:
+            stories.process.kill()
+            stories.process.wait()
+        shutil.rmtree(stories.root, ignore_errors=True)
 
     builds = session.config.stash.get(SPARK_BUILDS_KEY, None)
     if builds is None:

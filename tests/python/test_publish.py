@@ -1,7 +1,7 @@
 """Publishing: only a finished build replaces the published file (issue "run it every day", part 2).
 
 A reader with an older DuckDB client reads through a whole story of runs, kills and publishes in
-test_operations.py; here, the publishes that must not happen leave the published file untouched, and
+background/story_operations.py; here, the publishes that must not happen leave the published file untouched, and
 say why in one line.
 """
 
