@@ -3,7 +3,7 @@
     python tests/python/spark_incremental.py ROOT
 
 Writes ROOT/raw_7 (the drops of days 1-7) and ROOT/raw_8 (days 1-8) from the generated days of
-test_incremental.py, its stragglers planted (in drop 8: a late stream_started, a late leave, the end
+background/story_incremental.py, its stragglers planted (in drop 8: a late stream_started, a late leave, the end
 of a stream across midnight, a copy of a day-7 event), and ROOT/planted.json; damages one record of
 drop 7 (a .csv.gz: too many fields) and one of drop 8 (written as a plain CSV: bare quotes), each after
 a record spanning two lines, so that the quarantine's line and text are compared too; builds the landing
@@ -26,7 +26,7 @@ HERE = Path(__file__).resolve().parent
 REPO_ROOT = HERE.parents[1]
 sys.path[:0] = [str(HERE), str(REPO_ROOT / "scripts")]
 
-import test_incremental  # noqa: E402  (the generated days and their stragglers)
+from background import story_incremental as test_incremental  # noqa: E402  (the generated days and stragglers)
 
 MODELS = ("base_live__raw_events", "base_live__raw_files", "base_live__events")
 # damaged records: too many fields (in drop 7, a .csv.gz) and bare quotes in a quoted field (drop 8, plain CSV)

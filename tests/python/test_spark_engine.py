@@ -33,8 +33,8 @@ import duckdb
 import pytest
 import yaml
 
+from background.story_incremental import DAY
 from conftest import REPO_ROOT, SparkBuilds, Warehouse, dbt_process, launch, run_cli, run_with_env
-from test_incremental import DAY
 
 MARTS = sorted(
     path.stem for path in (REPO_ROOT / "models" / "marts").rglob("*.sql") if path.stem.startswith(("fct_", "dim_"))
