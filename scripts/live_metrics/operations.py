@@ -48,10 +48,6 @@ comment on table {RUNS_TABLE} is 'One row per run of live-metrics build/daily: w
 """
 
 
-# a drop file by its place among the drops (received_date=.../part-0.csv.gz), as the landing knows it
-_FILE_KEY = "coalesce(nullif(regexp_extract(source_file, 'received_date=.*$'), ''), source_file)"
-
-
 def _literal(text: str) -> str:
     return "'" + text.replace("'", "''") + "'"
 
@@ -71,7 +67,7 @@ def record_run(
     with duckdb.connect(str(work)) as connection:
         connection.execute(_CREATE_RUNS)
         landed = dict(
-            connection.execute(f"select {_FILE_KEY}, count(*) from staging.base_live__raw_events group by 1").fetchall()
+            connection.execute("select source_file, record_count from staging.base_live__raw_files").fetchall()
         )
         late = connection.execute(
             "select count(*) from staging.base_live__events where ingestion_reason = 'late_beyond_window'"
@@ -82,7 +78,7 @@ def record_run(
             landed_before = {
                 name
                 for (name,) in connection.execute(
-                    f"select distinct {_FILE_KEY} from previous.staging.base_live__raw_events"
+                    "select source_file from previous.staging.base_live__raw_files"
                 ).fetchall()
             }
             days, metrics = restated(connection)
