@@ -11,7 +11,11 @@
     at_most         upper bounds of plausibility: a number above its bound is
                     `implausible_value` (a device or producer bug, not a real burst), so
                     that no single row can overflow a sum or swamp an average
-    allowed         properties restricted to a closed set of values
+    allowed         properties restricted to a closed set of values (any other value quarantines
+                    the row as invalid_property_value)
+    known           properties with a list of known values where any other value, or none, is kept
+                    as `unknown`: the row stays clean and the audit counts it under a warning
+                    (live_known_value; int_live__event_outcomes)
     business_key    the id that must be unique among clean events of the type
                     (a second event with the same id is `duplicate_business_key`)
 
@@ -37,8 +41,8 @@
         'notification_opt_out': {
             'family': 'notification', 'needs_stream': false, 'required': ['creator_id']},
         'viewer_joined': {
-            'family': 'presence', 'needs_stream': true, 'required': ['source'],
-            'allowed': {'source': ['notification', 'for_you', 'following', 'profile', 'share_link', 'search']}},
+            'family': 'presence', 'needs_stream': true, 'required': [],
+            'known': {'source': ['notification', 'for_you', 'following', 'profile', 'share_link', 'search']}},
         'viewer_left': {'family': 'presence', 'needs_stream': true, 'required': []},
         'playback_stats': {
             'family': 'playback', 'needs_stream': true,
@@ -74,6 +78,25 @@
             'allowed': {'action': ['warn', 'mute', 'remove_viewer', 'end_stream']}},
     }) }}
 {% endmacro %}
+
+
+{#-
+    A property of the `known` kind (live_event_contract): its value when it is one of the known values,
+    else 'unknown' (missing, empty or unlisted). `value_sql` is the property's text (json_text).
+-#}
+{% macro live_known_value(event_type, field, value_sql) -%}
+    {%- set values = live_event_contract()[event_type]['known'][field] -%}
+    case
+        when {{ value_sql }} in ('{{ values | join("', '") }}') then {{ value_sql }}
+        else 'unknown'
+    end
+{%- endmacro %}
+
+
+{#- The traffic sources a session can carry: the known join sources, then 'unknown'. -#}
+{% macro live_traffic_sources() -%}
+    {{ return(live_event_contract()['viewer_joined']['known']['source'] + ['unknown']) }}
+{%- endmacro %}
 
 
 {#- A quoted, comma-separated SQL list of the known event types (optionally of one family). -#}

@@ -5,9 +5,9 @@
     actor and UTC day with a start:
         actor_id, activity_date
         is_first_day              the actor's first day with a start in the data (new viewers)
-        returned_within_7d        the actor starts again within 7 days of their LAST start that
-                                  day: t < next start <= t + 7 days (exactly 7 days counts,
-                                  7 days and a second does not)
+        returned_within_7d        the actor starts again on one of the calendar days D+1 to D+7
+                                  (UTC; another start later on day D does not count; METRICS.md,
+                                  2026-12-06)
         is_d7_retention_eligible  the 7 following days lie in the data (day + 7 <= last_day), so
                                   the last week of the data never looks like churn
 
@@ -16,32 +16,26 @@
 #}
 {% macro d7_returns(starts_cte, last_day) -%}
     select
-        last_starts.actor_id,
-        last_starts.activity_date,
-        last_starts.activity_date = last_starts.first_activity_date as is_first_day,
+        actor_days.actor_id,
+        actor_days.activity_date,
+        actor_days.activity_date = actor_days.first_activity_date as is_first_day,
         coalesce(
-            last_starts.next_started_at <= {{ dbt.dateadd('day', 7, 'last_starts.started_at') }},
+            actor_days.next_activity_date <= {{ dbt.dateadd('day', 7, 'actor_days.activity_date') }},
             false
         ) as returned_within_7d,
-        coalesce({{ dbt.dateadd('day', 7, 'last_starts.activity_date') }} <= {{ last_day }}, false)
+        coalesce({{ dbt.dateadd('day', 7, 'actor_days.activity_date') }} <= {{ last_day }}, false)
             as is_d7_retention_eligible
     from (
         select
             actor_id,
-            started_at,
             activity_date,
-            next_started_at,
-            first_activity_date,
-            row_number() over (partition by actor_id, activity_date order by started_at desc) as start_rank
+            lead(activity_date) over (partition by actor_id order by activity_date) as next_activity_date,
+            min(activity_date) over (partition by actor_id) as first_activity_date
         from (
-            select
+            select distinct
                 actor_id,
-                started_at,
-                cast(started_at as date) as activity_date,
-                lead(started_at) over (partition by actor_id order by started_at) as next_started_at,
-                min(cast(started_at as date)) over (partition by actor_id) as first_activity_date
-            from (select distinct actor_id, started_at from {{ starts_cte }}) as distinct_starts
-        ) as ordered_starts
-    ) as last_starts
-    where last_starts.start_rank = 1
+                cast(started_at as date) as activity_date
+            from {{ starts_cte }}
+        ) as distinct_days
+    ) as actor_days
 {%- endmacro %}

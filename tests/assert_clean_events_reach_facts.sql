@@ -1,7 +1,9 @@
 -- Every clean event the audit counts lands in a fact: for each event type with
 -- an event-level home, the audit's clean count equals what the facts hold.
 -- (Each clean viewer_joined opens a session or is a reconnect; each clean
--- viewer_left closes a session.) Returns the types that disagree.
+-- viewer_left closes a session. The joins and leaves of a span that is no viewing,
+-- counted by the audit under `not_a_viewing`, have no fact: they are left out of
+-- both sides.) Returns the types that disagree.
 
 {%- set homes = [
     ('stream_started', 'fct_live_streams', 'count(*)', 'true'),
@@ -29,7 +31,7 @@ audit as (
         event_type,
         sum(row_count) as clean_rows
     from {{ ref('fct_ingestion_audit') }}
-    where outcome = 'clean'
+    where outcome = 'clean' and reason != 'not_a_viewing'
     group by event_type
 
 ),

@@ -7,8 +7,16 @@
     orphan_leave   a leave with no open session (quarantined)
 
     After any join the viewer's session is open and after any leave it is closed,
-    so each event's role follows from the type of the event before it. At equal
-    timestamps a leave is ordered before a join.
+    so each event's role follows from the type of the event before it.
+
+    A join and a leave at the same instant (EVENTS.md, 2026-12-06): if a session is
+    open, the leave closes it first and the join opens a new one; if none is open,
+    the join opens a session and the leave closes it (a zero-length session, not an
+    orphan). So the order within an instant depends on the state before it. An
+    instant with only joins leaves the session open, one with only leaves leaves it
+    closed, and one with both leaves it as it found it (leaves first when open, joins
+    first when closed); so the state before an instant is that of the last earlier
+    instant holding one kind of event only (closed when there is none).
 #}
 
 with
@@ -19,19 +27,70 @@ presence as (
 
 ),
 
-sequenced as (
+instants as (
+
+    select
+        stream_id,
+        viewer_id,
+        event_at,
+        case
+            when min(event_type) = max(event_type) and min(event_type) = 'viewer_joined' then 1
+            when min(event_type) = max(event_type) then 0
+        end as state_after_one_kind
+    from presence
+    group by stream_id, viewer_id, event_at
+
+),
+
+instants_numbered as (
 
     select
         *,
+        row_number() over (partition by stream_id, viewer_id order by event_at) as instant_number
+    from instants
+
+),
+
+instant_states as (
+
+    -- the last one-kind instant before this one: its number * 2 + its state (1 open, 0 closed)
+    select
+        stream_id,
+        viewer_id,
+        event_at,
+        coalesce(
+            max(instant_number * 2 + state_after_one_kind) over (
+                partition by stream_id, viewer_id
+                order by instant_number
+                rows between unbounded preceding and 1 preceding
+            ) % 2,
+            0
+        ) = 1 as is_open_before
+    from instants_numbered
+
+),
+
+sequenced as (
+
+    select
+        presence.*,
         row_number() over (
-            partition by stream_id, viewer_id
+            partition by presence.stream_id, presence.viewer_id
             order by
-                event_at,
-                case when event_type = 'viewer_left' then 0 else 1 end,
-                received_at,
-                event_id
+                presence.event_at,
+                case
+                    when (presence.event_type = 'viewer_left') = instant_states.is_open_before then 0
+                    else 1
+                end,
+                presence.received_at,
+                presence.event_id
         ) as presence_sequence
     from presence
+    inner join instant_states
+        on
+            presence.stream_id = instant_states.stream_id
+            and presence.viewer_id = instant_states.viewer_id
+            and presence.event_at = instant_states.event_at
 
 ),
 

@@ -79,7 +79,7 @@ session_stats as (
         count(distinct viewer_id) as unique_viewers,
         count(*) as viewer_sessions,
         sum(watch_minutes) as watch_minutes,
-        {%- for source in ['notification', 'for_you', 'following', 'profile', 'share_link', 'search'] %}
+        {%- for source in live_traffic_sources() %}
             count(case when traffic_source = '{{ source }}' then 1 end) as joins_from_{{ source }}
             {%- if not loop.last %},{% endif %}
         {%- endfor %}
@@ -172,7 +172,7 @@ final as (
         coalesce(session_stats.unique_viewers, 0) as unique_viewers,
         coalesce(session_stats.viewer_sessions, 0) as viewer_sessions,
         coalesce(session_stats.watch_minutes, 0) as watch_minutes,
-        {%- for source in ['notification', 'for_you', 'following', 'profile', 'share_link', 'search'] %}
+        {%- for source in live_traffic_sources() %}
             coalesce(session_stats.joins_from_{{ source }}, 0) as joins_from_{{ source }},
         {%- endfor %}
         coalesce(notification_stats.notifications_sent, 0) as notifications_sent,

@@ -35,7 +35,7 @@ import re
 import statistics
 import time
 from collections import defaultdict
-from collections.abc import Collection, Iterable, Mapping
+from collections.abc import Collection, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
@@ -61,7 +61,7 @@ REQUIRED_PROPERTIES: dict[str, tuple[str, ...]] = {
     "notification_sent": ("notification_id", "creator_id"),
     "notification_opened": ("notification_id",),
     "notification_opt_out": ("creator_id",),
-    "viewer_joined": ("source",),
+    "viewer_joined": (),  # a missing source keeps the join, as source "unknown" (EVENTS.md, 2026-12-06)
     "viewer_left": (),
     "playback_stats": ("startup_ms", "rebuffer_ms", "played_ms"),
     "comment_posted": ("comment_id", "text"),
@@ -82,12 +82,12 @@ TYPES_WITHOUT_STREAM = frozenset({"notification_opt_out"})
 # event_type -> (property, allowed values)
 ENUM_PROPERTIES: dict[str, tuple[tuple[str, frozenset[str]], ...]] = {
     "stream_ended": (("end_reason", frozenset({"creator_ended", "crashed", "banned"})),),
-    "viewer_joined": (
-        ("source", frozenset({"notification", "for_you", "following", "profile", "share_link", "search"})),
-    ),
     "gift_blocked": (("reason", frozenset({"underage", "spending_limit", "payment_failed"})),),
     "moderation_action": (("action", frozenset({"warn", "mute", "remove_viewer", "end_stream"})),),
 }
+# the join sources EVENTS.md lists; any other value, or none, is kept as "unknown" (2026-12-06)
+KNOWN_JOIN_SOURCES = frozenset({"notification", "for_you", "following", "profile", "share_link", "search"})
+UNKNOWN_SOURCE = "unknown"
 # event_type -> properties that must be whole numbers, then strictly positive
 COUNT_PROPERTIES: dict[str, tuple[str, ...]] = {
     "like_sent": ("count",),
@@ -442,9 +442,21 @@ class PresenceSpan:
     reconnects: int
 
 
+def _presence_instants(group: list[Event]) -> Iterator[list[Event]]:
+    """A viewer's joins and leaves in one stream, grouped by instant, in time order (file order within one)."""
+    group = sorted(group, key=lambda event: (event.at, event.row_number))
+    start = 0
+    for index in range(1, len(group) + 1):
+        if index == len(group) or group[index].at != group[start].at:
+            yield group[start:index]
+            start = index
+
+
 def walk_presence(events: Iterable[Event]) -> tuple[list[PresenceSpan], set[int]]:
-    """Join/leave events per viewer and stream in time order (a leave before a join at equal times):
-    the sessions they delimit, and the row numbers of leaves with no open session (orphans)."""
+    """Join/leave events per viewer and stream in time order: the sessions they delimit, and the row numbers of
+    leaves with no open session (orphans). At one instant (EVENTS.md, 2026-12-06): with a session open, the
+    leaves come first (closing it) and then the joins (opening a new one); with none open, the joins come first
+    and then the leaves, so a join and a leave at one instant pair into a zero-length session."""
     by_viewer_stream: dict[tuple[str, str], list[Event]] = defaultdict(list)
     for event in events:
         if event.event_type in ("viewer_joined", "viewer_left"):
@@ -452,23 +464,31 @@ def walk_presence(events: Iterable[Event]) -> tuple[list[PresenceSpan], set[int]
     spans: list[PresenceSpan] = []
     orphans: set[int] = set()
     for (viewer_id, stream_id), group in by_viewer_stream.items():
-        group.sort(key=lambda event: (event.at, 0 if event.event_type == "viewer_left" else 1, event.row_number))
         open_join: Event | None = None
         reconnects = 0
-        for event in group:
-            if event.event_type == "viewer_joined":
-                if open_join is None:
-                    open_join, reconnects = event, 0
+        for instant in _presence_instants(group):
+            joins = [event for event in instant if event.event_type == "viewer_joined"]
+            leaves = [event for event in instant if event.event_type == "viewer_left"]
+            for event in leaves + joins if open_join is not None else joins + leaves:
+                if event.event_type == "viewer_joined":
+                    if open_join is None:
+                        open_join, reconnects = event, 0
+                    else:
+                        reconnects += 1
+                elif open_join is None:
+                    orphans.add(event.row_number)
                 else:
-                    reconnects += 1
-            elif open_join is None:
-                orphans.add(event.row_number)
-            else:
-                spans.append(PresenceSpan(viewer_id, stream_id, open_join, event, reconnects))
-                open_join = None
+                    spans.append(PresenceSpan(viewer_id, stream_id, open_join, event, reconnects))
+                    open_join = None
         if open_join is not None:
             spans.append(PresenceSpan(viewer_id, stream_id, open_join, None, reconnects))
     return spans, orphans
+
+
+def join_source(join: Event) -> str:
+    """The traffic source of a join: the listed source it carries, else "unknown" (EVENTS.md, 2026-12-06)."""
+    source = join.props.get("source")
+    return source if isinstance(source, str) and source in KNOWN_JOIN_SOURCES else UNKNOWN_SOURCE
 
 
 def find_bad_refunds(events: Iterable[Event]) -> dict[int, str]:
@@ -588,6 +608,7 @@ class Session:
     started_at: int  # clipped to the stream
     ended_at: int  # clipped to the stream
     reconnects: int
+    source: str  # the opening join's traffic source ("unknown" when missing or unlisted)
 
     @property
     def minutes(self) -> float:
@@ -599,7 +620,9 @@ class Session:
 
 
 def build_sessions(clean: Iterable[Event], streams: Mapping[str, Stream]) -> list[Session]:
-    """Sessions from the join/leave walk, ending at the stream end when there is no leave, clipped to the stream."""
+    """Sessions from the join/leave walk, ending at the stream end when there is no leave, clipped to the stream.
+    A span with no length after clipping (wholly before the stream's start or after its end, or a join and leave
+    at one instant) is not a viewing and is left out (EVENTS.md, 2026-12-06)."""
     spans, _ = walk_presence(clean)
     sessions: list[Session] = []
     for span in spans:
@@ -607,6 +630,8 @@ def build_sessions(clean: Iterable[Event], streams: Mapping[str, Stream]) -> lis
         left_at = span.leave.at if span.leave is not None else None
         started_at = min(max(span.join.at, stream.started_at), stream.ended_at)
         ended_at = max(min(left_at if left_at is not None else stream.ended_at, stream.ended_at), started_at)
+        if ended_at == started_at:
+            continue
         sessions.append(
             Session(
                 viewer_id=span.viewer_id,
@@ -617,6 +642,7 @@ def build_sessions(clean: Iterable[Event], streams: Mapping[str, Stream]) -> lis
                 started_at=started_at,
                 ended_at=ended_at,
                 reconnects=span.reconnects,
+                source=join_source(span.join),
             )
         )
     return sessions
@@ -1347,7 +1373,6 @@ def avg_startup_seconds_by_day(ref: Reference) -> dict[dt.date, float]:
 # ---------------------------------------------------------------------------------------------------
 # Growth stage (METRICS.md "Growth stage"): acquisition, retention, live analytics
 
-RETENTION_WINDOW = 7 * MICROS_PER_DAY
 EARLY_EXIT = MICROS_PER_MINUTE
 
 
@@ -1369,37 +1394,33 @@ def new_viewers_by_day(ref: Reference) -> dict[dt.date, int]:
 
 def d7_retention_by_day(starts: Iterable[tuple[str, int]], last_day: dt.date) -> dict[dt.date, float]:
     """From (actor, start time) pairs: per day D with D + 7 days <= ``last_day``, the share of actor-days on D
-    (an actor with a start on D) whose actor starts again after the actor's last start on D and at most 7 days
-    later (exactly 7 days counts). Days without an eligible actor-day have no value."""
-    by_actor: dict[str, list[int]] = defaultdict(list)
+    (an actor with a start on D) whose actor starts again on one of the calendar days D+1 to D+7 (UTC; another
+    start later on D does not count; METRICS.md, 2026-12-06). Days without an eligible actor-day have no
+    value."""
+    days_of_actor: dict[str, set[dt.date]] = defaultdict(set)
     for actor, started_at in starts:
-        by_actor[actor].append(started_at)
+        days_of_actor[actor].add(day_of(started_at))
     eligible: dict[dt.date, int] = defaultdict(int)
     retained: dict[dt.date, int] = defaultdict(int)
-    for times in by_actor.values():
-        times.sort()
-        last_of_day: dict[dt.date, int] = {}
-        for started_at in times:  # ascending: the last assignment per day is the day's last start
-            last_of_day[day_of(started_at)] = started_at
-        for day, last_start in last_of_day.items():
+    for days in days_of_actor.values():
+        for day in days:
             if day + dt.timedelta(days=7) > last_day:
                 continue
             eligible[day] += 1
-            later = bisect.bisect_right(times, last_start)  # the first start strictly after last_start
-            if later < len(times) and times[later] <= last_start + RETENTION_WINDOW:
+            if any(day + dt.timedelta(days=offset) in days for offset in range(1, 8)):
                 retained[day] += 1
     return _ratio(retained, eligible)
 
 
 def viewer_d7_retention_by_day(ref: Reference) -> dict[dt.date, float]:
-    """Viewer-days (a viewer with a session starting that day) followed by another session start of the viewer
-    within 7 days of the day's last session start / viewer-days, on days whose 7 following days are in the data."""
+    """Viewer-days (a viewer with a session starting that day, D) followed by a session start of the viewer on one
+    of the days D+1 to D+7 / viewer-days, on days whose 7 following days are in the data."""
     return d7_retention_by_day(((s.viewer_id, s.started_at) for s in ref.sessions), last_live_day(ref))
 
 
 def creator_d7_retention_by_day(ref: Reference) -> dict[dt.date, float]:
-    """Creator-days (a creator with a stream started that day) followed by another stream start of the creator
-    within 7 days of the day's last stream start / creator-days, on days whose 7 following days are in the data."""
+    """Creator-days (a creator with a stream started that day, D) followed by a stream start of the creator on one
+    of the days D+1 to D+7 / creator-days, on days whose 7 following days are in the data."""
     streams = ref.streams.values()
     return d7_retention_by_day(((s.creator_id, s.started_at) for s in streams), last_live_day(ref))
 
@@ -1414,13 +1435,27 @@ def avg_concurrent_viewers_by_day(ref: Reference) -> dict[dt.date, float]:
     return _ratio(watch_minutes_by_day(ref), live_minutes_by_day(ref))
 
 
+def viewer_comments(ref: Reference) -> list[Event]:
+    """Clean comments posted by a viewer: a creator commenting in their own stream is not a viewer (METRICS.md,
+    2026-12-06)."""
+    return [
+        event
+        for event in clean_events(ref, "comment_posted")
+        if event.user_id != ref.streams[event.stream_id].creator_id
+    ]
+
+
 def unique_chatters_by_day(ref: Reference) -> dict[dt.date, int]:
-    """Distinct viewers who posted a clean comment that day (the comment's event day)."""
-    return _distinct_by_day((event.day, event.user_id) for event in clean_events(ref, "comment_posted"))
+    """Distinct viewers who posted a clean comment that day (the comment's event day), not in their own stream."""
+    return _distinct_by_day((event.day, event.user_id) for event in viewer_comments(ref))
 
 
 def chatter_rate_by_day(ref: Reference) -> dict[dt.date, float]:
-    return _ratio(unique_chatters_by_day(ref), viewers_by_day(ref))
+    """Live viewers of the day (a session starting that day) who posted a comment that day, not in their own
+    stream / live viewers of the day: never above 1 (METRICS.md, 2026-12-06)."""
+    commented = {(event.day, event.user_id) for event in viewer_comments(ref)}
+    watched = {(session.day, session.viewer_id) for session in ref.sessions}
+    return _ratio(_distinct_by_day(commented & watched), viewers_by_day(ref))
 
 
 def chat_messages_per_live_minute_by_day(ref: Reference) -> dict[dt.date, float]:
@@ -1438,18 +1473,8 @@ def diamonds_per_stream_hour_by_day(ref: Reference) -> dict[dt.date, float]:
 
 def session_sources(ref: Reference) -> list[str]:
     """The join source of each session of ``ref.sessions`` (same order): the source of the viewer_joined that
-    opened it (reconnects do not change it)."""
-    spans, _ = walk_presence(ref.ingestion.clean)
-    assert len(spans) == len(ref.sessions)
-    sources: list[str] = []
-    for span, session in zip(spans, ref.sessions, strict=True):
-        assert (span.viewer_id, span.stream_id, span.join.at) == (
-            session.viewer_id,
-            session.stream_id,
-            session.joined_at,
-        )
-        sources.append(str(span.join.props["source"]))
-    return sources
+    opened it (reconnects do not change it; "unknown" when missing or unlisted)."""
+    return [session.source for session in ref.sessions]
 
 
 def notification_session_share_by_day(ref: Reference) -> dict[dt.date, float]:

@@ -333,30 +333,30 @@ def micros(text: str) -> int:
 
 
 def test_d7_retention_window_and_eligibility() -> None:
-    """Retained: another start after the day's LAST start, at most exactly 7 days later; eligible: D + 7 <= last."""
+    """Retained: another start on one of the calendar days D+1 to D+7 (METRICS.md, 2026-12-06); eligible: D + 7 <=
+    last."""
     starts = [
-        # a: two starts on 11-01, the last at 20:00; 11-08 20:00 is exactly 7 days after it -> retained
+        # a: two starts on 11-01; back on 11-08 (D+7) -> retained
         ("a", micros("2026-11-01T08:00:00Z")),
         ("a", micros("2026-11-01T20:00:00Z")),
         ("a", micros("2026-11-08T20:00:00Z")),
-        # b: 7 days and 1 second after its only start on 11-01 -> not retained (11-08 is not eligible)
+        # b: back on D+7 one second later in the day than on D (over 168 hours) -> retained all the same
         ("b", micros("2026-11-01T10:00:00Z")),
         ("b", micros("2026-11-08T10:00:01Z")),
-        # c: 11-08 08:00 is within 7 days of the first start on 11-01 but not of the last (11-01 09:00 is) ...
+        # c: back on 11-09 (D+8) at 00:00:00 -> not retained
         ("c", micros("2026-11-01T07:00:00Z")),
-        ("c", micros("2026-11-01T09:00:00Z")),
-        ("c", micros("2026-11-08T08:00:00Z")),
-        # e: a second start later the same day does not retain the day (it is not after the day's last start)
+        ("c", micros("2026-11-09T00:00:00Z")),
+        # e: a second start later the same day does not retain the day
         ("e", micros("2026-11-01T01:00:00Z")),
         ("e", micros("2026-11-01T05:00:00Z")),
-        # d: two starts at the same instant are not "another" start; d on 11-02 comes back on 11-03
+        # d: two starts at the same instant are not "another" day; d on 11-02 comes back on 11-03 (D+1)
         ("d", micros("2026-11-02T12:00:00Z")),
         ("d", micros("2026-11-02T12:00:00Z")),
         ("d", micros("2026-11-03T00:00:00Z")),
     ]
     last_day = dt.date(2026, 11, 9)  # eligible: 11-01 and 11-02 only
     retention = rr.d7_retention_by_day(starts, last_day)
-    # 11-01: a retained, b not, c retained (its last start 09:00 -> 11-08 08:00), e not = 2 / 4; 11-02: d = 1 / 1
+    # 11-01: a and b retained, c and e not = 2 / 4; 11-02: d = 1 / 1
     assert retention == {dt.date(2026, 11, 1): 0.5, dt.date(2026, 11, 2): 1.0}
     assert rr.d7_retention_by_day(starts, dt.date(2026, 11, 7)) == {}  # no eligible day: no value at all
 

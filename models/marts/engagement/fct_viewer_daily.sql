@@ -1,7 +1,9 @@
 {#
     One row per viewer and day (UTC, by event time) with any activity: sessions
-    started, watch minutes, gifting (int_live__viewer_day_spend, with the whale
-    day flag of the whale_revenue_share guardrail) and notifications.
+    started, watch minutes, comments posted (in streams not their own), gifting
+    (int_live__viewer_day_spend, with the whale day flag of the whale_revenue_share
+    guardrail) and notifications. is_live_chatter (the chatter_rate numerator): a
+    session and a comment that day (METRICS.md, 2026-12-06).
 #}
 
 with
@@ -40,6 +42,16 @@ gift_days as (
 
 ),
 
+comments as (
+
+    select
+        viewer_id,
+        commented_date
+    from {{ ref('fct_comments') }}
+    where viewer_id != creator_id
+
+),
+
 notifications as (
 
     select
@@ -59,6 +71,17 @@ session_days as (
         sum(watch_minutes) as watch_minutes
     from sessions
     group by viewer_id, started_date
+
+),
+
+comment_days as (
+
+    select
+        viewer_id,
+        commented_date as activity_date,
+        count(*) as comments_posted
+    from comments
+    group by viewer_id, commented_date
 
 ),
 
@@ -100,6 +123,11 @@ viewer_days as (
     select
         viewer_id,
         activity_date
+    from comment_days
+    union
+    select
+        viewer_id,
+        activity_date
     from gift_days
     union
     select
@@ -119,6 +147,8 @@ select
     coalesce(session_returns.is_first_day, false) as is_first_session_day,
     coalesce(session_returns.is_d7_retention_eligible, false) as is_d7_retention_eligible,
     coalesce(session_returns.returned_within_7d, false) as returned_within_7d,
+    coalesce(comment_days.comments_posted, 0) as comments_posted,
+    coalesce(session_days.viewer_sessions > 0 and comment_days.comments_posted > 0, false) as is_live_chatter,
     coalesce(gift_days.gifts_sent, 0) as gifts_sent,
     coalesce(gift_days.gift_coins, 0) as gift_coins,
     coalesce(gift_days.gift_usd, 0) as gift_usd,
@@ -138,6 +168,10 @@ left join session_returns
     on
         viewer_days.viewer_id = session_returns.actor_id
         and viewer_days.activity_date = session_returns.activity_date
+left join comment_days
+    on
+        viewer_days.viewer_id = comment_days.viewer_id
+        and viewer_days.activity_date = comment_days.activity_date
 left join gift_days
     on
         viewer_days.viewer_id = gift_days.viewer_id
