@@ -10,7 +10,7 @@ Read straight from the marts of the DuckDB warehouse (read-only; no MetricFlow, 
   each week, summed (distinct viewers for unique viewers); a week is complete when it ends before the
   data's last day (the last day of ``metricflow_time_spine``, a partial day);
 - the 7-day streaming retention: the share of the creator's eligible days (``fct_creator_daily``,
-  ``is_d7_retention_eligible``) on which they streamed again within 7 days (``streamed_again_within_7d``),
+  ``is_d7_retention_eligible``) on which they streamed again on one of the 7 following days (``streamed_again_within_7d``),
   or "not available" in a warehouse built before those columns existed.
 
 ``--json`` prints the same as JSON; ``--html FILE`` writes it as one self-contained page, with each stream's
@@ -64,7 +64,7 @@ Twitch stream summary), read directly from the warehouse's marts:
                   that started in each week (streams, hours live, watch minutes, unique viewers, new
                   followers, diamonds net, reply rate), with the change (relative, or in percentage
                   points for a rate); a week is complete when it ends before the data's last day
-  retention       the share of the creator's eligible days on which they streamed again within 7 days
+  retention       the share of the creator's eligible days on which they streamed again on one of the 7 following days
 
 --json prints the same as JSON; --html FILE writes a self-contained page that adds, per stream, a chart
 of concurrent viewers over the stream's minutes. The warehouse is opened read-only."""
@@ -261,7 +261,7 @@ class Retention:
         return (
             f"retention: {format_value(self.rate, 'retention_rate')} 7-day streaming retention "
             f"({self.retained_days} of {self.eligible_days} eligible streaming days were followed by another "
-            f"stream within 7 days)"
+            f"stream on one of the 7 following days)"
         )
 
 
