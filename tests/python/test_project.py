@@ -256,6 +256,27 @@ def test_scorecard_says_when_no_complete_period_has_data(warehouse: Warehouse) -
     assert "note: the data starts on" in completed.stdout and "no complete month of data yet" in completed.stdout
 
 
+def test_saved_queries_come_in_time_order(warehouse: Warehouse, tmp_path: Path) -> None:
+    """Every saved query orders by its time group-by, so `mf query --saved-query` answers in time order.
+
+    They share the mechanism (MetricFlow applies the saved query's `order_by`), so one is run."""
+    document = json.loads(warehouse.semantic_manifest.read_text(encoding="utf-8"))
+    queries = {query["name"]: query["query_params"] for query in document["saved_queries"]}
+    assert set(queries) == SAVED_QUERIES
+    for name, params in queries.items():
+        times = [item for item in params["group_by"] if item.startswith("TimeDimension(")]
+        assert times and params["order_by"][: len(times)] == times, f"{name}: order_by {params['order_by']}"
+    project = shadow_project(warehouse, tmp_path)
+    output = tmp_path / "guardrails_daily.csv"
+    mf = str(Path(sys.executable).parent / "mf")
+    command = [mf, "query", "--saved-query", "guardrails_daily", "--csv", str(output)]
+    completed = run_against(warehouse, command, cwd=project, DBT_PROJECT_DIR=str(project))
+    assert completed.returncode == 0, completed.stdout[-2000:] + completed.stderr[-2000:]
+    with output.open(newline="") as handle:
+        days = [row["metric_time__day"] for row in csv.DictReader(handle)]
+    assert len(days) > 1 and days == sorted(set(days))
+
+
 def test_every_readme_mf_command_runs(warehouse: Warehouse, tmp_path: Path) -> None:
     """Each `mf` command the README shows runs on the demo warehouse; queries are ordered by time."""
     commands = readme_mf_commands()
