@@ -377,6 +377,32 @@ def test_saved_queries_come_in_time_order(warehouse: Warehouse, tmp_path: Path) 
     assert len(days) > 1 and days == sorted(set(days))
 
 
+def test_readme_counts_match_the_manifest(warehouse: Warehouse) -> None:
+    """The README's figures (metrics in the semantic layer, in the catalogue, components; the metrics flagged
+    needs_history / needs_future, by name) are the semantic manifest's."""
+    document = json.loads(warehouse.semantic_manifest.read_text(encoding="utf-8"))
+    names = {metric["name"] for metric in document["metrics"]}
+    catalogue = set(catalogue_names())
+    assert catalogue <= names
+    needs = manifest_needs(warehouse)
+    history = {name for name, meta in needs.items() if "needs_history" in meta}
+    future = {name for name, meta in needs.items() if "needs_future" in meta}
+    text = " ".join((REPO_ROOT / "README.md").read_text(encoding="utf-8").split())
+    layer = re.search(
+        r"semantic layer of (\d+) metrics \(the (\d+) success metrics of the catalogue, tagged by stakeholder, "
+        r"and (\d+) components",
+        text,
+    )
+    assert layer, "the README's opening no longer counts the metrics"
+    assert [int(count) for count in layer.groups()] == [len(names), len(catalogue), len(names - catalogue)]
+    flags = re.search(r"(\d+) carry `needs_history`(.*?)(\d+) carry `needs_future`(.*?)At any grain", text)
+    assert flags, "the README no longer lists the metrics that need history or the days after"
+    assert int(flags.group(1)) == len(history)
+    assert set(re.findall(r"`(\w+)`", flags.group(2))) & names == history
+    assert int(flags.group(3)) == len(future)
+    assert set(re.findall(r"`(\w+)`", flags.group(4))) & names == future
+
+
 def test_every_readme_mf_command_runs(warehouse: Warehouse, tmp_path: Path) -> None:
     """Each `mf` command the README shows runs on the demo warehouse; queries are ordered by time."""
     commands = readme_mf_commands()
