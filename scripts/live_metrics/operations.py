@@ -1,8 +1,9 @@
 """What a run changed, kept in the warehouse it built (``live_ops.runs``), and compaction of a grown file.
 
 One row per run: when it finished, the raw files it started from, the drops it landed, the events held
-back as ``late_beyond_window``, and the days and metrics it restated: complete days of the published
-warehouse whose materialized metric values changed (a late event reopening a finished day). `check`
+back as ``late_beyond_window``, and the days and metrics it restated: days of the published warehouse
+whose materialized metric values changed where they were final (a late event reopening a finished day;
+the completeness columns of the ``metrics.*`` tables say which values were final). `check`
 reports the latest row; `daily` compares its ``inputs`` to tell whether anything is new.
 
 A daily build starts from a copy of the published file and rewrites some tables in it: DuckDB reuses the
@@ -120,25 +121,50 @@ def _day_span(days: list[date]) -> str:
     return str(days[0]) if len(days) == 1 else f"{days[0]} to {days[-1]}"
 
 
+def _columns(connection, database: str, table: str) -> list[tuple[str, str]]:  # noqa: ANN001
+    return connection.execute(
+        "select column_name, data_type from duckdb_columns() where database_name = ? "
+        "and schema_name = 'metrics' and table_name = ? order by column_index",
+        [database, table],
+    ).fetchall()
+
+
+def _is_flag(name: str) -> bool:
+    """A completeness column of a metrics table: ``is_complete``, ``period__is_complete``, ``<metric>__is_complete``."""
+    return name == "is_complete" or name.endswith("__is_complete")
+
+
+def _final_flag(metric: str, flags: set[str]) -> str:
+    """The published column saying whether ``metric``'s value was final: its own, else the period's; a table
+    written before those columns existed has only ``is_complete``."""
+    for flag in (f"{metric}__is_complete", "period__is_complete"):
+        if flag in flags:
+            return flag
+    return "is_complete"
+
+
 def restated(connection) -> tuple[list[date], list[str]]:  # noqa: ANN001 - a duckdb connection
-    """Complete days of ``previous`` whose metric values differ in the work file, and those metrics."""
+    """Days of ``previous`` whose final metric values differ in the work file, and those metrics.
+
+    A value counts when the published table marked it final (``<metric>__is_complete``, else the period's
+    ``period__is_complete``): a retention rate of the last week, or a first-ever count of the first weeks,
+    is expected to change as days arrive, and changing is not restating it."""
     tables = connection.execute(
         "select table_name from duckdb_columns() where database_name = current_database() "
         "and schema_name = 'metrics' and column_name = 'metric_time__day' "
         "intersect select table_name from duckdb_columns() where database_name = 'previous' "
         "and schema_name = 'metrics' and column_name = 'is_complete' order by 1"
     ).fetchall()
+    (database,) = connection.execute("select current_database()").fetchone()
     days: set[date] = set()
     metrics: set[str] = set()
     for (table,) in tables:
+        published = {name for name, _ in _columns(connection, "previous", table)}
+        flags = {name for name in published if _is_flag(name)}
         columns = [
             (name, kind)
-            for name, kind in connection.execute(
-                "select column_name, data_type from duckdb_columns() where database_name = current_database() "
-                "and schema_name = 'metrics' and table_name = ? order by column_index",
-                [table],
-            ).fetchall()
-            if name != "is_complete"
+            for name, kind in _columns(connection, database, table)
+            if not _is_flag(name) and name in published
         ]
         numeric = [
             name
@@ -146,12 +172,18 @@ def restated(connection) -> tuple[list[date], list[str]]:  # noqa: ANN001 - a du
             if kind in ("DOUBLE", "BIGINT", "INTEGER", "FLOAT", "HUGEINT") or kind.startswith("DECIMAL")
         ]
         keys = [name for name, _ in columns if name not in numeric]
+        if not numeric:
+            continue
+        finals = [_final_flag(name, flags) for name in numeric]
         listed = ", ".join(f'"{name}"' for name in keys + numeric)
-        old = _rows(connection, f'select {listed} from previous.metrics."{table}" where is_complete', len(keys))
+        judged = ", ".join(f'"{flag}"' for flag in finals)
+        old = _rows(connection, f'select {listed}, {judged} from previous.metrics."{table}"', len(keys))
         new = _rows(connection, f'select {listed} from metrics."{table}"', len(keys))
         for key, values in old.items():
             now = new.get(key)
             for index, name in enumerate(numeric):
+                if not values[len(numeric) + index]:
+                    continue  # not final when published
                 if now is None or not _same(values[index], now[index]):
                     days.add(key[0])
                     metrics.add(name)

@@ -220,9 +220,37 @@ def check_labels(tree: MetricTree, catalogue: Sequence[CatalogueEntry]) -> RuleR
     return RuleResult(RULE_LABELS, PASS, f"{len(tree)} metrics have both")
 
 
+def _covers(needs: int | str | None, input_needs: int | str | None) -> bool:
+    """Whether a metric's need (days, or `month`) is at least that of a metric it is computed from."""
+    if input_needs is None:
+        return True
+    if needs is None:
+        return False
+    if isinstance(needs, int) and isinstance(input_needs, int):
+        return needs >= input_needs
+    return True  # `month` and a number of days do not compare: either marks the value as not yet final
+
+
+def inherited_needs_problems(tree: MetricTree) -> list[str]:
+    """A metric computed from a metric that needs history (or the days after) needs it too: its value is no
+    more final than its input's. Missing it, the metric would count as final on days its input is not."""
+    problems = []
+    for edge in tree.component_edges():
+        node, source = tree.nodes.get(edge.source), tree.nodes.get(edge.target)
+        if node is None or source is None:
+            continue
+        for key in ("needs_history", "needs_future"):
+            if not _covers(getattr(node, key), getattr(source, key)):
+                problems.append(
+                    f"{node.name}: computed from {source.name} ({key} {getattr(source, key)}) "
+                    f"but its {key} is {getattr(node, key) or 'missing'}"
+                )
+    return problems
+
+
 def check_targets(tree: MetricTree, catalogue: Sequence[CatalogueEntry]) -> RuleResult:
     """meta `target` is a finite number; meta `needs_history` is a whole number of days or `month`; meta
-    `needs_future` is a whole number of days."""
+    `needs_future` is a whole number of days; a metric computed from one that needs either needs it too."""
     problems = []
     for node in tree:
         if node.target_text is not None:
@@ -233,6 +261,7 @@ def check_targets(tree: MetricTree, catalogue: Sequence[CatalogueEntry]) -> Rule
         future = node.needs_future
         if future is not None and not (isinstance(future, int) and future > 0):
             problems.append(f"{node.name}: needs_future '{future}' is not a number of days")
+    problems += inherited_needs_problems(tree)
     if problems:
         return RuleResult(RULE_TARGETS, FAIL, summarize(problems))
     targets = sum(node.target is not None for node in tree)

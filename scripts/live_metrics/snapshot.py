@@ -101,34 +101,51 @@ def periods_ending_with(period: Period, count: int) -> list[Period]:
     return periods
 
 
-def history_start(node: MetricNode, period: Period) -> dt.date | None:
-    """The first day of data a value of ``node`` for ``period`` depends on (None: only the period itself).
+def first_final_start(node: MetricNode, first_day: dt.date | None) -> dt.date | None:
+    """The earliest start of a period whose value of ``node`` has the history it needs, the data starting on
+    ``first_day`` (None: it needs none, or the first day is unknown).
 
     ``needs_history`` in the metric's meta is a number of days before the period (a first-ever count, an
-    offset window) or ``month`` (month to date: the value needs the data from the first of the month).
-    """
+    offset window): the period starts that many days after the data's first day or later; or ``month``
+    (month to date: the value needs the data from the first of the period's month): the period starts on
+    or after the first full month of data (the first day itself when it is a 1st). The rule is the same
+    at every grain (day, week, month), on the period's first day."""
     needs = node.needs_history
+    if first_day is None:
+        return None
     if isinstance(needs, int) and needs > 0:
-        return period.start - dt.timedelta(days=needs)
+        return first_day + dt.timedelta(days=needs)
     if needs == "month":
-        return period.start.replace(day=1)
+        if first_day.day == 1:
+            return first_day
+        return (first_day.replace(day=28) + dt.timedelta(days=4)).replace(day=1)
     return None
+
+
+def last_final_end(node: MetricNode, last_day: dt.date | None) -> dt.date | None:
+    """The latest last day (inclusive) of a period whose value of ``node`` has the days after it needs, the
+    data ending on ``last_day`` (None: it needs none, or the last day is unknown).
+
+    ``needs_future`` N days (retention): each day of the period needs its N following days in the data, so
+    the period ends N days before the data's last day or earlier."""
+    days = node.needs_future
+    if not isinstance(days, int) or last_day is None:
+        return None
+    return last_day - dt.timedelta(days=days)
 
 
 def has_history(node: MetricNode, period: Period, first_day: dt.date | None) -> bool:
     """Whether the data reaches back far enough for ``node``'s value in ``period`` (meta ``needs_history``)."""
-    start = history_start(node, period)
-    return start is None or first_day is None or first_day <= start
+    start = first_final_start(node, first_day)
+    return start is None or period.start >= start
 
 
 def has_future(node: MetricNode, period: Period, last_day: dt.date | None) -> bool:
     """Whether the data reaches far enough past ``period`` for ``node``'s value (meta ``needs_future``: the
     days after each day a retention metric looks at). Without them the value covers only part of the
     period's days, so it is no baseline for a change."""
-    days = node.needs_future
-    if not isinstance(days, int) or last_day is None:
-        return True
-    return period.end + dt.timedelta(days=days) <= last_day
+    end = last_final_end(node, last_day)
+    return end is None or period.end <= end
 
 
 def has_baseline(node: MetricNode, period: Period, first_day: dt.date | None, last_day: dt.date | None = None) -> bool:

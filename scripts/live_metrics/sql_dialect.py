@@ -12,9 +12,14 @@ and live here only:
 * describing a query's columns: ``DESCRIBE SELECT …`` on DuckDB, ``DESCRIBE QUERY SELECT …`` on Spark
   (the first two columns of both answers are the column's name and type);
 * a period's end: Spark's interval literals have no ``quarter`` (three months instead).
+
+Everything else ``materialize`` adds (``date '…'`` literals, comparisons, ``and``, ``cast(… as date)``,
+a CTE, ``cross join``, ``order by``) is spelled alike on both.
 """
 
 from __future__ import annotations
+
+import datetime as dt
 
 
 class SqlDialect:
@@ -35,6 +40,10 @@ class SqlDialect:
         if isinstance(value, float):
             return repr(value)
         return self.string_literal(str(value))
+
+    def date_literal(self, day: dt.date) -> str:
+        """A DATE literal; the same spelling on DuckDB and Spark."""
+        return f"date '{day.isoformat()}'"
 
     def create_schema(self, schema: str) -> str:
         return f"CREATE SCHEMA IF NOT EXISTS {self.quote(schema)}"

@@ -55,3 +55,29 @@ def test_each_exposure_links_to_the_tree_page_it_stands_for() -> None:
         stakeholder = exposure["name"].split("_", 1)[0]
         expected = "tier=guardrail" if stakeholder == "guardrails" else f"stakeholder={stakeholder}"
         assert fragment == expected
+
+
+def metrics_needing_more_data() -> set[str]:
+    """The metrics whose meta has needs_history or needs_future, read from the metrics YAML."""
+    names = set()
+    for path in sorted((REPO_ROOT / "models" / "marts").glob("**/_*__metrics.yml")):
+        for metric in yaml.safe_load(path.read_text()).get("metrics") or []:
+            meta = (metric.get("config") or {}).get("meta") or {}
+            if "needs_history" in meta or "needs_future" in meta:
+                names.add(metric["name"])
+    return names
+
+
+def test_docs_site_lists_each_tables_completeness_columns() -> None:
+    """The overview page names, per metrics.* table, the `<metric>__is_complete` columns materialize adds."""
+    needing = metrics_needing_more_data()
+    assert {"new_viewers", "viewer_d7_retention", "gift_revenue_mtd_usd"} <= needing
+    rows = {
+        match.group(1): line
+        for line in (REPO_ROOT / "docs" / "overview_page.md").read_text().splitlines()
+        if (match := re.match(r"\| `metrics\.(\w+)` \|", line))
+    }
+    for query in scorecards()["saved_queries"]:
+        flagged = {name for name in query["query_params"]["metrics"] if name in needing}
+        listed = set(re.findall(r"`(\w+)__is_complete`", rows[query["name"]])) - {"period"}
+        assert listed == flagged, query["name"]

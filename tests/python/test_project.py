@@ -168,9 +168,28 @@ def test_mf_query_answers_every_catalogue_metric(warehouse: Warehouse, tmp_path:
     assert sum(float(row["live_watch_minutes"] or 0) for row in rows) == pytest.approx(float(expected), abs=0.01)
 
 
-def test_materialize_matches_metricflow(warehouse: Warehouse) -> None:
+@pytest.fixture(scope="module")
+def materialized(warehouse: Warehouse) -> Warehouse:
+    """The demo warehouse with `live-metrics materialize` run on it (every saved query)."""
     completed = run_cli(warehouse, "materialize")
     assert completed.returncode == 0, completed.stderr
+    return warehouse
+
+
+def manifest_needs(warehouse: Warehouse) -> dict[str, dict[str, object]]:
+    """Metric → its meta needs_history / needs_future, read from the semantic manifest's JSON."""
+    document = json.loads(warehouse.semantic_manifest.read_text(encoding="utf-8"))
+    needs = {}
+    for metric in document["metrics"]:
+        meta = (metric.get("config") or {}).get("meta") or {}
+        found = {key: meta[key] for key in ("needs_history", "needs_future") if key in meta}
+        if found:
+            needs[metric["name"]] = found
+    return needs
+
+
+def test_materialize_matches_metricflow(materialized: Warehouse) -> None:
+    warehouse = materialized
     with duckdb.connect(str(warehouse.duckdb_path), read_only=True) as connection:
         tables = {
             row[0]
@@ -191,11 +210,11 @@ def test_materialize_matches_metricflow(warehouse: Warehouse) -> None:
                 ).fetchall()
             )
             assert columns["metric_time__day"] == "DATE", table
-            assert columns["is_complete"] == "BOOLEAN", table
+            assert columns["is_complete"] == columns["period__is_complete"] == "BOOLEAN", table
             assert "HUGEINT" not in columns.values(), table
-            rows = connection.execute(
-                f"select metric_time__day, is_complete from metrics.{table} order by 1"
-            ).fetchall()
+            # in time order as stored: a reader's `select *` without `order by` gets the days in order
+            rows = connection.execute(f"select metric_time__day, period__is_complete from metrics.{table}").fetchall()
+            assert [day for day, _ in rows] == sorted({day for day, _ in rows}), table
             assert rows[-1] == (last_day, False), table  # no row past the data; its last day is partial
             assert all(complete for _, complete in rows[:-1]), table
         thresholds = dict(
@@ -219,6 +238,87 @@ def test_materialize_matches_metricflow(warehouse: Warehouse) -> None:
     assert by_day.keys() == expected.keys()
     for day, value in expected.items():
         assert by_day[day] == pytest.approx(value, rel=1e-9), day
+
+
+def test_metric_definitions_carry_the_needs_of_the_meta(materialized: Warehouse) -> None:
+    needs = manifest_needs(materialized)
+    with duckdb.connect(str(materialized.duckdb_path), read_only=True) as connection:
+        rows = connection.execute(
+            "select metric_name, needs_history, needs_future from metrics.metric_definitions"
+        ).fetchall()
+        types = dict(
+            connection.execute(
+                "select column_name, data_type from information_schema.columns "
+                "where table_schema = 'metrics' and table_name = 'metric_definitions'"
+            ).fetchall()
+        )
+    assert (types["needs_history"], types["needs_future"]) == ("VARCHAR", "INTEGER")
+    assert len(rows) == len(json.loads(materialized.semantic_manifest.read_text())["metrics"])
+    for name, history, future in rows:
+        meta = needs.get(name, {})
+        assert history == (str(meta["needs_history"]) if "needs_history" in meta else None), name
+        assert future == meta.get("needs_future"), name
+    # every metric that waits on more data says so (METRICS.md: the first-ever counts, the offset growth, the
+    # month to date, the retention rates and the counts they divide)
+    assert {"new_viewers", "first_time_creators", "watch_minutes_wow_growth", "gift_revenue_mtd_usd"} <= {
+        name for name, meta in needs.items() if "needs_history" in meta
+    }
+    assert {
+        "viewer_d7_retention",
+        "creator_d7_retention",
+        "retained_viewer_days",
+        "retention_eligible_viewer_days",
+        "retained_creator_days",
+        "retention_eligible_creator_days",
+    } <= {name for name, meta in needs.items() if "needs_future" in meta}
+
+
+def test_materialized_values_are_final_only_when_the_data_holds_what_they_need(materialized: Warehouse) -> None:
+    """On the demo: the completeness columns against the data's first and last day (the sessions' first and
+    last start day, where the north star has values) and each metric's meta, computed here."""
+    needs = manifest_needs(materialized)
+    document = json.loads(materialized.semantic_manifest.read_text(encoding="utf-8"))
+    with duckdb.connect(str(materialized.duckdb_path), read_only=True) as connection:
+        first_day, last_day = connection.execute(
+            "select min(started_date), max(started_date) from marts.fct_viewer_sessions"
+        ).fetchone()
+        for query in document["saved_queries"]:
+            table = query["name"]
+            flagged = [name for name in query["query_params"]["metrics"] if name in needs]
+            result = connection.execute(f"select * from metrics.{table}")
+            names = [column[0] for column in result.description]
+            flags = [name for name in names if name.endswith("is_complete")]
+            assert flags == ["is_complete", "period__is_complete", *(f"{name}__is_complete" for name in flagged)]
+            for row in result.fetchall():
+                record = dict(zip(names, row, strict=True))
+                day = record["metric_time__day"]
+                complete = day < last_day
+                assert record["period__is_complete"] == complete, (table, day)
+                for name in flagged:
+                    final = complete
+                    history, future = needs[name].get("needs_history"), needs[name].get("needs_future")
+                    if isinstance(history, int):
+                        final = final and day - dt.timedelta(days=history) >= first_day
+                    elif history == "month":  # month to date: the day's month starts on or after the first day
+                        final = final and day.replace(day=1) >= first_day
+                    if future is not None:
+                        final = final and day + dt.timedelta(days=future) <= last_day
+                    assert record[f"{name}__is_complete"] == final, (table, name, day)
+                assert record["is_complete"] == all(record[flag] for flag in flags[1:]), (table, day)
+        viewers = connection.execute(
+            "select metric_time__day, new_viewers, new_viewers__is_complete, viewer_d7_retention__is_complete "
+            "from metrics.viewers_daily_scorecard"
+        ).fetchall()
+        first_viewers = connection.execute(
+            "select count(distinct viewer_id) from marts.fct_viewer_sessions where started_date = ?", [first_day]
+        ).fetchone()[0]
+    # the last 7 days wait for their 7 following days
+    assert [day for day, _, _, final in viewers if not final] == [
+        last_day - dt.timedelta(days=back) for back in range(6, -1, -1)
+    ]
+    # everyone is new on the data's first day: the first-ever count is not final there
+    assert viewers[0][0] == first_day and viewers[0][1] == first_viewers and viewers[0][2] is False
+    assert viewers[7][1] < viewers[0][1] / 5  # a week later only a few are new
 
 
 def test_scorecard_compares_the_latest_complete_week_with_the_one_before(warehouse: Warehouse) -> None:
@@ -254,6 +354,53 @@ def test_scorecard_says_when_no_complete_period_has_data(warehouse: Warehouse) -
     completed = run_cli(warehouse, "scorecard", "--grain", "month")
     assert completed.returncode == 0, completed.stderr
     assert "note: the data starts on" in completed.stdout and "no complete month of data yet" in completed.stdout
+
+
+def test_saved_queries_come_in_time_order(warehouse: Warehouse, tmp_path: Path) -> None:
+    """Every saved query orders by its time group-by, so `mf query --saved-query` answers in time order.
+
+    They share the mechanism (MetricFlow applies the saved query's `order_by`), so one is run."""
+    document = json.loads(warehouse.semantic_manifest.read_text(encoding="utf-8"))
+    queries = {query["name"]: query["query_params"] for query in document["saved_queries"]}
+    assert set(queries) == SAVED_QUERIES
+    for name, params in queries.items():
+        times = [item for item in params["group_by"] if item.startswith("TimeDimension(")]
+        assert times and params["order_by"][: len(times)] == times, f"{name}: order_by {params['order_by']}"
+    project = shadow_project(warehouse, tmp_path)
+    output = tmp_path / "guardrails_daily.csv"
+    mf = str(Path(sys.executable).parent / "mf")
+    command = [mf, "query", "--saved-query", "guardrails_daily", "--csv", str(output)]
+    completed = run_against(warehouse, command, cwd=project, DBT_PROJECT_DIR=str(project))
+    assert completed.returncode == 0, completed.stdout[-2000:] + completed.stderr[-2000:]
+    with output.open(newline="") as handle:
+        days = [row["metric_time__day"] for row in csv.DictReader(handle)]
+    assert len(days) > 1 and days == sorted(set(days))
+
+
+def test_readme_counts_match_the_manifest(warehouse: Warehouse) -> None:
+    """The README's figures (metrics in the semantic layer, in the catalogue, components; the metrics flagged
+    needs_history / needs_future, by name) are the semantic manifest's."""
+    document = json.loads(warehouse.semantic_manifest.read_text(encoding="utf-8"))
+    names = {metric["name"] for metric in document["metrics"]}
+    catalogue = set(catalogue_names())
+    assert catalogue <= names
+    needs = manifest_needs(warehouse)
+    history = {name for name, meta in needs.items() if "needs_history" in meta}
+    future = {name for name, meta in needs.items() if "needs_future" in meta}
+    text = " ".join((REPO_ROOT / "README.md").read_text(encoding="utf-8").split())
+    layer = re.search(
+        r"semantic layer of (\d+) metrics \(the (\d+) success metrics of the catalogue, tagged by stakeholder, "
+        r"and (\d+) components",
+        text,
+    )
+    assert layer, "the README's opening no longer counts the metrics"
+    assert [int(count) for count in layer.groups()] == [len(names), len(catalogue), len(names - catalogue)]
+    flags = re.search(r"(\d+) carry `needs_history`(.*?)(\d+) carry `needs_future`(.*?)At any grain", text)
+    assert flags, "the README no longer lists the metrics that need history or the days after"
+    assert int(flags.group(1)) == len(history)
+    assert set(re.findall(r"`(\w+)`", flags.group(2))) & names == history
+    assert int(flags.group(3)) == len(future)
+    assert set(re.findall(r"`(\w+)`", flags.group(4))) & names == future
 
 
 def test_every_readme_mf_command_runs(warehouse: Warehouse, tmp_path: Path) -> None:

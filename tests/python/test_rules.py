@@ -319,3 +319,24 @@ def test_retention_needs_the_days_after_the_period() -> None:
     assert note == "no baseline: needs the 7 days after each day of the period; the data ends 2026-11-21"
     bad = MetricTree(nodes={"r": retention("soon")}, edges=())
     assert "needs_future 'soon' is not a number of days" in check_targets(bad, []).detail
+
+
+def test_a_metric_computed_from_one_that_is_not_final_is_not_final_either() -> None:
+    """A composite carries the needs_history / needs_future of its inputs (at least as many days)."""
+    from live_metrics.rules import check_targets
+    from live_metrics.tree import Edge, MetricNode, MetricTree
+
+    def node(name: str, **extra: object) -> MetricNode:
+        return MetricNode(name, name, "d", "ratio", "viewers", "core", "x", "increase", "o", None, **extra)  # type: ignore[arg-type]
+
+    def tree(**composite: object) -> MetricTree:
+        nodes = {"rate": node("rate", **composite), "first": node("first", needs_history=28), "days": node("days")}
+        nodes["back"] = node("back", needs_future=7)
+        edges = tuple(Edge("rate", name, "component") for name in ("first", "days", "back"))
+        return MetricTree(nodes=nodes, edges=edges)
+
+    assert check_targets(tree(needs_history=28, needs_future=7), []).status == PASS
+    assert check_targets(tree(needs_history="month", needs_future=14), []).status == PASS
+    detail = check_targets(tree(needs_history=7), []).detail
+    assert "rate: computed from first (needs_history 28) but its needs_history is 7" in detail
+    assert "rate: computed from back (needs_future 7) but its needs_future is missing" in detail

@@ -417,3 +417,17 @@ def test_spark_dry_run(spark_warehouse: SparkWarehouse) -> None:
     client.dry_run("SELECT COUNT(*) FROM marts.metricflow_time_spine;")
     with pytest.raises(SparkQueryPlanningError, match=r"^\[TABLE_OR_VIEW_NOT_FOUND\].*no_such_table"):
         client.dry_run("SELECT * FROM marts.no_such_table")
+
+
+@pytest.mark.parametrize("grain", ["day", "week", "month"])
+def test_shaped_select_agrees_with_duckdb(grain: str, spark_warehouse: SparkWarehouse) -> None:
+    """materialize's shaping (time order, the data's last day, the completeness columns) gives the same rows on
+    Spark as on DuckDB, over test_materialize.py's hand-written saved-query rows."""
+    from test_materialize import shaped
+
+    with duckdb.connect() as connection:
+        result = connection.execute(shaped(grain))
+        columns, expected = [column[0] for column in result.description], result.fetchall()
+    frame = spark_warehouse.session.sql(shaped(grain, SPARK))
+    assert frame.columns == columns
+    assert [tuple(row) for row in frame.collect()] == expected
