@@ -1,9 +1,15 @@
 {#
     One row per calendar day: the time spine MetricFlow joins to for cumulative
     and offset metrics, and the calendar other models split time by.
-    It runs from the time_spine_start variable to the data's last day, the
-    last day a stream was live (time_spine_end when there is no data yet), so no metric, cumulative or
-    offset, can produce a row for a day the data does not reach.
+    It runs from the data's first day (the first day with a clean event) to its
+    last day, the last day a stream was live (the last day with a clean event
+    when no stream ever was), whatever the years: no date variable bounds it.
+    No metric, cumulative or offset, can produce a row for a day the data does
+    not reach. No day before the first is needed: an offset metric's value on
+    day D joins the spine's D to the data of D - 7, and a month-to-date value on
+    D sums the data from the first of D's month (a date_trunc, not a spine row)
+    to D, so both only need the spine's days inside the data. With no data at
+    all the spine is empty.
 #}
 {{ config(materialized='table') }}
 
@@ -11,29 +17,23 @@ with
 
 data_period as (
 
-    select last_live_date
+    select
+        first_event_date as first_day,
+        coalesce(last_live_date, last_event_date) as last_day
     from {{ ref('int_live__data_period') }}
 
 ),
 
 days as (
 
-    {{ dbt.date_spine(
-        datepart='day',
-        start_date="cast('" ~ var('time_spine_start', '2024-01-01') ~ "' as date)",
-        end_date="cast('" ~ var('time_spine_end', '2028-01-01') ~ "' as date)"
-    ) }}
+    {{ days_between('first_day', 'last_day', 'data_period') }}
 
 ),
 
 final as (
 
-    select cast(days.date_day as date) as date_day
+    select cast(date_day as date) as date_day
     from days
-    cross join data_period
-    where
-        data_period.last_live_date is null
-        or cast(days.date_day as date) <= data_period.last_live_date
 
 )
 

@@ -1023,34 +1023,38 @@ def refunded_usd_by_day(ref: Reference) -> dict[dt.date, Decimal]:
 
 
 def gift_revenue_mtd_by_day(ref: Reference) -> dict[dt.date, Decimal]:
-    """Gift USD month to date on every day of the data (a day without gifts carries its month's running sum).
-    No gift precedes the data's first day, so the sum starts at 0 there and again on every first of a month."""
+    """Gift USD month to date on every day of the data's calendar (a day without gifts carries its month's
+    running sum, 0 before the month's first gift). No gift precedes the data's first day, so the sum starts at 0
+    there and again on every first of a month."""
     daily = gift_usd_by_day(ref)
     running: dict[dt.date, Decimal] = {}
     total = Decimal(0)
-    for day in data_days(ref):
+    for day in calendar_days(ref):
         total = (Decimal(0) if day.day == 1 else total) + daily.get(day, Decimal(0))
         running[day] = total
     return running
 
 
 def platform_net_revenue_by_day(ref: Reference) -> dict[dt.date, Decimal]:
-    """Half of (gift USD - refunded USD) + ad revenue, each on its own day."""
+    """Half of (gift USD - refunded USD) + ad revenue, each on its own day, on every day of the data's calendar:
+    an empty part counts 0 (a day with gifts and no ad impression is half its gift USD; a day with none is 0)."""
     gross, refunded, ads = gift_usd_by_day(ref), refunded_usd_by_day(ref), ad_revenue_by_day(ref)
-    days = set(gross) | set(refunded) | set(ads)
     return {
-        day: (gross.get(day, Decimal(0)) - refunded.get(day, Decimal(0))) / 2 + ads.get(day, Decimal(0)) for day in days
+        day: (gross.get(day, Decimal(0)) - refunded.get(day, Decimal(0))) / 2 + ads.get(day, Decimal(0))
+        for day in calendar_days(ref)
     }
 
 
 def watch_minutes_wow_growth_by_day(ref: Reference) -> dict[dt.date, float]:
-    """(minutes - minutes 7 days earlier) / minutes 7 days earlier, for days where both exist."""
+    """(minutes - minutes 7 days earlier) / minutes 7 days earlier, on every day of the data's calendar whose day
+    7 days earlier had watch minutes; a day without a session has 0 minutes (-100 %). Undefined (no value) when
+    the day 7 days earlier had none."""
     minutes = watch_minutes_by_day(ref)
     growth: dict[dt.date, float] = {}
-    for day, value in minutes.items():
+    for day in calendar_days(ref):
         earlier = minutes.get(day - dt.timedelta(days=7))
         if earlier:
-            growth[day] = (value - earlier) / earlier
+            growth[day] = (minutes.get(day, 0.0) - earlier) / earlier
     return growth
 
 
@@ -1091,6 +1095,16 @@ def data_days(ref: Reference) -> list[dt.date]:
         return []
     first, last = min(days), max(days)
     return [first + dt.timedelta(days=offset) for offset in range((last - first).days + 1)]
+
+
+def calendar_days(ref: Reference) -> list[dt.date]:
+    """The data's calendar (the contract's "days of the data"): every UTC day from the first day with a clean
+    event_at to the last day a stream was live (the last day with a clean event_at when no stream was)."""
+    days = data_days(ref)
+    if not days or not ref.streams:
+        return days
+    last = last_live_day(ref)
+    return [day for day in days if day <= last]
 
 
 def last_data_day(ref: Reference) -> dt.date:
