@@ -106,6 +106,9 @@ def run(args: argparse.Namespace, *, daily: bool) -> int:
     command = "live-metrics " + ("daily" if daily else "build")
     started = time.monotonic()
     with runlock.acquire(layout.lock, layout.published, command) as lock:
+        finished = publish.finish_interrupted_publish(layout)
+        if finished is not None:
+            say(finished)
         inputs = raw_inputs(raw_folder(project_dir))  # before dbt reads them: a file changing later shows next run
         incremental = daily and layout.published.is_file()
         if daily and not incremental:

@@ -13,7 +13,10 @@ build's write lock, a half-built table or the remains of a failed or killed buil
 - a process holding the published file read-write (a DuckDB shell opened without ``-readonly``) would
   write a write-ahead log beside the new file that belongs to the old one, and every reader would fail
   replaying it: publishing refuses while one holds it, and removes a log left beside the old file;
-- the metric tree exported from the build moves beside the published file with it.
+- the metric tree exported from the build moves beside the published file with it. The file's rename is the
+  publish; the tree follows it in two renames and the marker goes last, so a publish killed after the file's
+  rename is finished by the next `publish`, `build` or `daily` (``finish_interrupted_publish``): the marker
+  still describes the published file, and its tree is still in the work folder.
 
 The work file has the published file's name (in another folder): DuckDB names a database after its
 file, and the relations of the semantic manifest carry that name.
@@ -63,8 +66,28 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 def run(args: argparse.Namespace) -> int:
     layout = Layout.from_env(default_project_dir(), args.warehouse)
     with runlock.acquire(layout.lock, layout.published, "live-metrics publish"):
-        print(publish_finished(layout))
+        finished = finish_interrupted_publish(layout)
+        print(finished if finished is not None else publish_finished(layout))
     return 0
+
+
+def finish_interrupted_publish(layout: Layout) -> str | None:
+    """Finish a publish killed after its file's rename (the caller holds the run lock); None when there is none.
+
+    Its traces: no work file, and a marker describing the published file (a rename keeps size and mtime). What
+    is left to do is moving the tree (if it is still in the work folder) and removing the marker.
+    """
+    if layout.work.exists():
+        return None
+    marker = _read_marker(layout)
+    if marker is None or not layout.published.is_file():
+        return None
+    stat = layout.published.stat()
+    if (marker.get("bytes"), marker.get("mtime_ns")) != (stat.st_size, stat.st_mtime_ns):
+        return None
+    _move_tree(layout)
+    layout.finished.unlink(missing_ok=True)
+    return f"finished the interrupted publish of {layout.published}: its metric tree is beside it"
 
 
 def mark_finished(layout: Layout, run_id: str) -> None:
@@ -155,12 +178,17 @@ def _refuse_a_writer(target: Path) -> None:
 
 
 def _move_tree(layout: Layout) -> None:
-    """The tree exported from the build replaces the published one (the old one moved aside, then removed)."""
-    if not layout.work_tree.is_dir():
-        return
+    """The tree exported from the build replaces the published one (the old one moved aside, then removed).
+
+    Killed between the two renames, the published tree is missing and the old one is aside: the next call
+    (finish_interrupted_publish) moves the new one in.
+    """
     old = layout.work_dir / (layout.published_tree.name + ".old")
-    shutil.rmtree(old, ignore_errors=True)
+    if not layout.work_tree.is_dir():
+        shutil.rmtree(old, ignore_errors=True)  # a publish killed after its tree moved in left the old one aside
+        return
     if layout.published_tree.exists():
+        shutil.rmtree(old, ignore_errors=True)
         os.replace(layout.published_tree, old)
     os.replace(layout.work_tree, layout.published_tree)
     shutil.rmtree(old, ignore_errors=True)
