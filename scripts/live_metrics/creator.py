@@ -10,8 +10,8 @@ Read straight from the marts of the DuckDB warehouse (read-only; no MetricFlow, 
   each week, summed (distinct viewers for unique viewers); a week is complete when it ends before the
   data's last day (the last day of ``metricflow_time_spine``, a partial day);
 - the 7-day streaming retention: the share of the creator's eligible days (``fct_creator_daily``,
-  ``is_d7_retention_eligible``) on which they streamed again on one of the 7 following days (``streamed_again_within_7d``),
-  or "not available" in a warehouse built before those columns existed.
+  ``is_d7_retention_eligible``) on which they streamed again on one of the 7 following days
+  (``streamed_again_within_7d``), or "not available" in a warehouse built before those columns existed.
 
 ``--json`` prints the same as JSON; ``--html FILE`` writes it as one self-contained page, with each stream's
 concurrent viewers over its minutes (``creator_html``).
