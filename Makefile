@@ -59,7 +59,7 @@ run: install
 	@echo "warehouse: $(LIVE_DUCKDB_PATH)"
 
 # After a new daily drop: the work file starts as a copy of the published warehouse and dbt builds it
-# incrementally (every data test; the unit tests test the code and run in `make run` and `make test`).
+# incrementally (every data test; the unit tests test the code and run in `make test`).
 # Nothing new since the published build: nothing is built or published.
 daily: install
 	$(CLI) daily

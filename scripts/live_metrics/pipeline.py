@@ -7,7 +7,8 @@ A run owns the warehouse's work folder (layout.py) for its whole length:
    keeps the next run out;
 2. it removes the last run's ``finished`` marker, then prepares the work file: empty for `build`, a
    whole copy of the published file for `daily` (copied under another name, then renamed);
-3. dbt builds the work file (`build`: everything, unit tests included; `daily`: incremental, data tests);
+3. dbt builds the work file (`build`: everything; `daily`: incremental), every model and data test (the unit
+   tests test the code, not the data: they run in `make test`, as dbt recommends for production builds);
 4. materialize writes the metrics.* tables there;
 5. it compacts a daily file that has grown and records what the run changed in ``live_ops.runs`` (drops
    landed, events held as late, days and metrics restated against the published file);
@@ -43,7 +44,7 @@ from live_metrics.options import default_project_dir
 ACCESS_MODE_ENV = "LIVE_DUCKDB_ACCESS_MODE"
 
 BUILD_DESCRIPTION = """\
-Build the warehouse from all the raw data, as one run: dbt build (every model, seed, data and unit test)
+Build the warehouse from all the raw data, as one run: dbt build (every model, seed and data test)
 into the work file warehouse/.building/<name>, materialize the metrics, export the metric tree, record
 the run, then publish: rename the work file over the published warehouse (readers never wait or see a
 half-built file). `make run` is this command.
@@ -193,8 +194,7 @@ class Steps:
             "dbt build" + (" (incremental: the new drops)" if incremental else " (everything, from all the raw data)")
         )
         args = ["build", "--fail-fast", "--target-path", str(self.target_path), "--log-path", str(self.layout.work_dir)]
-        if incremental:
-            args += ["--exclude-resource-type", "unit_test"]
+        args += ["--exclude-resource-type", "unit_test"]  # they test the code: `make test` runs them
         run_dbt(
             args,
             cwd=self.project_dir,

@@ -118,11 +118,22 @@ def run_cli(warehouse: Warehouse, *args: str, manifest: Path | None = None) -> s
 
 
 def dbt_process(
-    args: list[str], duckdb_path: Path, raw_data_path: Path, target_path: Path, log_path: Path
+    args: list[str],
+    duckdb_path: Path,
+    raw_data_path: Path,
+    target_path: Path,
+    log_path: Path,
+    unit_tests: bool = False,
 ) -> subprocess.CompletedProcess[str]:
-    """Run dbt with the repo's project and profile and return the finished process, whatever its exit."""
+    """Run dbt with the repo's project and profile and return the finished process, whatever its exit.
+
+    A `build` leaves out the unit tests unless ``unit_tests``: they test the code, not the data, and the
+    session's demo warehouse (the ``warehouse`` fixture) and the Spark build run every one of them.
+    """
     dbt = Path(sys.executable).parent / "dbt"
     command = [str(dbt), *args, "--target-path", str(target_path), "--log-path", str(log_path)]
+    if args[:1] == ["build"] and not unit_tests:
+        command += ["--exclude-resource-type", "unit_test"]
     return subprocess.run(
         command,
         cwd=REPO_ROOT,
@@ -133,9 +144,16 @@ def dbt_process(
     )
 
 
-def run_dbt(args: list[str], duckdb_path: Path, raw_data_path: Path, target_path: Path, log_path: Path) -> str:
+def run_dbt(
+    args: list[str],
+    duckdb_path: Path,
+    raw_data_path: Path,
+    target_path: Path,
+    log_path: Path,
+    unit_tests: bool = False,
+) -> str:
     """Run dbt with the repo's project and profile; return its output, fail the test on a non-zero exit."""
-    completed = dbt_process(args, duckdb_path, raw_data_path, target_path, log_path)
+    completed = dbt_process(args, duckdb_path, raw_data_path, target_path, log_path, unit_tests)
     if completed.returncode != 0:
         tail = "\n".join(completed.stdout.splitlines()[-40:])
         pytest.fail(f"dbt {' '.join(args)} failed (exit {completed.returncode}):\n{tail}", pytrace=False)
@@ -164,7 +182,7 @@ def warehouse(tmp_path_factory: pytest.TempPathFactory) -> Warehouse:
     duckdb_path = root / "live.duckdb"
     target_path = root / "target"
     started = time.perf_counter()
-    run_dbt(["build"], duckdb_path, raw_data_path, target_path, root / "logs")
+    run_dbt(["build"], duckdb_path, raw_data_path, target_path, root / "logs", unit_tests=True)
     (root / "build_run_results.json").write_bytes((target_path / "run_results.json").read_bytes())
     return Warehouse(
         duckdb_path=duckdb_path,
