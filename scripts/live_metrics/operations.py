@@ -45,6 +45,7 @@ create table if not exists {RUNS_TABLE} (
     file_bytes bigint not null,
     compacted boolean not null
 );
+alter table {RUNS_TABLE} add column if not exists project_fingerprint varchar;
 comment on table {RUNS_TABLE} is 'One row per run of live-metrics build/daily: what it read and what it changed.'
 """
 
@@ -58,6 +59,7 @@ def record_run(
     run_id: str,
     command: str,
     inputs: dict[str, list[int]],
+    fingerprint: str,
     previous: Path | None,
     *,
     compacted: bool,
@@ -91,7 +93,9 @@ def record_run(
         if previous is not None and not new_drops and all("received_date=" not in str(name) for name in landed):
             records_landed = sum(landed.values())  # one raw file, not daily drops: every build lands it whole again
         connection.execute(
-            f"insert into {RUNS_TABLE} values (?, ?, current_timestamp::timestamp, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            f"insert into {RUNS_TABLE} (run_id, command, finished_at, inputs, drops_landed, records_landed, "
+            "raw_records, late_beyond_window, restated_days, restated_metrics, file_bytes, compacted, "
+            "project_fingerprint) values (?, ?, current_timestamp::timestamp, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             [
                 run_id,
                 command,
@@ -104,6 +108,7 @@ def record_run(
                 metrics,
                 work.stat().st_size,
                 compacted,
+                fingerprint,
             ],
         )
     lines = [f"{records_landed:,} raw records landed" + (f" from {', '.join(new_drops)}" if new_drops else "")]

@@ -35,7 +35,7 @@ from pathlib import Path
 
 from live_metrics import publish, runlock
 from live_metrics.dbt_step import run_dbt
-from live_metrics.drops import nothing_new, raw_folder, raw_inputs
+from live_metrics.drops import another_project, nothing_new, project_fingerprint, raw_folder, raw_inputs
 from live_metrics.errors import UserError
 from live_metrics.layout import Layout, wal
 from live_metrics.operations import compact_if_grown, record_run
@@ -111,14 +111,19 @@ def run(args: argparse.Namespace, *, daily: bool) -> int:
         if finished is not None:
             say(finished)
         inputs = raw_inputs(raw_folder(project_dir))  # before dbt reads them: a file changing later shows next run
+        fingerprint = project_fingerprint(project_dir)
         incremental = daily and layout.published.is_file()
         if daily and not incremental:
             say(f"no published warehouse at {layout.published} yet: this build is a full one")
         if incremental:
-            unchanged = nothing_new(layout.published, inputs)
+            unchanged = nothing_new(layout.published, inputs, fingerprint)
             if unchanged:
                 say(f"nothing new since {unchanged}: {layout.published} is current; nothing built or published")
                 return 0
+            changed = another_project(layout.published, fingerprint)
+            if changed:
+                say(f"{changed}: this run rebuilds from every drop (an incremental build would keep old verdicts)")
+                incremental = False
         layout.finished.unlink(missing_ok=True)
         steps = Steps(layout, project_dir, target_path, lock, total=4 if args.no_publish else 5)
         steps.prepare_work_file(incremental)
@@ -130,7 +135,7 @@ def run(args: argparse.Namespace, *, daily: bool) -> int:
         if incremental and compacted:
             say(f"  compacted the work file: {layout.work.stat().st_size / 2**20:,.1f} MB")
         previous = layout.published if incremental else None
-        for line in record_run(layout.work, run_id, command, inputs, previous, compacted=compacted):
+        for line in record_run(layout.work, run_id, command, inputs, fingerprint, previous, compacted=compacted):
             say(f"  {line}")
         steps.cli(
             "export",

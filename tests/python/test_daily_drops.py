@@ -8,6 +8,7 @@ single file, stop the build with one line naming the files.
 from __future__ import annotations
 
 import gzip
+import json
 import shutil
 import subprocess
 from pathlib import Path
@@ -16,6 +17,7 @@ import duckdb
 import pytest
 
 from conftest import dbt_process, run_dbt, same_rows
+from live_metrics.drops import another_project, nothing_new, project_fingerprint
 from live_metrics.gen_model import GeneratorConfig
 from live_metrics.generate import generate_events, write_dataset
 
@@ -142,3 +144,61 @@ def test_a_new_file_in_a_drop_already_loaded_stops_with_one_line(drops: Path, tm
     message = [line for line in second.stdout.splitlines() if "is a new file in the drop" in line]
     assert message and message[0].strip().startswith("raw_live_events: ") and "part-1.csv.gz" in message[0]
     assert "dbt build --full-refresh" in message[0]
+
+
+def small_project(root: Path) -> Path:
+    """The parts of a project the fingerprint reads, the demo data beside them, and a README."""
+    for name, text in {
+        "dbt_project.yml": "name: p\n",
+        "models/a.sql": "select 1 as a\n",
+        "macros/m.sql": "{% macro m() %}1{% endmacro %}\n",
+        "seeds/codes.csv": "code\nx\n",
+        "seeds/demo/raw_live_events.csv": "event_id\ne1\n",
+        "README.md": "hello\n",
+    }.items():
+        path = root / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text)
+    return root
+
+
+def test_the_project_fingerprint_changes_with_the_code_not_the_data(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv("LIVE_RAW_DATA_PATH", raising=False)
+    project = small_project(tmp_path / "project")
+    first = project_fingerprint(project)
+    (project / "README.md").write_text("changed\n")
+    (project / "seeds/demo/raw_live_events.csv").write_text("event_id\ne1\ne2\n")  # data: an input, not code
+    assert project_fingerprint(project) == first
+    for name in ("models/a.sql", "macros/m.sql", "seeds/codes.csv", "dbt_project.yml"):
+        path = project / name
+        before = path.read_text()
+        path.write_text(before + "-- changed\n")
+        assert project_fingerprint(project) != first, name
+        path.write_text(before)
+        assert project_fingerprint(project) == first, name
+
+
+def test_daily_rebuilds_from_every_drop_after_the_project_changed(tmp_path: Path) -> None:
+    """A published build by another project version (or one that recorded none) is not "nothing new", and its
+    daily run is a full build; the same project and the same files are nothing new."""
+    inputs = {"raw_live_events/received_date=2026-11-09/part-0.csv.gz": [10, 20]}
+    old_style, current = tmp_path / "old.duckdb", tmp_path / "current.duckdb"
+    for path, with_fingerprint in ((old_style, False), (current, True)):
+        with duckdb.connect(str(path)) as connection:
+            connection.execute(
+                "create schema live_ops; create table live_ops.runs (inputs varchar, finished_at timestamp"
+                + (", project_fingerprint varchar)" if with_fingerprint else ")")
+            )
+            values = "(?, timestamp '2026-11-10 06:00:00'" + (", 'abc')" if with_fingerprint else ")")
+            connection.execute(f"insert into live_ops.runs values {values}", [json.dumps(inputs)])
+    assert another_project(old_style, "abc") == "the build of 2026-11-10 06:00 UTC recorded no project version"
+    assert nothing_new(old_style, inputs, "abc") is None
+    assert another_project(current, "abc") is None
+    assert nothing_new(current, inputs, "abc") == (
+        "the build of 2026-11-10 06:00 UTC (1 raw files unchanged, newest drop received_date=2026-11-09)"
+    )
+    changed = another_project(current, "def")
+    assert changed is not None and changed.startswith("the project's models, macros or seeds changed")
+    assert nothing_new(current, inputs, "def") is None
