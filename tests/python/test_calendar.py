@@ -83,7 +83,7 @@ ADDITIVE = frozenset(
 )
 
 
-REPO_ROOT = Path(__file__).resolve().parents[3]
+REPO_ROOT = Path(__file__).resolve().parents[2]
 ADDITIVE_AGGREGATIONS = frozenset({"sum", "count", "count_distinct"})
 
 
@@ -353,7 +353,7 @@ def test_materialize_writes_the_data_days(any_build: CalendarBuild) -> None:
         rows = any_build.table(table)
         assert rows, f"metrics.{table} is empty"
         assert {row["metric_time__day"] for row in rows} <= set(days), table
-        assert all(row["is_complete"] == (row["metric_time__day"] < days[-1]) for row in rows), table
+        assert all(row["period__is_complete"] == (row["metric_time__day"] < days[-1]) for row in rows), table
     for table in ("creators_daily_scorecard", "platform_daily_scorecard"):
         assert [row["metric_time__day"] for row in any_build.table(table)] == days, table
 
