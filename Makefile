@@ -16,7 +16,7 @@ export DBT_PROFILES_DIR := $(CURDIR)
 export LIVE_DUCKDB_PATH ?= $(CURDIR)/warehouse/live.duckdb
 export DBT_SEND_ANONYMOUS_USAGE_STATS := False
 
-.PHONY: run test install build daily daily-build docs lint pytest browser oldclient java run-spark publish bench demo-data clean help
+.PHONY: run test test-fast install build daily daily-build docs lint pytest browser oldclient java run-spark publish bench demo-data clean help
 
 PORT ?= 8080
 
@@ -30,6 +30,7 @@ help:
 	@echo "make publish    atomically replace the warehouse readers open with the finished build (of make build / daily-build)"
 	@echo "make lint       ruff check + ruff format --check on the Python, sqlfluff on the SQL"
 	@echo "make pytest     the pytest suite only"
+	@echo "make test-fast  ruff and the tests that need no build (markers: not warehouse, spark, browser, slow), under a minute"
 	@echo "make browser    install Chromium for the page tests (apt-get, as root)"
 	@echo "make oldclient  a DuckDB 1.4 client in .venv-duckdb14 (the tests read the published file with it)"
 	@echo "make java       check for Java 17+ (the spark target runs PySpark); installs it with apt-get as root"
@@ -117,6 +118,13 @@ pytest: install browser oldclient java
 	$(PY) -m pytest
 
 test: lint pytest
+
+# The fast loop while changing code: the tests that need no build (no demo warehouse, no Spark, no browser,
+# no build of their own), in well under a minute. `make test` still runs everything.
+FAST := not warehouse and not spark and not browser and not slow
+test-fast: install
+	$(BIN)/ruff check scripts tests
+	$(PY) -m pytest -q -m "$(FAST)" -p no:cacheprovider
 
 # The docs site, with the metric tree page beside it (target/metric_tree/) so that the exposures'
 # links (#stakeholder=...) open it; run `make run` first to export the page.

@@ -307,8 +307,45 @@ class BackgroundStories:
 BACKGROUND_KEY = pytest.StashKey[BackgroundStories]()
 
 
+# Markers (pyproject.toml), set here from what a test needs, so `make test-fast` (pytest -m "not warehouse and
+# not spark and not browser and not slow") runs what needs no build, in well under a minute:
+#   warehouse  the session's demo warehouse (its dbt build)
+#   spark      Spark (the Spark builds, a Spark session)
+#   browser    headless Chromium
+#   slow       a build of its own data, a run of the pipeline, or the background stories
+SPARK_MODULES = frozenset({"test_spark_engine.py", "test_spark_metrics.py"})
+SLOW_MODULES = frozenset(
+    {
+        "test_background_stories.py",
+        "test_calendar.py",
+        "test_daily_drops.py",
+        "test_real_data_semantics.py",
+    }
+)
+SLOW_TESTS = frozenset({"test_end_to_end_on_a_tiny_warehouse"})
+
+
+def _markers(item: pytest.Item) -> list[str]:
+    fixtures = set(getattr(item, "fixturenames", ()))
+    name = getattr(item, "originalname", item.name)
+    marks = []
+    if "warehouse" in fixtures:
+        marks.append("warehouse")
+    if item.path.name in SPARK_MODULES or any(fixture.startswith("spark") for fixture in fixtures):
+        marks.append("spark")
+    if name.startswith("test_browser_"):
+        marks.append("browser")
+    if item.path.name in SLOW_MODULES or name in SLOW_TESTS:
+        marks.append("slow")
+    return marks
+
+
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    """The tests waiting for the background stories run last, after everything they overlap with."""
+    """Markers from what each test needs; the tests waiting for the background stories run last, after
+    everything they overlap with."""
+    for item in items:
+        for marker in _markers(item):
+            item.add_marker(marker)
     items.sort(key=lambda item: item.path.name == BACKGROUND_MODULE)
 
 
