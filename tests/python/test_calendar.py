@@ -41,6 +41,7 @@ import pytest
 import raw_reference as rr
 from conftest import Warehouse, run_cli, run_dbt
 from live_metrics.gen_model import GeneratorConfig
+from live_metrics.gen_output import EVENT_COLUMN_NAMES
 from live_metrics.generate import generate_events, write_dataset
 
 SAVED_QUERY_TABLES = (
@@ -121,18 +122,7 @@ def test_every_count_or_amount_reads_zero_where_it_has_nothing() -> None:
 # ---------------------------------------------------------------------------------------------------
 # The 2019 set, by hand: one case of an empty input per day
 
-EVENT_COLUMNS = (
-    "event_id",
-    "event_type",
-    "event_at",
-    "received_at",
-    "user_id",
-    "stream_id",
-    "properties",
-    "platform",
-    "app_version",
-    "country",
-)
+EVENT_COLUMNS = EVENT_COLUMN_NAMES
 SPARSE_FIRST = dt.date(2019, 3, 27)
 SPARSE_DAYS = [SPARSE_FIRST + dt.timedelta(days=n) for n in range(10)]  # SPARSE_DAYS[0] is day 1
 USD_PER_COIN = {dt.date(2019, 1, 1): Decimal("0.0105"), dt.date(2019, 4, 1): Decimal("0.0110")}

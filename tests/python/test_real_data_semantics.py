@@ -44,20 +44,9 @@ import pytest
 
 import raw_reference as rr
 from conftest import DEMO_DATA, Warehouse, run_cli, run_dbt
+from live_metrics.gen_output import EVENT_COLUMN_NAMES, REFERENCE_TABLES
 
-REFERENCE_FILES = ("users.csv", "gift_catalog.csv", "coin_prices.csv", "ad_campaigns.csv")
-COLUMNS = (
-    "event_id",
-    "event_type",
-    "event_at",
-    "received_at",
-    "user_id",
-    "stream_id",
-    "properties",
-    "platform",
-    "app_version",
-    "country",
-)
+REFERENCE_FILES = tuple(f"{table}.csv" for table in REFERENCE_TABLES)
 DAY = dt.date(2026, 11, 2)
 
 
@@ -94,7 +83,7 @@ class Log:
         for name in REFERENCE_FILES:
             shutil.copy(DEMO_DATA / name, folder / name)
         with gzip.open(folder / "raw_live_events.csv.gz", "wt", encoding="utf-8", newline="") as handle:
-            writer = csv.DictWriter(handle, fieldnames=COLUMNS)
+            writer = csv.DictWriter(handle, fieldnames=EVENT_COLUMN_NAMES)
             writer.writeheader()
             writer.writerows(self.rows)
 

@@ -37,22 +37,12 @@ import pytest
 from conftest import Warehouse, dbt_process, run_cli, run_dbt
 from live_metrics.gen_hostile import CHAT_TEXTS, UNKNOWN_RECIPIENT, UNKNOWN_VIEWER, HostileRecord
 from live_metrics.gen_model import PROBLEMS, GeneratorConfig
+from live_metrics.gen_output import EVENT_COLUMN_NAMES, REFERENCE_TABLES
 from live_metrics.generate import GeneratedData, append_hostile, generate_events, write_dataset
 
 CONFIG = GeneratorConfig(days=3, creators=6, viewers=200, seed=3)
-REFERENCE_FILES = ("users.csv", "gift_catalog.csv", "coin_prices.csv", "ad_campaigns.csv")
-EVENT_COLUMNS = (
-    "event_id",
-    "event_type",
-    "event_at",
-    "received_at",
-    "user_id",
-    "stream_id",
-    "properties",
-    "platform",
-    "app_version",
-    "country",
-)
+REFERENCE_FILES = tuple(f"{table}.csv" for table in REFERENCE_TABLES)
+EVENT_COLUMNS = EVENT_COLUMN_NAMES
 OUTCOME_OF_KIND = {"valid": "clean", "duplicate": "duplicate", "quarantine": "quarantined"}
 
 
