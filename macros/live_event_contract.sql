@@ -18,6 +18,10 @@
                     (live_known_value; int_live__event_outcomes)
     business_key    the id that must be unique among clean events of the type
                     (a second event with the same id is `duplicate_business_key`)
+    links_by        the id that ties the event to events of the same id, which may sit in
+                    another stream (a refund to its gift, a click to its impression, an open to
+                    its notification): the gate keeps it as `link_key`, and an incremental build
+                    recomputes the streams tied to a changed one (int_live__build_scope_streams)
 
     Every rule of the ingestion gate (base_live__events) is generated from this
     dictionary. Adding an event type starts here; README.md "Where a change goes"
@@ -35,9 +39,11 @@
             'allowed': {'end_reason': ['creator_ended', 'crashed', 'banned']}},
         'notification_sent': {
             'family': 'notification', 'needs_stream': true,
-            'required': ['notification_id', 'creator_id'], 'business_key': 'notification_id'},
+            'required': ['notification_id', 'creator_id'], 'business_key': 'notification_id',
+            'links_by': 'notification_id'},
         'notification_opened': {
-            'family': 'notification', 'needs_stream': true, 'required': ['notification_id']},
+            'family': 'notification', 'needs_stream': true, 'required': ['notification_id'],
+            'links_by': 'notification_id'},
         'notification_opt_out': {
             'family': 'notification', 'needs_stream': false, 'required': ['creator_id']},
         'viewer_joined': {
@@ -61,8 +67,9 @@
         'gift_sent': {
             'family': 'gift', 'needs_stream': true,
             'required': ['gift_txn_id', 'gift_id', 'quantity'], 'positive_int': ['quantity'],
-            'at_most': {'quantity': 10000}, 'business_key': 'gift_txn_id'},
-        'gift_refunded': {'family': 'gift', 'needs_stream': true, 'required': ['gift_txn_id']},
+            'at_most': {'quantity': 10000}, 'business_key': 'gift_txn_id', 'links_by': 'gift_txn_id'},
+        'gift_refunded': {
+            'family': 'gift', 'needs_stream': true, 'required': ['gift_txn_id'], 'links_by': 'gift_txn_id'},
         'gift_blocked': {
             'family': 'gift', 'needs_stream': true,
             'required': ['gift_id', 'quantity', 'reason'], 'positive_int': ['quantity'],
@@ -70,8 +77,10 @@
             'allowed': {'reason': ['underage', 'spending_limit', 'payment_failed']}},
         'ad_impression': {
             'family': 'ad', 'needs_stream': true,
-            'required': ['impression_id', 'campaign_id'], 'business_key': 'impression_id'},
-        'ad_clicked': {'family': 'ad', 'needs_stream': true, 'required': ['impression_id']},
+            'required': ['impression_id', 'campaign_id'], 'business_key': 'impression_id',
+            'links_by': 'impression_id'},
+        'ad_clicked': {
+            'family': 'ad', 'needs_stream': true, 'required': ['impression_id'], 'links_by': 'impression_id'},
         'stream_reported': {'family': 'moderation', 'needs_stream': true, 'required': ['reason']},
         'moderation_action': {
             'family': 'moderation', 'needs_stream': true, 'required': ['action', 'target_user_id'],

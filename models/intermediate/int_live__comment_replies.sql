@@ -4,12 +4,14 @@
     was live and not before the comment; latency is measured to the first such
     reply. Replies that match no comment stay clean events but pair with nothing.
 #}
+{{ config(**live_scoped_config('stream')) }}
 
 with
 
 chat as (
 
     select * from {{ ref('stg_live__chat_events') }}
+    where {{ live_in_scope('stream') }}
 
 ),
 
@@ -21,6 +23,7 @@ streams as (
         started_at,
         ended_at
     from {{ ref('int_live__streams') }}
+    where {{ live_in_scope('stream') }}
 
 ),
 

@@ -2,19 +2,24 @@
     Hours live per creator and calendar day (UTC). A stream that crosses
     midnight is split at midnight; every day a stream touches gets a row, even
     with zero hours (a stream that ended as it started).
+
+    Incremental: a build recomputes the days from the scope's first day on.
 #}
+{{ config(**live_scoped_config('days_from', 'activity_date')) }}
 
 with
 
 streams as (
 
     select * from {{ ref('int_live__streams') }}
+    where {{ live_in_scope('days_from', 'cast(ended_at as date)') }}
 
 ),
 
 days as (
 
     select date_day from {{ ref('metricflow_time_spine') }}
+    where {{ live_in_scope('days_from', 'date_day') }}
 
 ),
 

@@ -9,13 +9,18 @@
                          after clipping to its stream, int_live__presence_spans)
     unknown_join_source  a join with no source, or one the contract does not list
                          (kept, with traffic source `unknown`)
+
+    Incremental: a build recomputes the rows of the scope's streams and the rows without a stream the
+    gate decided since (live_in_scope 'event_row').
 #}
+{{ config(**live_scoped_config('event_row')) }}
 
 with
 
 gate as (
 
     select * from {{ ref('base_live__events') }}
+    where {{ live_in_scope('event_row') }}
 
 ),
 
@@ -25,7 +30,7 @@ orphan_leaves as (
         event_id,
         'orphan_leave' as quarantine_reason
     from {{ ref('int_live__presence_sequenced') }}
-    where presence_role = 'orphan_leave'
+    where {{ live_in_scope('stream') }} and presence_role = 'orphan_leave'
 
 ),
 
@@ -35,7 +40,7 @@ bad_refunds as (
         event_id,
         quarantine_reason
     from {{ ref('int_live__gift_refunds_checked') }}
-    where quarantine_reason is not null
+    where {{ live_in_scope('stream') }} and quarantine_reason is not null
 
 ),
 
@@ -45,7 +50,7 @@ unknown_references as (
         event_id,
         quarantine_reason
     from {{ ref('int_live__reference_checks') }}
-    where quarantine_reason is not null
+    where {{ live_in_scope('stream') }} and quarantine_reason is not null
 
 ),
 
@@ -59,7 +64,8 @@ non_viewing_presence as (
             and presence.viewer_id = spans.viewer_id
             and presence.session_number = spans.session_number
     where
-        not spans.is_viewing
+        {{ live_in_scope('stream', prefix='presence.') }}
+        and not spans.is_viewing
         and presence.presence_role in ('session_start', 'reconnect', 'session_end')
 
 ),
@@ -68,7 +74,7 @@ unknown_join_sources as (
 
     select event_id
     from {{ ref('stg_live__presence_events') }}
-    where traffic_source = 'unknown'
+    where {{ live_in_scope('stream') }} and traffic_source = 'unknown'
 
 ),
 

@@ -3,13 +3,19 @@
     of an unknown transaction (`unknown_refund_txn`) or a second refund of the
     same transaction (`repeated_refund`) cannot be applied and is quarantined;
     quarantine_reason is null for a valid refund.
+
+    Incremental by stream: a refund may sit in another stream than its gift, so a build reads every
+    gift and refund tied by gift_txn_id to the scope's streams (live_in_linked_scope) and keeps the
+    refunds of the scope's streams.
 #}
+{{ config(**live_scoped_config('stream')) }}
 
 with
 
 gift_events as (
 
     select * from {{ ref('stg_live__gift_events') }}
+    where {{ live_in_linked_scope() }}
 
 ),
 
@@ -65,6 +71,7 @@ final as (
     from refunds
     left join sent
         on refunds.gift_txn_id = sent.gift_txn_id
+    where {{ live_in_scope('stream', prefix='refunds.') }}
 
 )
 

@@ -8,12 +8,14 @@
               int_live__gift_refunds_checked)
     blocked   the attempted coins, no money moves
 #}
+{{ config(**live_scoped_config('stream')) }}
 
 with
 
 gift_events as (
 
     select * from {{ ref('stg_live__gift_events') }}
+    where {{ live_in_scope('stream') }}
 
 ),
 
@@ -32,7 +34,7 @@ coin_prices as (
 valid_refunds as (
 
     select * from {{ ref('int_live__gift_refunds_checked') }}
-    where quarantine_reason is null
+    where {{ live_in_scope('stream') }} and quarantine_reason is null
 
 ),
 

@@ -18,12 +18,14 @@
     first when closed); so the state before an instant is that of the last earlier
     instant holding one kind of event only (closed when there is none).
 #}
+{{ config(**live_scoped_config('stream')) }}
 
 with
 
 presence as (
 
     select * from {{ ref('stg_live__presence_events') }}
+    where {{ live_in_scope('stream') }}
 
 ),
 

@@ -9,18 +9,21 @@
                 conversion or retention figure. int_live__viewer_sessions keeps the viewings;
                 the audit counts the events of the others (warning `not_a_viewing`).
 #}
+{{ config(**live_scoped_config('stream')) }}
 
 with
 
 presence as (
 
     select * from {{ ref('int_live__presence_sequenced') }}
+    where {{ live_in_scope('stream') }}
 
 ),
 
 streams as (
 
     select * from {{ ref('int_live__streams') }}
+    where {{ live_in_scope('stream') }}
 
 ),
 

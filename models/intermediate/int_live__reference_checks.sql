@@ -10,6 +10,7 @@
     the reasons into the final verdict, and the models that price gifts or count
     impressions join the same catalogues, so an unknown id never reaches a fact.
 #}
+{{ config(**live_scoped_config('stream')) }}
 
 with
 
@@ -18,9 +19,10 @@ gift_events as (
     select
         event_id,
         event_type,
+        stream_id,
         gift_id
     from {{ ref('stg_live__gift_events') }}
-    where event_type in ('gift_sent', 'gift_blocked')
+    where {{ live_in_scope('stream') }} and event_type in ('gift_sent', 'gift_blocked')
 
 ),
 
@@ -29,9 +31,10 @@ ad_events as (
     select
         event_id,
         event_type,
+        stream_id,
         campaign_id
     from {{ ref('stg_live__ad_events') }}
-    where event_type = 'ad_impression'
+    where {{ live_in_scope('stream') }} and event_type = 'ad_impression'
 
 ),
 
@@ -52,6 +55,7 @@ gift_checks as (
     select
         gift_events.event_id,
         gift_events.event_type,
+        gift_events.stream_id,
         case when gift_catalog.gift_id is null then 'unknown_gift_id' end as quarantine_reason
     from gift_events
     left join gift_catalog on gift_events.gift_id = gift_catalog.gift_id
@@ -63,6 +67,7 @@ ad_checks as (
     select
         ad_events.event_id,
         ad_events.event_type,
+        ad_events.stream_id,
         case when ad_campaigns.campaign_id is null then 'unknown_campaign_id' end as quarantine_reason
     from ad_events
     left join ad_campaigns on ad_events.campaign_id = ad_campaigns.campaign_id

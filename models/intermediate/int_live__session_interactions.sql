@@ -8,6 +8,7 @@
     One row per session: the session (int_live__viewer_sessions) with its
     interaction counts, zero when it had none.
 #}
+{{ config(**live_scoped_config('stream')) }}
 
 with
 
@@ -33,6 +34,7 @@ sessions as (
         country,
         watch_minutes
     from {{ ref('int_live__viewer_sessions') }}
+    where {{ live_in_scope('stream') }}
 
 ),
 
@@ -46,7 +48,7 @@ comments as (
         'comment' as interaction_type,
         0 as like_count
     from {{ ref('stg_live__chat_events') }}
-    where event_type = 'comment_posted'
+    where {{ live_in_scope('stream') }} and event_type = 'comment_posted'
 
 ),
 
@@ -64,6 +66,7 @@ reactions as (
         end as interaction_type,
         coalesce(like_count, 0) as like_count
     from {{ ref('stg_live__reaction_events') }}
+    where {{ live_in_scope('stream') }}
 
 ),
 
@@ -85,7 +88,7 @@ gifts as (
         0 as like_count
     from {{ ref('stg_live__gift_events') }} as gift_events
     inner join gift_catalog on gift_events.gift_id = gift_catalog.gift_id
-    where gift_events.event_type = 'gift_sent'
+    where {{ live_in_scope('stream', prefix='gift_events.') }} and gift_events.event_type = 'gift_sent'
 
 ),
 

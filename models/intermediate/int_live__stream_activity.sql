@@ -7,6 +7,7 @@
     stream. fct_live_streams and fct_creator_daily read these counts, so
     neither needs the event families itself.
 #}
+{{ config(**live_scoped_config('stream')) }}
 
 with
 
@@ -18,6 +19,7 @@ sessions as (
         traffic_source,
         watch_minutes
     from {{ ref('int_live__viewer_sessions') }}
+    where {{ live_in_scope('stream') }}
 
 ),
 
@@ -27,6 +29,7 @@ comments as (
         stream_id,
         is_replied
     from {{ ref('int_live__comment_replies') }}
+    where {{ live_in_scope('stream') }}
 
 ),
 
@@ -37,6 +40,7 @@ reactions as (
         event_type,
         like_count
     from {{ ref('stg_live__reaction_events') }}
+    where {{ live_in_scope('stream') }}
 
 ),
 
@@ -51,6 +55,7 @@ gifts as (
         diamonds,
         refunded_usd
     from {{ ref('int_live__gift_transactions') }}
+    where {{ live_in_scope('stream') }}
 
 ),
 
@@ -60,6 +65,7 @@ moderation as (
         stream_id,
         event_type
     from {{ ref('stg_live__moderation_events') }}
+    where {{ live_in_scope('stream') }}
 
 ),
 
@@ -69,6 +75,7 @@ notifications as (
         stream_id,
         event_type
     from {{ ref('stg_live__notification_events') }}
+    where {{ live_in_scope('stream') }}
 
 ),
 

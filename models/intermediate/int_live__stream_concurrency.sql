@@ -8,12 +8,14 @@
     At equal timestamps a leave counts before a join, so back-to-back sessions
     of different viewers are not counted as overlapping.
 #}
+{{ config(**live_scoped_config('stream')) }}
 
 with
 
 sessions as (
 
     select * from {{ ref('int_live__viewer_sessions') }}
+    where {{ live_in_scope('stream') }}
 
 ),
 
@@ -34,6 +36,7 @@ streams as (
         is_crash,
         minutes_live
     from {{ ref('int_live__streams') }}
+    where {{ live_in_scope('stream') }}
 
 ),
 

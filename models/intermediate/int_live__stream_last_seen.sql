@@ -3,6 +3,7 @@
     seen in it, of any event type. A stream with no end event ends there
     (int_live__streams).
 #}
+{{ config(**live_scoped_config('stream')) }}
 
 with
 
@@ -12,7 +13,7 @@ clean_events as (
         stream_id,
         event_at
     from {{ ref('base_live__events') }}
-    where ingestion_outcome = 'clean' and stream_id is not null
+    where {{ live_in_scope('stream') }} and ingestion_outcome = 'clean' and stream_id is not null
 
 ),
 

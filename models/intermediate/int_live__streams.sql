@@ -3,12 +3,14 @@
     A stream runs from stream_started to stream_ended; with no end event it ends
     at the last event seen for it and its end reason is `no_end_event`.
 #}
+{{ config(**live_scoped_config('stream')) }}
 
 with
 
 stream_events as (
 
     select * from {{ ref('stg_live__stream_events') }}
+    where {{ live_in_scope('stream') }}
 
 ),
 
@@ -44,6 +46,7 @@ last_seen as (
         stream_id,
         last_event_at
     from {{ ref('int_live__stream_last_seen') }}
+    where {{ live_in_scope('stream') }}
 
 ),
 

@@ -2,7 +2,10 @@
     Gift spending per viewer and UTC day (by event time): gifts sent with their
     coins and gross USD, valid refunds on the refund's day, and blocked attempts.
     A viewer-day spending more than 100 USD is a whale day.
+
+    Incremental: a build recomputes the days from the scope's first day on.
 #}
+{{ config(**live_scoped_config('days_from', 'activity_date')) }}
 
 with
 
@@ -17,6 +20,7 @@ gift_transactions as (
         refunded_usd,
         block_reason
     from {{ ref('int_live__gift_transactions') }}
+    where {{ live_in_scope('days_from', 'event_date') }}
 
 ),
 

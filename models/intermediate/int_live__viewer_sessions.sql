@@ -2,12 +2,14 @@
     Viewer sessions: the spans that are viewings (int_live__presence_spans.is_viewing), the
     sessions every viewer, session, watch-minute, conversion and retention figure counts.
 #}
+{{ config(**live_scoped_config('stream')) }}
 
 with
 
 spans as (
 
     select * from {{ ref('int_live__presence_spans') }}
+    where {{ live_in_scope('stream') }}
 
 ),
 

@@ -3,6 +3,7 @@
     place to look when the audit shows quarantined rows. A record the CSV reader
     could not parse has only its raw text and its line in the file.
 #}
+{{ config(**live_scoped_config('event_row')) }}
 
 with
 
@@ -23,6 +24,7 @@ outcomes as (
         outcome,
         reason
     from {{ ref('int_live__event_outcomes') }}
+    where {{ live_in_scope('event_row') }}
 
 )
 

@@ -3,6 +3,7 @@
     The pairing logic lives in int_live__comment_replies; this mart publishes
     its columns under a contract.
 #}
+{{ config(**live_scoped_config('stream')) }}
 
 select
     comment_id,
@@ -20,3 +21,4 @@ select
     first_replied_at,
     reply_latency_seconds
 from {{ ref('int_live__comment_replies') }}
+where {{ live_in_scope('stream') }}

@@ -3,7 +3,11 @@
     Hours live are split at midnight; the other figures follow the stream's
     start day (sessions, comments, gifts), except money, which counts on the
     day of the gift.
+
+    Incremental: a build recomputes the days from seven days before the scope's first day on (a
+    stream on day D decides whether the creator streamed again within 7 days of D-7 to D-1).
 #}
+{{ config(**live_scoped_config('days_from', 'activity_date', 7)) }}
 
 with
 
@@ -15,6 +19,7 @@ day_hours as (
         streams_live,
         hours_live
     from {{ ref('int_live__creator_day_hours') }}
+    where {{ live_in_scope('days_from', 'activity_date', 7) }}
 
 ),
 
@@ -25,6 +30,16 @@ stream_days as (
         creator_id,
         started_at,
         started_date
+    from {{ ref('int_live__stream_concurrency') }}
+    where {{ live_in_scope('days_from', 'started_date', 7) }}
+
+),
+
+stream_creators as (
+
+    select
+        stream_id,
+        creator_id
     from {{ ref('int_live__stream_concurrency') }}
 
 ),
@@ -71,6 +86,7 @@ gift_money as (
         diamonds,
         refunded_usd
     from {{ ref('int_live__gift_transactions') }}
+    where {{ live_in_scope('days_from', 'event_date', 7) }}
 
 ),
 
@@ -90,13 +106,13 @@ streams as (
 gifts as (
 
     select
-        stream_days.creator_id,
+        stream_creators.creator_id,
         gift_money.event_date,
         gift_money.sent_usd,
         gift_money.diamonds,
         gift_money.refunded_usd
     from gift_money
-    inner join stream_days on gift_money.stream_id = stream_days.stream_id
+    inner join stream_creators on gift_money.stream_id = stream_creators.stream_id
 
 ),
 

@@ -5,6 +5,7 @@
     have zeros). Counts of events cover the whole stream (inside or outside a
     session); money follows the gift that was sent in this stream.
 #}
+{{ config(**live_scoped_config('stream')) }}
 
 with
 
@@ -26,6 +27,7 @@ streams as (
         minutes_live,
         peak_concurrent_viewers
     from {{ ref('int_live__stream_concurrency') }}
+    where {{ live_in_scope('stream') }}
 
 ),
 
@@ -58,6 +60,7 @@ activity as (
         reports,
         moderation_actions
     from {{ ref('int_live__stream_activity') }}
+    where {{ live_in_scope('stream') }}
 
 )
 

@@ -1,7 +1,12 @@
 {#
     One row per live notification sent: whether the recipient opened it, and
     whether they joined that creator's stream within one hour of it being sent.
+
+    Incremental: a build recomputes the notifications sent in the scope's streams, and every one sent
+    from the day before the scope's first day on (a join in another stream of the creator, within the
+    hour, counts); their opens may sit in other streams (live_in_linked_scope).
 #}
+{{ config(**live_scoped_config('stream_or_days_from', 'sent_date', 1)) }}
 
 with
 
@@ -19,6 +24,9 @@ notification_events as (
         platform,
         country
     from {{ ref('stg_live__notification_events') }}
+    where
+        {{ live_in_linked_scope() }}
+        or {{ live_in_scope('days_from', 'event_date', 1) }}
 
 ),
 
@@ -29,6 +37,10 @@ sessions as (
         creator_id,
         joined_at
     from {{ ref('int_live__viewer_sessions') }}
+    {%- if is_incremental() %}
+        -- the sessions that can follow one of the notifications recomputed
+        where started_date >= (select min(notification_events.event_date) from notification_events)
+    {%- endif %}
 
 ),
 
@@ -45,7 +57,9 @@ sent as (
         platform,
         country
     from notification_events
-    where event_type = 'notification_sent'
+    where
+        event_type = 'notification_sent'
+        and {{ live_in_scope('stream_or_days_from', 'event_date', 1) }}
 
 ),
 

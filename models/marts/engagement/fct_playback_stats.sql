@@ -1,4 +1,5 @@
 {# One row per playback_stats report (sent by the app when a viewer leaves). #}
+{{ config(**live_scoped_config('stream')) }}
 
 with
 
@@ -17,6 +18,7 @@ playback as (
         rebuffer_ms,
         played_ms
     from {{ ref('stg_live__playback_stats') }}
+    where {{ live_in_scope('stream') }}
 
 ),
 
@@ -26,6 +28,7 @@ streams as (
         stream_id,
         creator_id
     from {{ ref('int_live__streams') }}
+    where {{ live_in_scope('stream') }}
 
 )
 

@@ -1,4 +1,5 @@
 {# One row per like burst, share or follow, on the day it happened. #}
+{{ config(**live_scoped_config('stream')) }}
 
 with
 
@@ -17,6 +18,7 @@ reactions as (
         platform,
         country
     from {{ ref('stg_live__reaction_events') }}
+    where {{ live_in_scope('stream') }}
 
 ),
 
@@ -27,6 +29,7 @@ streams as (
         creator_id,
         category
     from {{ ref('int_live__streams') }}
+    where {{ live_in_scope('stream') }}
 
 )
 

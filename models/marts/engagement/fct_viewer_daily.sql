@@ -4,7 +4,12 @@
     (int_live__viewer_day_spend, with the whale day flag of the whale_revenue_share
     guardrail) and notifications. is_live_chatter (the chatter_rate numerator): a
     session and a comment that day (METRICS.md, 2026-12-06).
+
+    Incremental: a build recomputes the days from seven days before the scope's first day on (a
+    session on day D decides whether the viewer returned within 7 days of D-7 to D-1); a viewer's
+    first session day before them is read from the rows already built.
 #}
+{{ config(**live_scoped_config('days_from', 'activity_date', 7)) }}
 
 with
 
@@ -16,6 +21,7 @@ sessions as (
         started_date,
         watch_minutes
     from {{ ref('int_live__viewer_sessions') }}
+    where {{ live_in_scope('days_from', 'started_date', 7) }}
 
 ),
 
@@ -39,6 +45,7 @@ gift_days as (
         gifts_blocked,
         underage_gift_attempts
     from {{ ref('int_live__viewer_day_spend') }}
+    where {{ live_in_scope('days_from', 'activity_date', 7) }}
 
 ),
 
@@ -48,7 +55,7 @@ comments as (
         viewer_id,
         commented_date
     from {{ ref('fct_comments') }}
-    where viewer_id != creator_id
+    where {{ live_in_scope('days_from', 'commented_date', 7) }} and viewer_id != creator_id
 
 ),
 
@@ -59,6 +66,7 @@ notifications as (
         event_date,
         event_type
     from {{ ref('stg_live__notification_events') }}
+    where {{ live_in_scope('days_from', 'event_date', 7) }}
 
 ),
 
@@ -104,6 +112,15 @@ session_starts as (
         viewer_id as actor_id,
         started_at
     from sessions
+    {%- if is_incremental() %}
+        union all
+        -- the first session day of viewers first seen before the days recomputed
+        select
+            viewer_id as actor_id,
+            cast(activity_date as {{ dbt.type_timestamp() }}) as started_at
+        from {{ this }}
+        where is_first_session_day and not {{ live_in_scope('days_from', 'activity_date', 7) }}
+    {%- endif %}
 
 ),
 

@@ -1,4 +1,5 @@
 {# One row per viewer session (see int_live__viewer_sessions for the rules), with its interactions. #}
+{{ config(**live_scoped_config('stream')) }}
 
 with
 
@@ -30,6 +31,7 @@ sessions as (
         follows,
         gifts
     from {{ ref('int_live__session_interactions') }}
+    where {{ live_in_scope('stream') }}
 
 ),
 
@@ -39,6 +41,7 @@ streams as (
         stream_id,
         category
     from {{ ref('int_live__streams') }}
+    where {{ live_in_scope('stream') }}
 
 )
 

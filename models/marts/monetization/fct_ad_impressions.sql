@@ -2,7 +2,11 @@
     One row per ad impression, with its campaign, the revenue it earned
     (cpm_usd / 1000) and whether it was clicked (a click counts once per
     impression, however many click events arrive).
+
+    Incremental by stream: a click may sit in another stream than its impression, so a build reads
+    the ad events tied by impression_id to the scope's streams (live_in_linked_scope).
 #}
+{{ config(**live_scoped_config('stream')) }}
 
 with
 
@@ -20,6 +24,7 @@ ad_events as (
         platform,
         country
     from {{ ref('stg_live__ad_events') }}
+    where {{ live_in_linked_scope() }}
 
 ),
 
@@ -41,6 +46,7 @@ streams as (
         creator_id,
         category
     from {{ ref('int_live__streams') }}
+    where {{ live_in_scope('stream') }}
 
 ),
 
@@ -57,7 +63,7 @@ impressions as (
         platform,
         country
     from ad_events
-    where event_type = 'ad_impression'
+    where event_type = 'ad_impression' and {{ live_in_scope('stream') }}
 
 ),
 

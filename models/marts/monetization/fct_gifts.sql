@@ -3,6 +3,7 @@
     Amounts are in the columns of their kind and zero elsewhere, so sums never
     net refunds silently: gift revenue is sum(sent_usd), refunds sum(refunded_usd).
 #}
+{{ config(**live_scoped_config('stream')) }}
 
 with
 
@@ -33,6 +34,7 @@ gift_transactions as (
         is_refunded,
         refunded_at
     from {{ ref('int_live__gift_transactions') }}
+    where {{ live_in_scope('stream') }}
 
 ),
 
@@ -43,6 +45,7 @@ streams as (
         creator_id,
         category
     from {{ ref('int_live__streams') }}
+    where {{ live_in_scope('stream') }}
 
 )
 

@@ -1,4 +1,5 @@
 {# One row per stream report or moderation action. #}
+{{ config(**live_scoped_config('stream')) }}
 
 with
 
@@ -17,6 +18,7 @@ moderation as (
         platform,
         country
     from {{ ref('stg_live__moderation_events') }}
+    where {{ live_in_scope('stream') }}
 
 ),
 
@@ -27,6 +29,7 @@ streams as (
         creator_id,
         category
     from {{ ref('int_live__streams') }}
+    where {{ live_in_scope('stream') }}
 
 )
 

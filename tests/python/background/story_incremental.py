@@ -42,7 +42,15 @@ COMPARED_SCHEMAS = ("staging", "intermediate", "marts")
 # which build landed a row, and the path it was read from and that file's modification time (each day's
 # drops sit in a folder of their own here, which also shows that the drops' folder may move between
 # builds): they differ by design
-UNCOMPARED_COLUMNS = ("load_id", "source_file", "file_modified_at")
+# when the gate decided a row: the build's start, by design
+UNCOMPARED_COLUMNS = ("load_id", "source_file", "file_modified_at", "decided_at")
+# what a build recomputes after the gate (macros/incremental_scope.sql): build bookkeeping, not data
+UNCOMPARED_TABLES = (
+    "intermediate.int_live__build_scope",
+    "intermediate.int_live__build_scope_streams",
+    "intermediate.int_live__build_scope_days",
+    "intermediate.live_scope_watermarks",
+)
 
 
 def parse_time(text: str) -> dt.datetime | None:
@@ -267,6 +275,8 @@ def tables(path: Path) -> dict[str, list[tuple]]:
         ).fetchall()
         result = {}
         for (name,) in names:
+            if name in UNCOMPARED_TABLES:
+                continue
             schema, table = name.split(".")
             columns = connection.execute(
                 "select column_name from information_schema.columns "

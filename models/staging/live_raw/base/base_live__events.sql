@@ -49,7 +49,8 @@
 {%- for event_type, rule in contract.items() %}
     {%- for field in ([rule.business_key] if rule.business_key is defined and rule.business_key != 'stream_id' else [])
         + rule.get('required', []) + rule.get('positive_int', []) + rule.get('non_negative', [])
-        + (rule.get('at_most', {}) | list) + (rule.get('allowed', {}) | list) %}
+        + (rule.get('at_most', {}) | list) + (rule.get('allowed', {}) | list)
+        + ([rule.links_by] if rule.links_by is defined else []) %}
         {%- if field not in property_fields %}{% do property_fields.append(field) %}{% endif %}
     {%- endfor %}
 {%- endfor %}
@@ -62,7 +63,7 @@
 {%- set kept_columns = [
     'raw_row_number', 'source_line', 'raw_record', 'event_id', 'event_type', 'event_at', 'received_at',
     'user_id', 'stream_id', 'properties', 'platform', 'app_version', 'country', 'raw_event_at',
-    'raw_received_at', 'drop_date', 'load_id', 'business_key', 'row_reason', 'delivery_number',
+    'raw_received_at', 'drop_date', 'load_id', 'business_key', 'link_key', 'row_reason', 'delivery_number',
     'first_copy_reason'] %}
 
 
@@ -127,6 +128,11 @@ with_keys as (
                 {%- endif %}
             {%- endfor %}
         end as business_key,
+        case event_type
+            {%- for event_type, rule in contract.items() if rule.links_by is defined %}
+                when '{{ event_type }}' then '{{ rule.links_by }}:' || property__{{ rule.links_by }}
+            {%- endfor %}
+        end as link_key,
         {#- drops first: a later drop is a later delivery, whatever its received_at says -#}
         case
             when event_id is not null
@@ -468,8 +474,10 @@ final as (
         drop_date,
         load_id,
         business_key,
+        link_key,
         row_reason,
         first_copy_reason,
+        {{ live_build_started_at() }} as decided_at,
         coalesce(cast(received_at as date) > cast(event_at as date), false) as is_late_arrival,
         case
             when ingestion_reason is null then 'clean'
@@ -484,7 +492,8 @@ final as (
     'raw_row_number', 'source_line', 'raw_record', 'event_id', 'event_type', 'event_at', 'event_date',
     'received_at', 'user_id', 'stream_id', 'properties', 'platform', 'app_version', 'country',
     'delivery_number', 'ingestion_reason', 'raw_event_at', 'raw_received_at', 'drop_date', 'load_id',
-    'business_key', 'row_reason', 'first_copy_reason', 'is_late_arrival', 'ingestion_outcome'] %}
+    'business_key', 'link_key', 'row_reason', 'first_copy_reason', 'decided_at', 'is_late_arrival',
+    'ingestion_outcome'] %}
 
 {#
     An engine that replaces whole partitions (Spark: insert_overwrite by drop_date) gets every

@@ -1,0 +1,220 @@
+{#
+    Incremental builds after the gate: each model recomputes only what the rows the gate decided since
+    that model's last build can change (README, "Daily operation: what a build recomputes").
+
+    The gate stamps every row it decides with the build's start (base_live__events.decided_at). Each
+    scoped model records, after it is built, the newest decided_at it has taken in
+    (live_scope_watermarks, one row per model). A build then works out its scope once:
+      int_live__build_scope           decided_after: the oldest of the scoped models' records (null: a
+                                      model has none, and everything is in scope); decided_up_to: the
+                                      newest decided_at, which the models record after this build
+      int_live__build_scope_streams   the streams with a row decided since, and the streams tied to them
+                                      by a link_key (a refund in another stream than its gift)
+      int_live__build_scope_days      the event days of those streams' rows and of the rows decided since
+                                      (of the rows that are or were clean: not a duplicate delivery, a
+                                      row rule's or a late_beyond_window quarantine, which never were)
+    and each scoped model replaces its rows of that scope (the `live_scope` strategy below: delete them,
+    insert the recomputed ones, in one transaction), by one of these kinds (config `live_scope`):
+      stream      rows of the scope's streams (`live_scope_column`, default stream_id)
+      days_from   rows dated (`live_scope_column`) from the first scope day minus
+                  `live_scope_lookback_days` on (the daily rollups: retention flags look 7 days ahead)
+      stream_or_days_from  either (fct_notifications: a join in another stream of the creator counts)
+      event_row   rows of the scope's streams, and the rows without a stream decided since
+    A model whose last build failed or was not selected keeps its old record, so the next build's scope
+    reaches back to it: an interrupted build loses nothing. A full refresh recomputes everything.
+
+    On Spark the scoped models are tables (rebuilt in full at every build).
+#}
+
+{#- When this build started: the gate stamps the rows it decides with it. -#}
+{% macro live_build_started_at() -%}
+    cast('{{ run_started_at.strftime("%Y-%m-%d %H:%M:%S.%f") }}' as {{ dbt.type_timestamp() }})
+{%- endmacro %}
+
+
+{#- How the scoped models are materialized: incremental where the engine deletes rows (DuckDB). -#}
+{% macro live_scoped_materialization() -%}
+    {{ return(adapter.dispatch('live_scoped_materialization', 'live_streaming')()) }}
+{%- endmacro %}
+
+{% macro default__live_scoped_materialization() -%}
+    {{ return('incremental') }}
+{%- endmacro %}
+
+{% macro spark__live_scoped_materialization() -%}
+    {{ return('table') }}
+{%- endmacro %}
+
+
+{#- The table of the scoped models' records, beside int_live__build_scope. -#}
+{% macro live_scope_watermarks(scope_relation) -%}
+    {{ return(api.Relation.create(
+        database=scope_relation.database, schema=scope_relation.schema,
+        identifier='live_scope_watermarks', type='table')) }}
+{%- endmacro %}
+
+
+{#- Pre-hook of int_live__build_scope: the records' table exists (an empty one on the first build). -#}
+{% macro live_scope_create_watermarks() -%}
+    {%- if live_scoped_materialization() == 'incremental' -%}
+        create table if not exists {{ live_scope_watermarks(this) }} (
+            model_name {{ dbt.type_string() }},
+            decided_up_to {{ dbt.type_timestamp() }}
+        )
+    {%- endif -%}
+{%- endmacro %}
+
+
+{#- The scoped models of the project: incremental models with a `live_scope`. -#}
+{% macro live_scoped_models() -%}
+    {%- set names = [] -%}
+    {%- if execute and live_scoped_materialization() == 'incremental' -%}
+        {%- for node in graph.nodes.values() if node.resource_type == 'model' and node.config.get('live_scope') -%}
+            {%- do names.append(node.name) -%}
+        {%- endfor -%}
+    {%- endif -%}
+    {{ return(names | sort) }}
+{%- endmacro %}
+
+
+{#-
+    int_live__build_scope's decided_after: the oldest record of the scoped models, null when one has
+    none (or there is no scoped model): then every row is in scope.
+-#}
+{% macro live_scope_decided_after() -%}
+    {%- set models = live_scoped_models() -%}
+    {%- set watermarks = live_scope_watermarks(this) -%}
+    {%- if models and adapter.get_relation(watermarks.database, watermarks.schema, watermarks.identifier) -%}
+        (
+            select case when count(*) = {{ models | length }} then min(recorded.decided_up_to) end
+            from (
+                select
+                    model_name,
+                    max(decided_up_to) as decided_up_to
+                from {{ watermarks }}
+                where model_name in ('{{ models | join("', '") }}')
+                group by model_name
+            ) as recorded
+        )
+    {%- else -%}
+        cast(null as {{ dbt.type_timestamp() }})
+    {%- endif -%}
+{%- endmacro %}
+
+
+{#- Post-hook of a scoped model: it has taken in every row decided up to the scope's decided_up_to. -#}
+{% macro live_scope_record_watermark() -%}
+    {%- if model.config.materialized == 'incremental' -%}
+        {%- set scope = ref('int_live__build_scope') -%}
+        {%- set watermarks = live_scope_watermarks(scope) -%}
+        delete from {{ watermarks }} where model_name = '{{ this.identifier }}';
+        insert into {{ watermarks }} (model_name, decided_up_to)
+        select '{{ this.identifier }}', decided_up_to from {{ scope }}
+    {%- endif -%}
+{%- endmacro %}
+
+
+{#-
+    The config of a scoped model: kind (stream, days_from, event_row), the column it is scoped by and
+    the look-back in days (days_from).
+-#}
+{% macro live_scoped_config(kind, column='stream_id', lookback_days=0) -%}
+    {{ return({
+        'materialized': live_scoped_materialization(),
+        'incremental_strategy': 'live_scope',
+        'live_scope': kind,
+        'live_scope_column': column,
+        'live_scope_lookback_days': lookback_days,
+        'on_schema_change': 'fail',
+        'post_hook': ["{{ live_scope_record_watermark() }}"],
+    }) }}
+{%- endmacro %}
+
+
+{#-
+    Whether a row is in this build's scope: a boolean SQL expression on `column` (or, for event_row,
+    on stream_id, raw_row_number and event_date), `true` when the model is not built incrementally.
+    Used in the models to read their inputs, and by the strategy to delete the rows it replaces.
+-#}
+{% macro live_in_scope(kind, column='stream_id', lookback_days=0, prefix='') -%}
+    {%- if not is_incremental() and execute -%}
+        {{ return('true') }}
+    {%- endif -%}
+    {#- parsing (execute false) records the dependencies; a unit test (not incremental) needs no input for them -#}
+    {%- set scope = ref('int_live__build_scope') -%}
+    {%- set streams = ref('int_live__build_scope_streams') -%}
+    {%- set days = ref('int_live__build_scope_days') -%}
+    {%- set gate = ref('base_live__events') -%}
+    {%- set in_streams -%}
+        {{ prefix }}stream_id in (select scope_streams.stream_id from {{ streams }} as scope_streams)
+    {%- endset -%}
+    {%- set from_first_day -%}
+        {{ prefix }}{{ column }} >= (
+            select {{ dbt.dateadd('day', -1 * lookback_days, 'min(scope_days.scope_day)') }}
+            from {{ days }} as scope_days
+        )
+    {%- endset -%}
+    {%- if not is_incremental() -%}
+        true
+    {%- elif kind == 'stream' -%}
+        {{ prefix }}{{ column }} in (select scope_streams.stream_id from {{ streams }} as scope_streams)
+    {%- elif kind == 'days_from' -%}
+        {{ from_first_day }}
+    {%- elif kind == 'stream_or_days_from' -%}
+        ({{ in_streams }} or {{ from_first_day }})
+    {%- elif kind == 'event_row' -%}
+        (
+            {{ in_streams }}
+            or ({{ prefix }}stream_id is null and {{ prefix }}raw_row_number in (
+                select gate.raw_row_number
+                from {{ gate }} as gate
+                where
+                    gate.stream_id is null
+                    and coalesce(gate.decided_at > (select build_scope.decided_after from {{ scope }} as build_scope), true)
+            ))
+        )
+    {%- else -%}
+        {{ exceptions.raise_compiler_error("live_in_scope: unknown kind " ~ kind) }}
+    {%- endif -%}
+{%- endmacro %}
+
+
+{#-
+    Whether an event shares a link_key with a row of the scope's streams (a gift or refund of the same
+    gift_txn_id, an impression or click, a notification or open): the rows a per-stream model reads
+    from other streams to recompute its own. `true` when the model is not built incrementally.
+-#}
+{% macro live_in_linked_scope(column='event_id') -%}
+    {%- if not is_incremental() and execute -%}
+        {{ return('true') }}
+    {%- endif -%}
+    {%- set streams = ref('int_live__build_scope_streams') -%}
+    {%- set gate = ref('base_live__events') -%}
+    {%- if not is_incremental() -%}
+        true
+    {%- else -%}
+        {{ column }} in (
+            select linked.event_id
+            from {{ gate }} as linked
+            where linked.link_key in (
+                select scoped.link_key
+                from {{ gate }} as scoped
+                where
+                    scoped.link_key is not null
+                    and scoped.stream_id in (select scope_streams.stream_id from {{ streams }} as scope_streams)
+            )
+        )
+    {%- endif -%}
+{%- endmacro %}
+
+
+{#- The `live_scope` incremental strategy: delete the rows of the scope, insert the recomputed ones. -#}
+{% macro get_incremental_live_scope_sql(arg_dict) -%}
+    {%- set target = arg_dict['target_relation'] -%}
+    {%- set columns = get_quoted_csv(arg_dict['dest_columns'] | map(attribute='name')) -%}
+    delete from {{ target }}
+    where {{ live_in_scope(config.get('live_scope'), config.get('live_scope_column'),
+        config.get('live_scope_lookback_days'), target ~ '.') }};
+    insert into {{ target }} ({{ columns }})
+    select {{ columns }} from {{ arg_dict['temp_relation'] }}
+{%- endmacro %}
