@@ -54,12 +54,22 @@
 {%- endmacro %}
 
 
-{#- Pre-hook of int_live__build_scope: the records' table exists (an empty one on the first build). -#}
+{#-
+    Pre-hook of int_live__build_scope: the records' table exists (an empty one on the first build; one
+    of an older layout is dropped, and everything is then in scope).
+-#}
 {% macro live_scope_create_watermarks() -%}
     {%- if live_scoped_materialization() == 'incremental' -%}
-        create table if not exists {{ live_scope_watermarks(this) }} (
+        {%- set watermarks = live_scope_watermarks(this) -%}
+        {%- set existing = adapter.get_relation(watermarks.database, watermarks.schema, watermarks.identifier) -%}
+        {%- if existing is not none
+            and 'reference_fingerprint' not in (adapter.get_columns_in_relation(existing) | map(attribute='name') | list) -%}
+            drop table {{ watermarks }};
+        {%- endif %}
+        create table if not exists {{ watermarks }} (
             model_name {{ dbt.type_string() }},
-            decided_up_to {{ dbt.type_timestamp() }}
+            decided_up_to {{ dbt.type_timestamp() }},
+            reference_fingerprint {{ dbt.type_string() }}
         )
     {%- endif -%}
 {%- endmacro %}
@@ -79,26 +89,52 @@
 
 {#-
     int_live__build_scope's decided_after: the oldest record of the scoped models, null when one has
-    none (or there is no scoped model): then every row is in scope.
+    none, or one was built on other reference tables than `fingerprint` (an SQL expression: a changed
+    gift catalogue, coin price or campaign reaches rows of every day): then every row is in scope.
 -#}
-{% macro live_scope_decided_after() -%}
+{% macro live_scope_decided_after(fingerprint) -%}
     {%- set models = live_scoped_models() -%}
     {%- set watermarks = live_scope_watermarks(this) -%}
-    {%- if models and adapter.get_relation(watermarks.database, watermarks.schema, watermarks.identifier) -%}
+    {%- set existing = adapter.get_relation(watermarks.database, watermarks.schema, watermarks.identifier) -%}
+    {%- if models and existing is not none
+        and 'reference_fingerprint' in (adapter.get_columns_in_relation(existing) | map(attribute='name') | list) -%}
         (
-            select case when count(*) = {{ models | length }} then min(recorded.decided_up_to) end
-            from (
-                select
-                    model_name,
-                    max(decided_up_to) as decided_up_to
-                from {{ watermarks }}
-                where model_name in ('{{ models | join("', '") }}')
-                group by model_name
-            ) as recorded
+            select
+                case
+                    when count(distinct recorded.model_name) = {{ models | length }}
+                        and count(case when recorded.reference_fingerprint = {{ fingerprint }} then 1 end)
+                        = count(*)
+                        then min(recorded.decided_up_to)
+                end
+            from {{ watermarks }} as recorded
+            where recorded.model_name in ('{{ models | join("', '") }}')
         )
     {%- else -%}
         cast(null as {{ dbt.type_timestamp() }})
     {%- endif -%}
+{%- endmacro %}
+
+
+{#-
+    A fingerprint of the reference tables the scoped models read (gift catalogue, coin prices, ad
+    campaigns, users): any change to a row changes it (DuckDB: the sum of the rows' hashes). On Spark
+    the scoped models are tables, rebuilt in full: a constant.
+-#}
+{% macro live_reference_fingerprint(relations) -%}
+    {{ return(adapter.dispatch('live_reference_fingerprint', 'live_streaming')(relations)) }}
+{%- endmacro %}
+
+{% macro default__live_reference_fingerprint(relations) -%}
+    concat_ws('|'
+        {%- for relation in relations %},
+        (select cast(count(*) as varchar) || ':' || cast(coalesce(sum(hash(reference_rows)), 0) as varchar)
+            from {{ relation }} as reference_rows)
+        {%- endfor %}
+    )
+{%- endmacro %}
+
+{% macro spark__live_reference_fingerprint(relations) -%}
+    'spark'
 {%- endmacro %}
 
 
@@ -108,8 +144,8 @@
         {%- set scope = ref('int_live__build_scope') -%}
         {%- set watermarks = live_scope_watermarks(scope) -%}
         delete from {{ watermarks }} where model_name = '{{ this.identifier }}';
-        insert into {{ watermarks }} (model_name, decided_up_to)
-        select '{{ this.identifier }}', decided_up_to from {{ scope }}
+        insert into {{ watermarks }} (model_name, decided_up_to, reference_fingerprint)
+        select '{{ this.identifier }}', decided_up_to, reference_fingerprint from {{ scope }}
     {%- endif -%}
 {%- endmacro %}
 
@@ -133,31 +169,39 @@
 
 {#-
     Whether a row is in this build's scope: a boolean SQL expression on `column` (or, for event_row,
-    on stream_id, raw_row_number and event_date), `true` when the model is not built incrementally.
-    Used in the models to read their inputs, and by the strategy to delete the rows it replaces.
+    on stream_id and raw_row_number), `true` when the model is not built incrementally. Used in the
+    models to read their inputs, and by the strategy to delete the rows it replaces.
 -#}
 {% macro live_in_scope(kind, column='stream_id', lookback_days=0, prefix='') -%}
     {%- if not is_incremental() and execute -%}
         {{ return('true') }}
     {%- endif -%}
     {#- parsing (execute false) records the dependencies; a unit test (not incremental) needs no input for them -#}
-    {%- set scope = ref('int_live__build_scope') -%}
-    {%- set streams = ref('int_live__build_scope_streams') -%}
-    {%- set days = ref('int_live__build_scope_days') -%}
-    {%- set gate = ref('base_live__events') -%}
+    {%- set relations = {
+        'scope': ref('int_live__build_scope'),
+        'streams': ref('int_live__build_scope_streams'),
+        'days': ref('int_live__build_scope_days'),
+        'gate': ref('base_live__events'),
+    } -%}
+    {{ return(live_scope_predicate(relations, kind, column, lookback_days, prefix)) }}
+{%- endmacro %}
+
+
+{#- The scope's predicate (live_in_scope) over the given scope relations. -#}
+{% macro live_scope_predicate(relations, kind, column='stream_id', lookback_days=0, prefix='') -%}
     {%- set in_streams -%}
-        {{ prefix }}stream_id in (select scope_streams.stream_id from {{ streams }} as scope_streams)
+        {{ prefix }}stream_id in (select scope_streams.stream_id from {{ relations.streams }} as scope_streams)
     {%- endset -%}
     {%- set from_first_day -%}
         {{ prefix }}{{ column }} >= (
             select {{ dbt.dateadd('day', -1 * lookback_days, 'min(scope_days.scope_day)') }}
-            from {{ days }} as scope_days
+            from {{ relations.days }} as scope_days
         )
     {%- endset -%}
-    {%- if not is_incremental() -%}
-        true
-    {%- elif kind == 'stream' -%}
-        {{ prefix }}{{ column }} in (select scope_streams.stream_id from {{ streams }} as scope_streams)
+    {%- if kind == 'stream' -%}
+        {{ prefix }}{{ column }} in (select scope_streams.stream_id from {{ relations.streams }} as scope_streams)
+    {%- elif kind == 'stream_or_none' -%}
+        ({{ prefix }}stream_id is null or {{ in_streams }})
     {%- elif kind == 'days_from' -%}
         {{ from_first_day }}
     {%- elif kind == 'stream_or_days_from' -%}
@@ -167,15 +211,88 @@
             {{ in_streams }}
             or ({{ prefix }}stream_id is null and {{ prefix }}raw_row_number in (
                 select gate.raw_row_number
-                from {{ gate }} as gate
+                from {{ relations.gate }} as gate
                 where
                     gate.stream_id is null
-                    and coalesce(gate.decided_at > (select build_scope.decided_after from {{ scope }} as build_scope), true)
+                    and coalesce(
+                        gate.decided_at > (select build_scope.decided_after from {{ relations.scope }} as build_scope),
+                        true
+                    )
             ))
         )
     {%- else -%}
-        {{ exceptions.raise_compiler_error("live_in_scope: unknown kind " ~ kind) }}
+        {{ exceptions.raise_compiler_error("live_scope_predicate: unknown kind " ~ kind) }}
     {%- endif -%}
+{%- endmacro %}
+
+
+{#-
+    The data tests of an incremental build check the rows it recomputed (dbt's `where` on tests, set
+    here for every test of a model in scope; a test's own `where` still applies):
+    - a scoped model: its scope (live_scope);
+    - the gate: the rows of the scope's streams and the rows without a stream decided since;
+    - a staging view of events: the events of the scope's streams and those without a stream.
+    A full build's scope is everything, so `make run` and `make test` test every row. To test every row
+    after an incremental build: dbt test --vars '{test_every_row: true}'.
+-#}
+{% macro default__get_where_subquery(relation) -%}
+    {%- set where = config.get('where', '') -%}
+    {%- set scope = live_streaming.live_test_scope() -%}
+    {%- if where and scope -%}
+        {%- set where = '(' ~ where ~ ') and ' ~ scope -%}
+    {%- elif scope -%}
+        {%- set where = scope -%}
+    {%- endif -%}
+    {%- if where -%}
+        {%- set filtered -%}
+            (select * from {{ relation }} where {{ where }}) dbt_subquery
+        {%- endset -%}
+        {{ return(filtered) }}
+    {%- else -%}
+        {{ return(relation) }}
+    {%- endif -%}
+{%- endmacro %}
+
+
+{#- The scope predicate for the rows of the model a data test tests (default__get_where_subquery), or none. -#}
+{% macro live_test_scope() -%}
+    {%- set tested_id = model.get('attached_node') -%}
+    {%- if not execute or not tested_id or var('test_every_row', false) or tested_id not in graph.nodes -%}
+        {{ return(none) }}
+    {%- endif -%}
+    {%- set scope_models = {} -%}
+    {%- for name in ['int_live__build_scope', 'int_live__build_scope_streams', 'int_live__build_scope_days',
+        'base_live__events'] -%}
+        {%- set node = graph.nodes.get('model.' ~ project_name ~ '.' ~ name) -%}
+        {%- if node is none or not node.relation_name -%}
+            {{ return(none) }}
+        {%- endif -%}
+        {%- do scope_models.update({name: node.relation_name}) -%}
+    {%- endfor -%}
+    {%- set scope = adapter.get_relation(
+        graph.nodes['model.' ~ project_name ~ '.int_live__build_scope'].database,
+        graph.nodes['model.' ~ project_name ~ '.int_live__build_scope'].schema,
+        'int_live__build_scope') -%}
+    {%- if scope is none or live_scoped_materialization() != 'incremental' -%}
+        {{ return(none) }}
+    {%- endif -%}
+    {%- set relations = {
+        'scope': scope_models['int_live__build_scope'],
+        'streams': scope_models['int_live__build_scope_streams'],
+        'days': scope_models['int_live__build_scope_days'],
+        'gate': scope_models['base_live__events'],
+    } -%}
+    {%- set tested = graph.nodes[tested_id] -%}
+    {%- set columns = tested.columns.keys() | list -%}
+    {%- if tested.config.get('live_scope') -%}
+        {{ return(live_scope_predicate(relations, tested.config.live_scope, tested.config.live_scope_column,
+            tested.config.live_scope_lookback_days)) }}
+    {%- elif 'decided_at' in columns and 'raw_row_number' in columns and 'stream_id' in columns -%}
+        {{ return(live_scope_predicate(relations, 'event_row')) }}
+    {%- elif tested.config.materialized == 'view' and 'stream_id' in columns and 'event_id' in columns -%}
+        {{ return(live_scope_predicate(relations, 'stream_or_none')) }}
+    {%- endif -%}
+    {{ return(none) }}
 {%- endmacro %}
 
 
