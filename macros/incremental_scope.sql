@@ -228,12 +228,14 @@
 
 {#-
     The data tests of an incremental build check the rows it recomputed (dbt's `where` on tests, set
-    here for every test of a model in scope; a test's own `where` still applies):
+    here for every test of these models; a test's own `where` still applies):
     - a scoped model: its scope (live_scope);
-    - the gate: the rows of the scope's streams and the rows without a stream decided since;
-    - a staging view of events: the events of the scope's streams and those without a stream.
-    A full build's scope is everything, so `make run` and `make test` test every row. To test every row
-    after an incremental build: dbt test --vars '{test_every_row: true}'.
+    - the gate: the rows this build decided (the newest decided_at);
+    - a staging view of events: the events of the streams with a row this build decided, and those
+      without a stream.
+    A full build's scope is everything, so `make run` and `make test` test every row. `make daily` tests
+    on a copy and publishes only a build whose tests passed, so a failure fails every run until fixed.
+    To test every row after a plain incremental `dbt build`: dbt test --vars '{test_every_row: true}'.
 -#}
 {% macro default__get_where_subquery(relation) -%}
     {%- set where = config.get('where', '') -%}
@@ -257,40 +259,33 @@
 {#- The scope predicate for the rows of the model a data test tests (default__get_where_subquery), or none. -#}
 {% macro live_test_scope() -%}
     {%- set tested_id = model.get('attached_node') -%}
-    {%- if not execute or not tested_id or var('test_every_row', false) or tested_id not in graph.nodes -%}
+    {%- if not execute or not tested_id or var('test_every_row', false) or tested_id not in graph.nodes
+        or live_scoped_materialization() != 'incremental' -%}
         {{ return(none) }}
     {%- endif -%}
-    {%- set scope_models = {} -%}
-    {%- for name in ['int_live__build_scope', 'int_live__build_scope_streams', 'int_live__build_scope_days',
-        'base_live__events'] -%}
-        {%- set node = graph.nodes.get('model.' ~ project_name ~ '.' ~ name) -%}
-        {%- if node is none or not node.relation_name -%}
-            {{ return(none) }}
-        {%- endif -%}
-        {%- do scope_models.update({name: node.relation_name}) -%}
+    {%- set relations = {} -%}
+    {%- for key, name in [('scope', 'int_live__build_scope'), ('streams', 'int_live__build_scope_streams'),
+        ('days', 'int_live__build_scope_days'), ('gate', 'base_live__events')] -%}
+        {%- do relations.update({key: graph.nodes['model.' ~ project_name ~ '.' ~ name].relation_name}) -%}
     {%- endfor -%}
-    {%- set scope = adapter.get_relation(
-        graph.nodes['model.' ~ project_name ~ '.int_live__build_scope'].database,
-        graph.nodes['model.' ~ project_name ~ '.int_live__build_scope'].schema,
-        'int_live__build_scope') -%}
-    {%- if scope is none or live_scoped_materialization() != 'incremental' -%}
-        {{ return(none) }}
-    {%- endif -%}
-    {%- set relations = {
-        'scope': scope_models['int_live__build_scope'],
-        'streams': scope_models['int_live__build_scope_streams'],
-        'days': scope_models['int_live__build_scope_days'],
-        'gate': scope_models['base_live__events'],
-    } -%}
     {%- set tested = graph.nodes[tested_id] -%}
     {%- set columns = tested.columns.keys() | list -%}
+    {%- set decided_here -%}
+        (select max(newest.decided_at) from {{ relations.gate }} as newest)
+    {%- endset -%}
     {%- if tested.config.get('live_scope') -%}
         {{ return(live_scope_predicate(relations, tested.config.live_scope, tested.config.live_scope_column,
             tested.config.live_scope_lookback_days)) }}
-    {%- elif 'decided_at' in columns and 'raw_row_number' in columns and 'stream_id' in columns -%}
-        {{ return(live_scope_predicate(relations, 'event_row')) }}
+    {%- elif tested.relation_name == relations.gate -%}
+        {{ return('decided_at = ' ~ decided_here) }}
     {%- elif tested.config.materialized == 'view' and 'stream_id' in columns and 'event_id' in columns -%}
-        {{ return(live_scope_predicate(relations, 'stream_or_none')) }}
+        {%- set streams_decided_here -%}
+            (stream_id is null or stream_id in (
+                select decided.stream_id from {{ relations.gate }} as decided
+                where decided.decided_at = {{ decided_here }}
+            ))
+        {%- endset -%}
+        {{ return(streams_decided_here) }}
     {%- endif -%}
     {{ return(none) }}
 {%- endmacro %}
