@@ -5,9 +5,10 @@ so a mistake in a scope shows as a row left stale days later, not in the next bu
 generated world (its late arrivals, duplicate deliveries and data-quality problems at the generator's rates,
 plus a copy of an event delivered 5 days after it and a leave delivered 2 days late) are written as daily drops.
 Drops 1-30 are built in full, drops 31-40 appended one at a time with `dbt run` (the last with `dbt build`:
-every data test, on the rows it recomputed). After each build, the streams (peak concurrency, viewers, watch minutes) and the
-viewers and watch minutes per day equal the raw reference (tests/python/raw_reference.py) computed from
-the drops landed so far; after the last, every table of the warehouse equals a full refresh, row for row.
+every data test, on the rows it recomputed). After each build, the streams (peak concurrency, viewers,
+watch minutes) and the viewers and watch minutes per day equal the raw reference
+(tests/python/raw_reference.py) computed from the drops landed so far; after the last, every table of the
+warehouse equals a full refresh, row for row.
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ from pathlib import Path
 
 import duckdb
 import pytest
+
 import raw_reference as rr
 from background.story_incremental import format_time, parse_time, tables
 from conftest import run_dbt, same_rows
