@@ -13,6 +13,9 @@ One run measures, on generated data sets of the given sizes (default about 1 M a
    (``--partition-by received_date``); the full build of step 2 reads every drop but the last
    simulated day's (and the stragglers received after it), then those drops land and an incremental
    ``dbt build`` runs on that warehouse; its time is shown as a share of the full build;
+6. one new day after 30 and after 90 days of history (``bench_history``): one data set of 90 days at a
+   fixed audience, a full build of the drops before day H, then day H's drops incrementally, for each H;
+   the new day's time and peak RSS at 90 days over 30 show whether its cost grows with the history;
 
 and prints the goals with their status. Progress goes to stderr, the table to stdout (``--json``:
 the JSON document instead); the JSON is always written to ``--out``.
@@ -45,6 +48,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from live_metrics.bench_history import HistoryPlan, history_goals, history_result, run_history
 from live_metrics.errors import UserError
 from live_metrics.mf_engine import ACCESS_MODE_ENV_VAR, READ_WRITE
 from live_metrics.options import repo_root, writable_dir
@@ -67,6 +71,13 @@ MIN_SIZE = 10_000
 # The generator holds every event in memory (~320 bytes each, plus the parquet writer): 30 M events
 # need ~10 GB, about what a shared 24 GiB machine can spare.
 MAX_SIZE = 30_000_000
+# The history step: one data set of max(HISTORY_DAYS) days at a fixed audience (the sizes' ~9.5 events per
+# viewer-day: ~95 k events a day at 10,000 viewers; the creators by VIEWERS_PER_CREATOR), one new day
+# measured after each history length.
+HISTORY_DAYS = (30, 90)
+HISTORY_VIEWERS = 10_000
+QUICK_HISTORY_VIEWERS = 300
+EVENTS_PER_VIEWER_DAY = 1_000_000 / (VIEWERS_PER_MILLION_EVENTS * DAYS)
 _SIZE_PATTERN = re.compile(r"^(\d+(?:\.\d+)?)([km]?)$")
 _MULTIPLIERS = {"": 1, "k": 1_000, "m": 1_000_000}
 
@@ -75,7 +86,8 @@ THREADS_ENV, DEFAULT_THREADS = "LIVE_DUCKDB_THREADS", "2"
 MEMORY_LIMIT_ENV, DEFAULT_MEMORY_LIMIT = "LIVE_DUCKDB_MEMORY_LIMIT", "3GB"
 
 # Goals (issue "daily operation at scale").
-INCREMENTAL_GOAL_SHARE = 0.1  # one new day <= 0.1 x the full build
+INCREMENTAL_GOAL_SHARE = 0.05  # one new day <= 0.05 x the full build
+HISTORY_GOAL_RATIO = 1.25  # one new day's time and peak RSS at 90 days of history <= 1.25 x at 30 days
 PEAK_RSS_GOAL_GIB = 4.0  # at the largest size
 FLAT_RATIO_MAX = 1.2  # cost per event, largest / smallest size: "flat" up to this
 READ_GOAL_SECONDS = 3.0  # scorecard, explain, check, creator on the demo warehouse (issue "slow and silent")
@@ -452,7 +464,19 @@ class Size:
 
     @property
     def creators(self) -> int:
-        return max(MIN_CREATORS, min(MAX_CREATORS, round(self.viewers / VIEWERS_PER_CREATOR)))
+        return creators_for(self.viewers)
+
+
+def creators_for(viewers: int) -> int:
+    """The creators of a generated world with ``viewers`` viewers: one per VIEWERS_PER_CREATOR, within bounds."""
+    return max(MIN_CREATORS, min(MAX_CREATORS, round(viewers / VIEWERS_PER_CREATOR)))
+
+
+def history_plan(quick: bool) -> HistoryPlan:
+    """The history step's data set: HISTORY_DAYS at HISTORY_VIEWERS (QUICK_HISTORY_VIEWERS with --quick)."""
+    viewers = QUICK_HISTORY_VIEWERS if quick else HISTORY_VIEWERS
+    target = round(viewers * max(HISTORY_DAYS) * EVENTS_PER_VIEWER_DAY)
+    return HistoryPlan(days=HISTORY_DAYS, viewers=viewers, creators=creators_for(viewers), target_events=target)
 
 
 def _human_count(n: int) -> str:
@@ -601,10 +625,13 @@ class Bench:
 
     # -- steps ------------------------------------------------------------------------------------------
 
-    def generate(self, size: Size, folder: Path) -> tuple[int, dict[str, Any]]:
+    def generate_raw(
+        self, label: str, target_events: int, folder: Path, days: int, creators: int, viewers: int
+    ) -> tuple[Measured, dict[str, Any]]:
+        """`live-metrics generate` into ``folder``/raw (parquet daily drops): its measure and the data set."""
         self.say(
-            f"{size.label}: generating ~{size.target_events:,} events "
-            f"({DAYS} days, {size.creators} creators, {size.viewers:,} viewers, parquet)"
+            f"{label}: generating ~{target_events:,} events "
+            f"({days} days, {creators} creators, {viewers:,} viewers, parquet)"
         )
         summary_path = folder / "generate.json"
         measured = run_measured(
@@ -613,18 +640,18 @@ class Bench:
                 "--out",
                 str(folder / "raw"),
                 "--days",
-                str(DAYS),
+                str(days),
                 "--creators",
-                str(size.creators),
+                str(creators),
                 "--viewers",
-                str(size.viewers),
+                str(viewers),
                 "--format",
                 "parquet",
                 "--partition-by",
                 "received_date",
                 "--json",
             ),
-            what=f"live-metrics generate ({size.label})",
+            what=f"live-metrics generate ({label})",
             env=self.env(),
             log=folder / "logs" / "generate.log",
             stdout=summary_path,
@@ -632,9 +659,27 @@ class Bench:
         summary = json.loads(summary_path.read_text(encoding="utf-8"))
         events = int(summary["raw_rows"])
         self.say(
-            f"{size.label}: generated {events:,} events ({summary['total_bytes'] / MIB:,.0f} MiB parquet) "
+            f"{label}: generated {events:,} events ({summary['total_bytes'] / MIB:,.0f} MiB parquet) "
             f"in {measured.seconds:.1f} s"
         )
+        data = {
+            "size": label,
+            "target_events": target_events,
+            "events": events,
+            "days": days,
+            "creators": creators,
+            "viewers": viewers,
+            "seed": summary["config"]["seed"],
+            "start": summary["config"]["start"],
+            "streams": summary["entities"]["streams"],
+            "sessions": summary["entities"]["sessions"],
+            "raw_bytes": summary["total_bytes"],
+        }
+        return measured, data
+
+    def generate(self, size: Size, folder: Path) -> tuple[int, dict[str, Any]]:
+        measured, data = self.generate_raw(size.label, size.target_events, folder, DAYS, size.creators, size.viewers)
+        events = data["events"]
         self.rows.append(
             {
                 "step": "generate",
@@ -646,19 +691,6 @@ class Bench:
                 "events_per_second": round(events / measured.seconds, 1),
             }
         )
-        data = {
-            "size": size.label,
-            "target_events": size.target_events,
-            "events": events,
-            "days": DAYS,
-            "creators": size.creators,
-            "viewers": size.viewers,
-            "seed": summary["config"]["seed"],
-            "start": summary["config"]["start"],
-            "streams": summary["entities"]["streams"],
-            "sessions": summary["entities"]["sessions"],
-            "raw_bytes": summary["total_bytes"],
-        }
         return events, data
 
     def dbt_build(
@@ -984,6 +1016,10 @@ def run_bench(sizes: Sequence[Size], workspace: Path, say: Callable[[str], None]
                 "marginal_seconds_per_million_events": round(marginal, 3),
             }
         )
+    # one new day after 30 and after 90 days of history, on a data set of its own
+    history_data, history_rows = run_history(bench, bench.folder("history"), history_plan(quick), _raw_rows)
+    data_sets.append(history_data)
+    bench.rows += history_rows
     document["data_sets"] = data_sets
     document["rows"] = _ordered(bench.rows)
     document["baseline_checks"] = bench.checks
@@ -1047,6 +1083,8 @@ _STEP_ORDER = (
     "export",
     "baseline",
     "incremental_day",
+    "history_day",
+    "history_ratio",
     "read_command",
 )
 
@@ -1092,6 +1130,7 @@ def goals(rows: Sequence[dict[str, Any]], largest: Size, smallest: Size) -> list
             "status": "not measured yet" if ratio is None else ("met" if ratio <= FLAT_RATIO_MAX else "missed"),
             "detail": "one size only" if ratio is None else f"ratio {ratio:.2f}",
         },
+        *history_goals(rows, HISTORY_DAYS, HISTORY_GOAL_RATIO),
     ]
 
 
@@ -1105,6 +1144,8 @@ _LABELS = {
     "export": "live-metrics export",
     "baseline": "baseline: 1 hand-written query",
     "incremental_day": "one new day, incremental",
+    "history_day": "new day after history",
+    "history_ratio": "new day, history growth",
     "read_command": "live-metrics",
 }
 
@@ -1127,6 +1168,8 @@ def _result(row: dict[str, Any]) -> str:
         return f"dbt build / baseline = {row['dbt_build_over_baseline']:.1f}x"
     if step == "incremental_day":
         return f"{row['share_of_full_build']:.2f} x the full build ({len(row['drops'])} new drops)"
+    if step in ("history_day", "history_ratio"):
+        return history_result(row)
     if step == "read_command":
         verdict = (
             ""
@@ -1224,6 +1267,11 @@ def render(document: dict[str, Any], out: Path | None = None) -> str:
         "stragglers received after it); those drops then land and an incremental dbt build runs on that warehouse "
         "as `make daily` runs it (every model and data test; the unit tests, which test code and not data, are "
         "left to make test); the baseline check then compares that warehouse with the raw log",
+        f"- history: one data set of {max(HISTORY_DAYS)} days at a fixed audience (data set 'history'); for each "
+        f"history length H ({', '.join(f'{days}d' for days in HISTORY_DAYS)}) a full build reads the drops received "
+        "before day H into its own warehouse, then day H's drops land (the last day's with its stragglers) for an "
+        "incremental dbt build, as for one new day; its time and peak RSS should not grow with the history "
+        f"(goal: the longest history's <= {HISTORY_GOAL_RATIO:g} x the shortest's)",
         "- read commands: on the demo warehouse built and published by `live-metrics build` (make run); with their "
         "default arguments scorecard, explain and check print the answers that run stored (live_ops.answers), "
         "creator reads the marts; the MetricFlow rows are the same commands with --fresh (not with --quick); wall "
@@ -1240,6 +1288,8 @@ def render(document: dict[str, Any], out: Path | None = None) -> str:
 
 # --- CLI ---------------------------------------------------------------------------------------------
 
+_HISTORY_EVENTS_PER_DAY = int(round(HISTORY_VIEWERS * EVENTS_PER_VIEWER_DAY, -3))
+
 DESCRIPTION = f"""\
 Benchmark the pipeline on this machine, one step at a time, on generated parquet data sets
 (default {DEFAULT_SIZES}: about 1 and 10 million events):
@@ -1254,13 +1304,18 @@ Benchmark the pipeline on this machine, one step at a time, on generated parquet
                and timed against the full dbt build
   one new day  on the largest size, generated as daily drops: the full build reads all but the last
                simulated day's drops, which then land for an incremental dbt build (its share of the full build)
+  history      one data set of {max(HISTORY_DAYS)} days, {HISTORY_VIEWERS:,} viewers \
+(~{_HISTORY_EVENTS_PER_DAY:,} events a day):
+               one new day after {" and after ".join(map(str, HISTORY_DAYS))} days of history, each on a full build \
+of its own (time, peak RSS)
   read         on the demo warehouse, built and published by `live-metrics build` as `make run` does:
                scorecard, explain, check (the answers the run stored) and creator with their default
                arguments, then scorecard, explain and check with --fresh (through MetricFlow; not with --quick)
 
 then the goals: the read commands <= {READ_GOAL_SECONDS:g} s each on the demo, \
 one new day <= {INCREMENTAL_GOAL_SHARE:g} x full build, peak RSS <= {PEAK_RSS_GOAL_GIB:g} GiB at the \
-largest size, cost per event flat.
+largest size, cost per event flat, one new day's time and peak RSS at {max(HISTORY_DAYS)} days of history \
+<= {HISTORY_GOAL_RATIO:g} x at {min(HISTORY_DAYS)} days.
 DuckDB runs with the settings of profiles.yml ({THREADS_ENV}, default {DEFAULT_THREADS}; {MEMORY_LIMIT_ENV}, \
 default {DEFAULT_MEMORY_LIMIT}). Progress goes to stderr, the table to stdout; the JSON document is written to \
 --out. A 10m run takes several minutes and most of the machine: run nothing else heavy meanwhile.
@@ -1282,7 +1337,10 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         f"{_human_count(MIN_SIZE)} and {_human_count(MAX_SIZE)})",
     )
     parser.add_argument(
-        "--quick", action="store_true", help=f"small sizes ({QUICK_SIZES}) for a quick check of the benchmark itself"
+        "--quick",
+        action="store_true",
+        help=f"small sizes ({QUICK_SIZES}; history at {QUICK_HISTORY_VIEWERS} viewers) for a quick check of the "
+        "benchmark itself",
     )
     parser.add_argument(
         "--out",

@@ -1,5 +1,6 @@
 """`live-metrics bench`: one quick run (small sizes) has every row with positive numbers, a baseline that
-matches the marts, and a table listing every row; bad --sizes are one-line errors.
+matches the marts, one new day after 30 and after 90 days of history, and a table listing every row; bad
+--sizes are one-line errors.
 
 No wall-clock assertion: the suite must not depend on the speed of the machine.
 """
@@ -13,7 +14,15 @@ import subprocess
 import pytest
 
 from conftest import launch_clean
-from live_metrics.bench import MAX_SIZE, MIN_SIZE, QUICK_SIZES, READ_COMMANDS, parse_sizes
+from live_metrics.bench import (
+    HISTORY_DAYS,
+    MAX_SIZE,
+    MIN_SIZE,
+    QUICK_HISTORY_VIEWERS,
+    QUICK_SIZES,
+    READ_COMMANDS,
+    parse_sizes,
+)
 from live_metrics.errors import UserError
 
 NUMBERS = (
@@ -24,6 +33,10 @@ NUMBERS = (
     "seconds_per_million_events",
     "ratio",
     "share_of_full_build",
+    "history_events",
+    "full_build_seconds",
+    "full_build_peak_rss_bytes",
+    "rss_ratio",
 )
 
 
@@ -102,6 +115,9 @@ def test_quick_bench_has_every_row_with_positive_numbers(quick_bench: tuple[dict
         ("baseline", small),
         ("baseline", large),
         ("incremental_day", large),
+        ("history_day", "30d"),
+        ("history_day", "90d"),
+        ("history_ratio", "90d/30d"),
     }
     for key, row in rows.items():
         assert row["measured"] is True, key
@@ -117,13 +133,44 @@ def test_quick_bench_has_every_row_with_positive_numbers(quick_bench: tuple[dict
     assert day["drops"][0] == f"received_date={last_day}" and day["drops"] == sorted(day["drops"])
     full = next(data["events"] for data in document["data_sets"] if data["size"] == large)
     assert rows[("dbt_build", large)]["events"] + day["events"] == full
-    for data in document["data_sets"]:
-        assert data["events"] > 0 and data["target_events"] in (20_000, 100_000)
+    sets = {data["size"]: data for data in document["data_sets"]}
+    assert set(sets) == {small, large, "history"}
+    for data in sets.values():
+        assert data["events"] > 0
+    assert sets[small]["target_events"] == 20_000 and sets[large]["target_events"] == 100_000
     assert document["settings"]["duckdb_memory_limit"] and document["settings"]["duckdb_threads"] >= 1
     counts = document["dbt_project"]
     # the full build runs as `make run` does: models, seeds and data tests, no unit test (`make test` runs those)
     assert counts["models"] > 0 and counts["data_tests"] > 0 and counts["unit_tests"] == 0
     assert document["workspace"] is None  # the temporary folder is gone
+
+
+def test_quick_bench_measures_one_new_day_after_30_and_90_days_of_history(quick_bench: tuple[dict, str, str]) -> None:
+    """One data set of 90 days at a tiny audience; for each history length H, a full build of the drops received
+    before day H, then day H's drops (day 90's with its stragglers) incrementally on that warehouse."""
+    document, table, _ = quick_bench
+    data = next(data for data in document["data_sets"] if data["size"] == "history")
+    assert data["days"] == max(HISTORY_DAYS) == 90 and data["viewers"] == QUICK_HISTORY_VIEWERS
+    start = dt.date.fromisoformat(data["start"])
+    rows = {row["size"]: row for row in document["rows"] if row["step"] == "history_day"}
+    assert sorted(rows) == ["30d", "90d"]
+    for days, row in rows.items():
+        assert row["history_days"] == int(days.removesuffix("d"))
+        day = (start + dt.timedelta(days=row["history_days"] - 1)).isoformat()
+        assert row["drops"][0] == f"received_date={day}" and row["drops"] == sorted(row["drops"]), row
+        assert row["seconds"] > 0 and row["peak_rss_bytes"] > 0 and row["full_build_seconds"] > 0, row
+        assert row["share_of_full_build"] == pytest.approx(row["seconds"] / row["full_build_seconds"], abs=0.01)
+    assert rows["30d"]["drops"] == [f"received_date={(start + dt.timedelta(days=29)).isoformat()}"]
+    # the longest history holds every drop before day 90; day 90 brings the rest
+    assert rows["90d"]["history_events"] + rows["90d"]["events"] == data["events"]
+    assert rows["30d"]["history_events"] < rows["90d"]["history_events"]
+    ratio = next(row for row in document["rows"] if row["step"] == "history_ratio")
+    assert ratio["ratio"] == pytest.approx(rows["90d"]["seconds"] / rows["30d"]["seconds"], rel=0.01)
+    assert ratio["rss_ratio"] == pytest.approx(rows["90d"]["peak_rss_bytes"] / rows["30d"]["peak_rss_bytes"], rel=0.01)
+    goals = [goal for goal in document["goals"] if "at 90 days" in goal["goal"]]
+    assert [goal["value"] for goal in goals] == [ratio["ratio"], ratio["rss_ratio"]]
+    assert all(goal["status"] in ("met", "missed") for goal in goals), goals
+    assert table.count("x its full build (") == 2 and "90d/30d: time " in table
 
 
 def test_quick_bench_times_the_read_commands_on_the_demo(quick_bench: tuple[dict, str, str]) -> None:
@@ -166,6 +213,8 @@ def test_quick_bench_table_lists_every_row(quick_bench: tuple[dict, str, str]) -
         "live-metrics export",
         "baseline: 1 hand-written query",
         "one new day, incremental",
+        "new day after history",
+        "new day, history growth",
     ):
         assert label in table, label
     assert table.count("dbt build, full") == 2 and table.count("baseline: 1 hand-written query") == 2
