@@ -59,12 +59,16 @@
     {%- do stream_types.append("'" ~ event_type ~ "'") %}
 {%- endfor %}
 
-{#- What the gate keeps of each row to decide it again in a later build. -#}
-{%- set kept_columns = [
-    'raw_row_number', 'source_line', 'raw_record', 'event_id', 'event_type', 'event_at', 'received_at',
-    'user_id', 'stream_id', 'properties', 'platform', 'app_version', 'country', 'raw_event_at',
-    'raw_received_at', 'drop_date', 'load_id', 'business_key', 'link_key', 'row_reason', 'delivery_number',
-    'first_copy_reason'] %}
+{#-
+    What the decisions across rows read (the windows work on these narrow rows only; the other columns
+    join back at the end, by raw_row_number), and what the gate keeps to decide a row again later.
+-#}
+{%- set decision_columns = [
+    'raw_row_number', 'event_id', 'event_type', 'event_at', 'received_at', 'stream_id', 'drop_date',
+    'business_key', 'link_key', 'row_reason', 'delivery_number', 'first_copy_reason'] %}
+{%- set carried_columns = [
+    'source_line', 'raw_record', 'user_id', 'properties', 'platform', 'app_version', 'country', 'raw_event_at',
+    'raw_received_at', 'load_id'] %}
 
 
 with
@@ -132,16 +136,7 @@ with_keys as (
             {%- for event_type, rule in contract.items() if rule.links_by is defined %}
                 when '{{ event_type }}' then '{{ rule.links_by }}:' || property__{{ rule.links_by }}
             {%- endfor %}
-        end as link_key,
-        {#- drops first: a later drop is a later delivery, whatever its received_at says -#}
-        case
-            when event_id is not null
-                then row_number() over (
-                        partition by event_id
-                        order by drop_date nulls first, received_at nulls last, raw_row_number
-                    )
-            else 1
-        end as new_copy_number
+        end as link_key
     from with_properties
 
 ),
@@ -205,6 +200,33 @@ row_checked as (
 
 ),
 
+{# The new rows, narrow: what the decisions across rows read. #}
+row_decisions as (
+
+    select
+        raw_row_number,
+        event_id,
+        event_type,
+        event_at,
+        received_at,
+        stream_id,
+        drop_date,
+        business_key,
+        link_key,
+        row_reason,
+        {#- drops first: a later drop is a later delivery, whatever its received_at says #}
+        case
+            when event_id is not null
+                then row_number() over (
+                        partition by event_id
+                        order by drop_date nulls first, received_at nulls last, raw_row_number
+                    )
+            else 1
+        end as new_copy_number
+    from row_checked
+
+),
+
 {#
     What earlier builds decided that bears on the new rows: copies of their event_ids, and the
     day before which a new event is late beyond the window. A full build has no earlier rows:
@@ -245,29 +267,29 @@ window_start as (
 new_rows as (
 
     select
-        row_checked.*,
+        row_decisions.*,
         true as is_decided_here,
         case
-            when row_checked.event_id is null then 1
-            else coalesce(earlier_copies.copies, 0) + row_checked.new_copy_number
+            when row_decisions.event_id is null then 1
+            else coalesce(earlier_copies.copies, 0) + row_decisions.new_copy_number
         end as delivery_number,
         -- the verdict on the copy received first, for the later copies of an event
         case
             when earlier_copies.event_id is not null then earlier_copies.first_copy_reason
-            else max(case when row_checked.new_copy_number = 1 then row_checked.row_reason end) over (
-                    partition by row_checked.event_id
+            else max(case when row_decisions.new_copy_number = 1 then row_decisions.row_reason end) over (
+                    partition by row_decisions.event_id
                 )
         end as first_copy_reason,
         coalesce(
             earlier_copies.event_id is null
-            and row_checked.new_copy_number = 1
-            and row_checked.row_reason is null
-            and cast(row_checked.event_at as date) < (select window_start.first_day from window_start),
+            and row_decisions.new_copy_number = 1
+            and row_decisions.row_reason is null
+            and cast(row_decisions.event_at as date) < (select window_start.first_day from window_start),
             false
         ) as is_late_beyond_window
-    from row_checked
+    from row_decisions
     left join earlier_copies
-        on row_checked.event_id = earlier_copies.event_id
+        on row_decisions.event_id = earlier_copies.event_id
 
 ),
 
@@ -344,7 +366,7 @@ ranked_keys as (
 earlier_read as (
 
     select
-        {%- for column in kept_columns %}
+        {%- for column in decision_columns %}
             earlier.{{ column }},
         {%- endfor %}
         coalesce(earlier.ingestion_reason = 'late_beyond_window', false) as is_late_beyond_window,
@@ -366,7 +388,7 @@ earlier_read as (
 candidates as (
 
     select
-        {%- for column in kept_columns %}
+        {%- for column in decision_columns %}
             new_rows.{{ column }},
         {%- endfor %}
         new_rows.is_late_beyond_window,
@@ -450,41 +472,65 @@ classified as (
 
 ),
 
-final as (
+{# The other columns of the rows decided here: the new rows' and, for those decided again, the ones kept. #}
+carried as (
 
     select
         raw_row_number,
-        source_line,
-        raw_record,
-        event_id,
-        event_type,
-        event_at,
-        cast(event_at as date) as event_date,
-        received_at,
-        user_id,
-        stream_id,
-        properties,
-        platform,
-        app_version,
-        country,
-        delivery_number,
-        ingestion_reason,
-        raw_event_at,
-        raw_received_at,
-        drop_date,
-        load_id,
-        business_key,
-        link_key,
-        row_reason,
-        first_copy_reason,
+        {%- for column in carried_columns %}
+            {{ column }}{{ ',' if not loop.last }}
+        {%- endfor %}
+    from typed
+    {%- if is_incremental() %}
+        union all
+        select
+            earlier.raw_row_number,
+            {%- for column in carried_columns %}
+                earlier.{{ column }}{{ ',' if not loop.last }}
+            {%- endfor %}
+        from {{ this }} as earlier
+        where earlier.raw_row_number in (select revisited.raw_row_number from revisited)
+    {%- endif %}
+
+),
+
+final as (
+
+    select
+        classified.raw_row_number,
+        carried.source_line,
+        carried.raw_record,
+        classified.event_id,
+        classified.event_type,
+        classified.event_at,
+        cast(classified.event_at as date) as event_date,
+        classified.received_at,
+        carried.user_id,
+        classified.stream_id,
+        carried.properties,
+        carried.platform,
+        carried.app_version,
+        carried.country,
+        classified.delivery_number,
+        classified.ingestion_reason,
+        carried.raw_event_at,
+        carried.raw_received_at,
+        classified.drop_date,
+        carried.load_id,
+        classified.business_key,
+        classified.link_key,
+        classified.row_reason,
+        classified.first_copy_reason,
         {{ live_build_started_at() }} as decided_at,
-        coalesce(cast(received_at as date) > cast(event_at as date), false) as is_late_arrival,
+        coalesce(cast(classified.received_at as date) > cast(classified.event_at as date), false)
+            as is_late_arrival,
         case
-            when ingestion_reason is null then 'clean'
-            when ingestion_reason in ('duplicate_delivery', 'superseded_by_bad_copy') then 'duplicate'
+            when classified.ingestion_reason is null then 'clean'
+            when classified.ingestion_reason in ('duplicate_delivery', 'superseded_by_bad_copy') then 'duplicate'
             else 'quarantined'
         end as ingestion_outcome
     from classified
+    inner join carried on classified.raw_row_number = carried.raw_row_number
 
 ),
 
