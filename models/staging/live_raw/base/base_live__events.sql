@@ -476,18 +476,18 @@ classified as (
 carried as (
 
     select
-        raw_row_number,
         {%- for column in carried_columns %}
-            {{ column }}{{ ',' if not loop.last }}
+            {{ column }},
         {%- endfor %}
+        raw_row_number
     from typed
     {%- if is_incremental() %}
         union all
         select
-            earlier.raw_row_number,
             {%- for column in carried_columns %}
-                earlier.{{ column }}{{ ',' if not loop.last }}
+                earlier.{{ column }},
             {%- endfor %}
+            earlier.raw_row_number
         from {{ this }} as earlier
         where earlier.raw_row_number in (select revisited.raw_row_number from revisited)
     {%- endif %}
