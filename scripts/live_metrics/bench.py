@@ -350,7 +350,11 @@ sessions as materialized (
         ) as ended_at
     from bounds
     inner join streams on bounds.stream_id = streams.stream_id
-    where bounds.is_join
+    where
+        bounds.is_join
+        -- a session of no length once clipped to its stream is no viewing (EVENTS.md, 2026-12-06)
+        and least(coalesce(bounds.next_event_at, streams.ended_at), streams.ended_at)
+        > least(greatest(bounds.event_at, streams.started_at), streams.ended_at)
 ),
 
 deltas as (
