@@ -147,7 +147,8 @@ def test_quick_bench_has_every_row_with_positive_numbers(quick_bench: tuple[dict
 
 def test_quick_bench_measures_one_new_day_after_30_and_90_days_of_history(quick_bench: tuple[dict, str, str]) -> None:
     """One data set of 90 days at a tiny audience; for each history length H, a full build of the drops received
-    before day H, then day H's drops (day 90's with its stragglers) incrementally on that warehouse."""
+    before day H, then the drop received on day H incrementally on that warehouse (like for like: day 90's
+    stragglers, received after it, are left out)."""
     document, table, _ = quick_bench
     data = next(data for data in document["data_sets"] if data["size"] == "history")
     assert data["days"] == max(HISTORY_DAYS) == 90 and data["viewers"] == QUICK_HISTORY_VIEWERS
@@ -160,9 +161,10 @@ def test_quick_bench_measures_one_new_day_after_30_and_90_days_of_history(quick_
         assert row["drops"][0] == f"received_date={day}" and row["drops"] == sorted(row["drops"]), row
         assert row["seconds"] > 0 and row["peak_rss_bytes"] > 0 and row["full_build_seconds"] > 0, row
         assert row["share_of_full_build"] == pytest.approx(row["seconds"] / row["full_build_seconds"], abs=0.01)
-    assert rows["30d"]["drops"] == [f"received_date={(start + dt.timedelta(days=29)).isoformat()}"]
-    # the longest history holds every drop before day 90; day 90 brings the rest
-    assert rows["90d"]["history_events"] + rows["90d"]["events"] == data["events"]
+    for days, row in rows.items():
+        assert row["drops"] == [f"received_date={(start + dt.timedelta(days=int(days[:-1]) - 1)).isoformat()}"]
+    # the longest history holds every drop before day 90; day 90's drop and the stragglers after it the rest
+    assert rows["90d"]["history_events"] + rows["90d"]["events"] < data["events"]
     assert rows["30d"]["history_events"] < rows["90d"]["history_events"]
     ratio = next(row for row in document["rows"] if row["step"] == "history_ratio")
     assert ratio["ratio"] == pytest.approx(rows["90d"]["seconds"] / rows["30d"]["seconds"], rel=0.01)
