@@ -98,7 +98,11 @@ class Site:
         )
 
     def start(self, command: str) -> subprocess.Popen[str]:
-        """A run in a session of its own, as from a terminal (its process group gets Ctrl-C)."""
+        """A run in a session of its own, as from a terminal (its process group gets Ctrl-C).
+
+        Ctrl-C acts as in a terminal's foreground job even when the suite itself runs as a background job
+        (`make test &` in a script ignores SIGINT, and every process it starts would inherit that).
+        """
         return subprocess.Popen(
             self.args(command),
             env=self.env(),
@@ -106,6 +110,7 @@ class Site:
             stderr=subprocess.PIPE,
             text=True,
             start_new_session=True,
+            preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),  # noqa: PLW1509 (no thread runs yet)
         )
 
     def deliver(self, day: str) -> None:
