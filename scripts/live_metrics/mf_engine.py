@@ -82,7 +82,7 @@ def profiles_dir_for(project_dir: Path) -> Path:
     return Path(env_value).resolve() if env_value else project_dir
 
 
-def _render_env_vars(text: str) -> str:
+def render_env_vars(text: str) -> str:
     """Render the ``{{ env_var('NAME', 'default') }}`` calls dbt allows in profiles.yml."""
     pattern = re.compile(r"\{\{\s*env_var\(\s*['\"]([^'\"]+)['\"]\s*(?:,\s*['\"]([^'\"]*)['\"]\s*)?\)\s*\}\}")
 
@@ -171,7 +171,7 @@ def duckdb_path_of(target: ProfileTarget, project_dir: Path) -> Path | None:
     """The DuckDB file ``target`` points at (absolute), or None if it is not a DuckDB file target."""
     if target.adapter_type != "duckdb":
         return None
-    raw_path = _render_env_vars(str(target.output.get("path") or ":memory:")).strip()
+    raw_path = render_env_vars(str(target.output.get("path") or ":memory:")).strip()
     if raw_path == ":memory:" or raw_path.startswith("md:"):
         return None
     path = Path(raw_path)

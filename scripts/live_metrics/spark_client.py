@@ -37,7 +37,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from live_metrics.errors import UserError
-from live_metrics.mf_engine import DEBUG_ENV_VAR, _render_env_vars
+from live_metrics.mf_engine import DEBUG_ENV_VAR, render_env_vars
 
 if TYPE_CHECKING:  # imported lazily at run time: only a spark target needs them
     from metricflow.data_table.mf_table import MetricFlowDataTable
@@ -72,7 +72,7 @@ def spark_parameters(output: Mapping[str, Any], target: str) -> dict[str, str]:
     parameters = output.get("server_side_parameters") or {}
     if not isinstance(parameters, Mapping):
         raise UserError(f"target '{target}' in profiles.yml: server_side_parameters must be a mapping of settings")
-    return {str(key): _render_env_vars(str(value)) for key, value in parameters.items()}
+    return {str(key): render_env_vars(str(value)) for key, value in parameters.items()}
 
 
 def java_executable() -> str | None:
