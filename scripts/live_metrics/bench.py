@@ -49,6 +49,7 @@ from pathlib import Path
 from typing import Any
 
 from live_metrics.bench_history import HistoryPlan, history_goals, history_result, run_history
+from live_metrics.dbt_step import DEFAULT_INCREMENTAL_MEMORY_LIMIT, INCREMENTAL_MEMORY_LIMIT_ENV, incremental_build_env
 from live_metrics.errors import UserError
 from live_metrics.mf_engine import ACCESS_MODE_ENV_VAR, READ_WRITE
 from live_metrics.options import repo_root, writable_dir
@@ -525,6 +526,11 @@ class Measured:
     peak_rss_bytes: int
 
 
+def build_env(env: dict[str, str], incremental: bool) -> dict[str, str]:
+    """The environment of a `dbt build`: an incremental one with its memory limit, as `make daily` runs it."""
+    return incremental_build_env(env) if incremental else env
+
+
 def run_measured(
     command: Sequence[str],
     *,
@@ -698,8 +704,16 @@ class Bench:
         return events, data
 
     def dbt_build(
-        self, label: str, folder: Path, raw: Path, raw_format: str, what: str = "dbt build", *extra: str
+        self,
+        label: str,
+        folder: Path,
+        raw: Path,
+        raw_format: str,
+        what: str = "dbt build",
+        *extra: str,
+        incremental: bool = False,
     ) -> Measured:
+        """A `dbt build` of ``raw`` into ``folder``'s warehouse; ``incremental`` runs it as `make daily` does."""
         self.say(f"{label}: {what} ...")
         dbt = Path(sys.executable).parent / "dbt"
         if not dbt.exists():
@@ -710,11 +724,14 @@ class Bench:
         measured = run_measured(
             [str(dbt), "build", *extra, "--target-path", str(folder / "target"), "--log-path", str(folder / "logs")],
             what=f"dbt build ({label})",
-            env=self.env(
-                LIVE_DUCKDB_PATH=str(folder / "live.duckdb"),
-                **{ACCESS_MODE_ENV_VAR: READ_WRITE},  # the profile opens the file read-only otherwise
-                LIVE_RAW_DATA_PATH=str(raw),
-                LIVE_RAW_FORMAT=raw_format,
+            env=build_env(
+                self.env(
+                    LIVE_DUCKDB_PATH=str(folder / "live.duckdb"),
+                    **{ACCESS_MODE_ENV_VAR: READ_WRITE},  # the profile opens the file read-only otherwise
+                    LIVE_RAW_DATA_PATH=str(raw),
+                    LIVE_RAW_FORMAT=raw_format,
+                ),
+                incremental,
             ),
             log=folder / "logs" / f"{what.replace(' ', '_')}.out",
         )
@@ -919,6 +936,9 @@ def run_bench(sizes: Sequence[Size], workspace: Path, say: Callable[[str], None]
         "settings": {
             "duckdb_threads": int(threads),
             "duckdb_memory_limit": memory_limit,
+            # the incremental builds' (one new day, history), as `make daily` runs them
+            "duckdb_incremental_memory_limit": os.environ.get(INCREMENTAL_MEMORY_LIMIT_ENV)
+            or DEFAULT_INCREMENTAL_MEMORY_LIMIT,
             "dbt_threads": 2,
             "raw_format": "parquet",
         },
@@ -975,6 +995,7 @@ def run_bench(sizes: Sequence[Size], workspace: Path, say: Callable[[str], None]
                 "incremental dbt build",
                 "--exclude-resource-type",
                 "unit_test",
+                incremental=True,
             )
             bench.rows.append(
                 {
@@ -1195,7 +1216,9 @@ def render(document: dict[str, Any], out: Path | None = None) -> str:
     lines = [
         f"live-metrics bench ({document['started']}): {machine['cpus']} cores, {machine['memory_gib']} GiB, "
         f"load {load[0] if load else '?'} at start; DuckDB threads {settings['duckdb_threads']}, "
-        f"memory_limit {settings['duckdb_memory_limit']}; dbt threads {settings['dbt_threads']}",
+        f"memory_limit {settings['duckdb_memory_limit']} (incremental builds "
+        f"{settings.get('duckdb_incremental_memory_limit', settings['duckdb_memory_limit'])}); "
+        f"dbt threads {settings['dbt_threads']}",
         "",
         "data sets (generated, parquet daily drops):",
         format_table(

@@ -153,7 +153,7 @@ def new_day(
     full = bench.dbt_build(label, work, raw, "parquet", "dbt build", *BUILD_ARGS)
     history_events = raw_rows(work / "live.duckdb")
     add_drops(raw, split.new)
-    day = bench.dbt_build(label, work, raw, "parquet", "incremental dbt build", *BUILD_ARGS)
+    day = bench.dbt_build(label, work, raw, "parquet", "incremental dbt build", *BUILD_ARGS, incremental=True)
     return history_day_row(
         history_days, [drop.name for drop in split.new], history_events, raw_rows(work / "live.duckdb"), full, day
     )

@@ -22,6 +22,12 @@ from pathlib import Path
 from live_metrics.errors import UserError
 
 PROGRESS_EVERY_SECONDS = 5.0
+# An incremental build reads the new day's rows and looks the history up by key: at the profile's 3 GB DuckDB
+# keeps the history's blocks it read in its buffer cache, so the peak RSS grew with the history (bench: 2.26 GB
+# after 90 days against 0.97 GB after 30) while the work did not (1.27 GB at 1 GB, and no slower: 30.6 s
+# against 32.3 s). Incremental builds run with this memory limit; a full build keeps the profile's.
+MEMORY_LIMIT_ENV = "LIVE_DUCKDB_MEMORY_LIMIT"
+INCREMENTAL_MEMORY_LIMIT_ENV, DEFAULT_INCREMENTAL_MEMORY_LIMIT = "LIVE_DUCKDB_INCREMENTAL_MEMORY_LIMIT", "1GB"
 _ANSI = re.compile(r"\x1b\[[0-9;]*m")
 _HEADER = re.compile(r"^(Compilation|Runtime|Database|Parsing|Dependency) Error( in \w+ \S+ \(.*\))?:?$|^Failure in ")
 
@@ -147,3 +153,8 @@ def one_line(message: str, failed_node: str = "") -> str:
     if node and not first.startswith("raw_live_events:"):
         return f"{node}: {first}"
     return first
+
+
+def incremental_build_env(env: Mapping[str, str]) -> dict[str, str]:
+    """``env`` for an incremental dbt build: DuckDB's memory limit is $LIVE_DUCKDB_INCREMENTAL_MEMORY_LIMIT (1GB)."""
+    return {**env, MEMORY_LIMIT_ENV: env.get(INCREMENTAL_MEMORY_LIMIT_ENV) or DEFAULT_INCREMENTAL_MEMORY_LIMIT}

@@ -34,7 +34,7 @@ import uuid
 from pathlib import Path
 
 from live_metrics import publish, runlock
-from live_metrics.dbt_step import run_dbt
+from live_metrics.dbt_step import incremental_build_env, run_dbt
 from live_metrics.drops import another_project, nothing_new, project_fingerprint, raw_folder, raw_inputs
 from live_metrics.errors import UserError
 from live_metrics.layout import Layout, wal
@@ -203,7 +203,7 @@ class Steps:
         run_dbt(
             args,
             cwd=self.project_dir,
-            env=self.env(),
+            env=incremental_build_env(self.env()) if incremental else self.env(),
             log_path=self.layout.dbt_log,
             pass_fds=(self.lock.fd,),
             on_start=lambda pid: self.lock.note_child(pid, "dbt build"),
