@@ -55,16 +55,28 @@
 
 
 {#-
+    The records' table as this version writes it (with reference_fingerprint), or none: missing, or of an
+    older layout.
+-#}
+{% macro live_scope_current_watermarks(watermarks) -%}
+    {%- set existing = adapter.get_relation(watermarks.database, watermarks.schema, watermarks.identifier) -%}
+    {%- if existing is not none
+        and 'reference_fingerprint' in (adapter.get_columns_in_relation(existing) | map(attribute='name') | list) -%}
+        {{ return(existing) }}
+    {%- endif -%}
+    {{ return(none) }}
+{%- endmacro %}
+
+
+{#-
     Pre-hook of int_live__build_scope: the records' table exists (an empty one on the first build; one
     of an older layout is dropped, and everything is then in scope).
 -#}
 {% macro live_scope_create_watermarks() -%}
     {%- if live_scoped_materialization() == 'incremental' -%}
         {%- set watermarks = live_scope_watermarks(this) -%}
-        {%- set existing = adapter.get_relation(watermarks.database, watermarks.schema, watermarks.identifier) -%}
-        {%- if existing is not none
-            and 'reference_fingerprint' not in (adapter.get_columns_in_relation(existing) | map(attribute='name') | list) -%}
-            drop table {{ watermarks }};
+        {%- if live_scope_current_watermarks(watermarks) is none -%}
+            drop table if exists {{ watermarks }};
         {%- endif %}
         create table if not exists {{ watermarks }} (
             model_name {{ dbt.type_string() }},
@@ -95,9 +107,7 @@
 {% macro live_scope_decided_after(fingerprint) -%}
     {%- set models = live_scoped_models() -%}
     {%- set watermarks = live_scope_watermarks(this) -%}
-    {%- set existing = adapter.get_relation(watermarks.database, watermarks.schema, watermarks.identifier) -%}
-    {%- if models and existing is not none
-        and 'reference_fingerprint' in (adapter.get_columns_in_relation(existing) | map(attribute='name') | list) -%}
+    {%- if models and live_scope_current_watermarks(watermarks) is not none -%}
         (
             select
                 case
@@ -200,8 +210,6 @@
     {%- endset -%}
     {%- if kind == 'stream' -%}
         {{ prefix }}{{ column }} in (select scope_streams.stream_id from {{ relations.streams }} as scope_streams)
-    {%- elif kind == 'stream_or_none' -%}
-        ({{ prefix }}stream_id is null or {{ in_streams }})
     {%- elif kind == 'days_from' -%}
         {{ from_first_day }}
     {%- elif kind == 'stream_or_days_from' -%}
@@ -302,21 +310,17 @@
     {%- endif -%}
     {%- set streams = ref('int_live__build_scope_streams') -%}
     {%- set gate = ref('base_live__events') -%}
-    {%- if not is_incremental() -%}
-        true
-    {%- else -%}
-        {{ column }} in (
-            select linked.event_id
-            from {{ gate }} as linked
-            where linked.link_key in (
-                select scoped.link_key
-                from {{ gate }} as scoped
-                where
-                    scoped.link_key is not null
-                    and scoped.stream_id in (select scope_streams.stream_id from {{ streams }} as scope_streams)
-            )
+    {{ column }} in (
+        select linked.event_id
+        from {{ gate }} as linked
+        where linked.link_key in (
+            select scoped.link_key
+            from {{ gate }} as scoped
+            where
+                scoped.link_key is not null
+                and scoped.stream_id in (select scope_streams.stream_id from {{ streams }} as scope_streams)
         )
-    {%- endif -%}
+    )
 {%- endmacro %}
 
 

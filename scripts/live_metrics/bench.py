@@ -49,7 +49,7 @@ from pathlib import Path
 from typing import Any
 
 from live_metrics.bench_history import HistoryPlan, history_goals, history_result, run_history
-from live_metrics.dbt_step import DEFAULT_INCREMENTAL_MEMORY_LIMIT, INCREMENTAL_MEMORY_LIMIT_ENV, incremental_build_env
+from live_metrics.dbt_step import MEMORY_LIMIT_ENV, incremental_build_env
 from live_metrics.errors import UserError
 from live_metrics.mf_engine import ACCESS_MODE_ENV_VAR, READ_WRITE
 from live_metrics.options import repo_root, writable_dir
@@ -84,7 +84,7 @@ _MULTIPLIERS = {"": 1, "k": 1_000, "m": 1_000_000}
 
 # DuckDB settings: the defaults of profiles.yml.
 THREADS_ENV, DEFAULT_THREADS = "LIVE_DUCKDB_THREADS", "2"
-MEMORY_LIMIT_ENV, DEFAULT_MEMORY_LIMIT = "LIVE_DUCKDB_MEMORY_LIMIT", "3GB"
+DEFAULT_MEMORY_LIMIT = "3GB"  # the profile's default for MEMORY_LIMIT_ENV
 
 # Goals (issue "daily operation at scale").
 INCREMENTAL_GOAL_SHARE = 0.05  # one new day <= 0.05 x the full build
@@ -937,8 +937,7 @@ def run_bench(sizes: Sequence[Size], workspace: Path, say: Callable[[str], None]
             "duckdb_threads": int(threads),
             "duckdb_memory_limit": memory_limit,
             # the incremental builds' (one new day, history), as `make daily` runs them
-            "duckdb_incremental_memory_limit": os.environ.get(INCREMENTAL_MEMORY_LIMIT_ENV)
-            or DEFAULT_INCREMENTAL_MEMORY_LIMIT,
+            "duckdb_incremental_memory_limit": incremental_build_env(os.environ)[MEMORY_LIMIT_ENV],
             "dbt_threads": 2,
             "raw_format": "parquet",
         },
