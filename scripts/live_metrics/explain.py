@@ -10,7 +10,13 @@ from typing import Any
 
 from live_metrics import answers
 from live_metrics.drivers import Explanation
-from live_metrics.formatting import format_metric_change, format_share, format_signed, format_value
+from live_metrics.formatting import (
+    format_metric_change,
+    format_share,
+    format_signed,
+    format_value,
+    material_residual,
+)
 from live_metrics.manifest import load_manifest
 from live_metrics.measure import Measurement, measure, rule_from_args
 from live_metrics.mf_engine import MetricFlowSession
@@ -127,6 +133,8 @@ def explanation_document(tree: MetricTree, snapshot: Snapshot, explanation: Expl
             for metric, dims in explanation.segments.items()
         },
         "anomalies": sorted(snapshot.anomalies(), key=tree.sort_key),
+        "anomalies_evaluated": snapshot.anomalies_evaluated(),
+        "no_anomaly_text": snapshot.no_anomaly_text(),
         "targets": {
             name: {"target": tree.nodes[name].target, "status": item.target_status}
             for name, item in snapshot.values.items()
@@ -197,7 +205,8 @@ def render_text(tree: MetricTree, measurement: Measurement, top: int) -> str:
         lines.append(f"\nAlong the tree (contributions in {star}; each level adds up exactly to the one above)")
         rows = contribution_rows(explanation.tree.as_dict(labels_of(tree)), star, "· ")
         lines.append(format_table(["metric", "previous", "value", "change", "contribution", "share"], rows))
-        lines.append(f"residual: {explanation.residual():.3g}")
+        if material_residual(explanation.residual(), explanation.tree.contribution):
+            lines.append(f"residual: {explanation.residual():.3g}")
     context = context_metrics(tree, explanation, star)
     if context:
         lines.append("\nContext (under the north star, not part of its identity)")
@@ -269,7 +278,7 @@ def _segments_table(tree: MetricTree, explanation: Explanation, top: int) -> str
 def _anomaly_lines(tree: MetricTree, snapshot: Snapshot) -> str:
     flagged = sorted(snapshot.anomalies(), key=tree.sort_key)
     rule = snapshot.rule.describe()
-    lines = [f"Anomalies ({rule}): " + (", ".join(flagged) if flagged else "none")]
+    lines = [f"Anomalies ({rule}): " + (", ".join(flagged) if flagged else snapshot.no_anomaly_text())]
     lines += [f"  {snapshot.anomaly_text(name)}" for name in flagged]
     targets = {name: v for name, v in snapshot.values.items() if v.target_status}
     if targets:

@@ -20,6 +20,7 @@ from live_metrics.drivers import Explanation
 from live_metrics.explain import contribution_rows, explanation_document, node_fields
 from live_metrics.formatting import (
     format_node_change,
+    format_node_value,
     format_share,
     format_signed,
     format_threshold,
@@ -29,7 +30,7 @@ from live_metrics.formatting import (
     period_sentence,
 )
 from live_metrics.html_page import render_html
-from live_metrics.snapshot import Snapshot
+from live_metrics.snapshot import MetricValue, Snapshot
 from live_metrics.tree import STAKEHOLDERS, TIERS, Edge, MetricTree
 
 TITLE = "Live-streaming metric tree"
@@ -61,6 +62,8 @@ def build_document(
         node = tree.nodes[name]
         value = snapshot.values.get(name) if snapshot else None
         extra: dict[str, Any] = value.as_dict() if value else dict(_NO_VALUES)
+        if node.helper and snapshot and node.parent in snapshot.values:
+            extra.update(_as_context(snapshot.values[node.parent]))
         if explanation is not None:
             extra.update(node_fields(explanation, name, tree, contributions))
         else:
@@ -81,11 +84,17 @@ def build_document(
                 "inputs": list(node.inputs),
                 "input_measures": list(node.input_measures),
                 "target": node.target,
+                "helper": node.helper,
                 **extra,
             }
         )
     edges = [
-        {"source": edge.source, "target": edge.target, "kind": edge.kind, "weight": _edge_weight(explanation, edge)}
+        {
+            "source": edge.source,
+            "target": edge.target,
+            "kind": edge.kind,
+            "weight": _edge_weight(tree, explanation, edge),
+        }
         for edge in tree.edges
     ]
     stamp = (generated_at or dt.datetime.now(dt.UTC)).replace(microsecond=0)
@@ -119,15 +128,26 @@ _NO_VALUES: dict[str, Any] = {
     "error": None,
     "baseline": True,
     "baseline_note": None,
+    "final": True,
     "target_status": None,
     "anomaly": None,
     "series": [],
 }
 
 
-def _edge_weight(explanation: Explanation | None, edge: Edge) -> float | None:
-    """A parent edge's weight: the child's share of the parent's change (None: context, or no split)."""
-    if explanation is None or edge.kind != "parent":
+def _as_context(parent: MetricValue) -> dict[str, Any]:
+    """What a helper (a numerator or denominator, meta `helper`) shows under its ratio: its value and change,
+    no good/bad judgement, and no baseline whenever the ratio has none."""
+    fields: dict[str, Any] = {"trend": None, "status": None, "anomaly": None, "target_status": None}
+    if not parent.baseline:
+        fields.update(change=None, change_points=None, baseline=False, baseline_note=parent.baseline_note)
+    return fields
+
+
+def _edge_weight(tree: MetricTree, explanation: Explanation | None, edge: Edge) -> float | None:
+    """A parent edge's weight: the child's share of the parent's change (None: context, a helper, or no
+    split)."""
+    if explanation is None or edge.kind != "parent" or tree.nodes[edge.target].helper:
         return None
     split = explanation.splits.get(edge.source)
     if split is None or edge.target not in split.relation.part_names:
@@ -151,7 +171,7 @@ def _groups(document: Mapping[str, Any]) -> list[tuple[str, list[tuple[str, list
 
 
 def _value_text(node: Mapping[str, Any]) -> str:
-    return format_value(node.get("value"), node["name"])
+    return format_node_value(node)
 
 
 # ---------------------------------------------------------------------------------------------------
@@ -287,7 +307,8 @@ def _markdown_why(explain: Mapping[str, Any]) -> list[str]:
         ]
         lines += _md_table(["dimension", "segment", "previous", "value", "contribution", "share"], rows) + [""]
     anomalies = explain.get("anomalies") or []
-    lines += [f"Anomalies: {', '.join(f'`{name}`' for name in anomalies) if anomalies else 'none'}.", ""]
+    verdict = ", ".join(f"`{name}`" for name in anomalies) if anomalies else explain.get("no_anomaly_text") or "none"
+    lines += [f"Anomalies: {verdict}.", ""]
     return lines
 
 

@@ -51,6 +51,15 @@ def format_value(value: object, metric_name: str = "") -> str:
 
 
 NO_BASELINE = "no baseline"
+NOT_FINAL = "not final yet"
+
+
+def format_node_value(node: Mapping[str, Any]) -> str:
+    """An exported node's value for a reader: ``not final yet`` while the data lacks the history or the days
+    after that it needs (a 7-day retention of last week), since the number would look final and is not."""
+    if node.get("final") is False:
+        return NOT_FINAL
+    return format_value(node.get("value"), str(node["name"]))
 
 
 def format_change(change: float | None, baseline: bool = True) -> str:
@@ -113,11 +122,33 @@ def format_signed(value: float | None, metric_name: str = "") -> str:
     return sign + format_value(abs(value), metric_name)
 
 
+SHARE_SLACK = 1e-9  # a share this far outside 0–100 % is rounding, not an offsetting part
+MORE_THAN_ALL = "more than all (offsetting)"
+AGAINST = "against (offsetting)"
+
+
 def format_share(share: float | None) -> str:
-    """A share of a change (0.907 → ``90.7%``); ``—`` when there is no change to share."""
+    """A part's share of a change, as a person reads it: 0.907 → ``90.7%``; ``—`` when there is no change to
+    share. Parts of one change may move in opposite directions (viewers up, minutes per viewer down): a part
+    against the change has a negative share and a part pushing with it more than 100 %. Those are arithmetic,
+    not readable percentages, so they are said in words: ``more than all (offsetting)`` and
+    ``against (offsetting)``; the part's contribution in the metric's own units says how much."""
     if share is None or not is_number(share):
         return "—"
-    return f"{share * 100:.1f}%"
+    if share > 1 + SHARE_SLACK:
+        return MORE_THAN_ALL
+    if share < -SHARE_SLACK:
+        return AGAINST
+    return f"{min(max(share, 0.0), 1.0) * 100:.1f}%"
+
+
+def material_residual(residual: float | None, change: float | None, tolerance: float = 1e-6) -> bool:
+    """Whether a split's residual (the change its parts leave unexplained) is worth printing: above
+    ``tolerance`` of the change; floating-point dust such as 3.6e-12 is not."""
+    if residual is None or not is_number(residual):
+        return False
+    scale = abs(change) if change is not None and is_number(change) and change != 0 else 1.0
+    return abs(residual) > tolerance * scale
 
 
 def period_sentence(document: Mapping[str, Any]) -> str:

@@ -27,6 +27,7 @@ from live_metrics.formatting import (
     format_value,
     guardrail_table,
     is_number,
+    material_residual,
     period_sentence,
 )
 
@@ -141,7 +142,14 @@ def _why_card(explain: Mapping[str, Any]) -> str:
     )
     note = f"Split along the tree ({relation}); " if relation else ""
     residual = explain.get("residual")
-    trust = f"parts add up to the change (residual {_e(format_value(residual))})." if residual is not None else ""
+    trust = ""
+    if residual is not None:
+        unexplained = material_residual(residual, explain.get("change_abs"))
+        trust = (
+            f"parts add up to the change (residual {_e(format_value(residual))})."
+            if unexplained
+            else ("parts add up to the change exactly.")
+        )
     return (
         '<div class="card why"><div class="kicker">Why it moved</div>'
         f'{body}<div class="muted small">{_e(note)}{trust}</div></div>'
@@ -163,11 +171,11 @@ def _segments_card(explain: Mapping[str, Any], by_name: Mapping[str, Any]) -> st
         ", ".join(_link(name, _e(by_name[name]["label"])) for name in flagged)
         + ' <a class="small" href="#show=anomalies" data-show="anomalies">show only these</a>'
         if flagged
-        else "none"
+        else _e(explain.get("no_anomaly_text") or "none")
     )
     return (
         f'<div class="card segs"><div class="kicker">Top segments of the change</div>{segments}'
-        f'<div class="kicker">Anomalies</div><div class="anomalies">⚠ {anomalies}</div></div>'
+        f'<div class="kicker">Anomalies</div><div class="anomalies">{"⚠ " if flagged else ""}{anomalies}</div></div>'
     )
 
 
@@ -261,9 +269,11 @@ def _legend() -> str:
         '<p class="legend">Boxes: coloured stripe = stakeholder; <b class="ns">orange</b> = north star; dashed = '
         'guardrail (<b class="bad">red</b> breached, <b class="good">green</b> ok, grey tracked); (!) anomaly; '
         "◎ target (green on track, red off track). Edges: thickness = the child's share of its parent's change "
-        '(<b class="pos">blue</b> pushes the same way, <b class="bad">red</b> against); thin dashed = context, not '
-        "part of the parent's formula. Change colour is judged in each metric's direction. Click or press Enter on "
-        "a metric for its details.</p>"
+        '(<b class="pos">blue</b> pushes the same way, <b class="bad">red</b> against); "offsetting" when the '
+        "parts moved in opposite directions, so that no share of 0–100 % describes them (their contributions are "
+        "in the metric's panel); thin dashed = context, not part of the parent's formula. Grey boxes are helpers, "
+        "the numerator or denominator of the ratio above them: context, never judged good or bad. Change colour "
+        "is judged in each metric's direction. Click or press Enter on a metric for its details.</p>"
     )
 
 
@@ -434,6 +444,8 @@ svg text { font-family: system-ui, -apple-system, "Segoe UI", Roboto, sans-serif
 .node .delta.better { fill: var(--good); } .node .delta.worse { fill: var(--bad); }
 .node .delta.nobase { font-style: italic; }
 .node .sub { font-size: 10.5px; fill: var(--muted); }
+.node.helper .box { fill: #f8f9fa; stroke: #dee2e6; } .node.helper .stripe { fill: #ced4da; }
+.node.helper .value { font-size: 13px; font-weight: 600; fill: var(--muted); }
 .node.kept .box { fill: #f8f9fa; stroke: #ced4da; stroke-dasharray: 2 2; }
 .node.kept text { fill: #868e96; } .node.kept .spark { stroke: #ced4da; }
 .node.on-path .box { stroke: #1c7ed6; stroke-width: 2; }
@@ -470,6 +482,7 @@ _JS = r"""
   var withValues = !!data.has_values;
   var BOX_W = 200, BOX_H = withValues ? 62 : 40, GAP_X = 44, GAP_Y = 10, PAD = 14;
   var SPARK = {x: 136, y: 25, w: 56, h: 28};
+  var LABEL_PX = 12.5, LABEL_MIN_PX = 9;
   var PERCENT = /(_rate|_ratio|_share|_growth|_ctr|_retention)$/;
 
   var byName = {}, order = {}, kids = {}, parentOf = {}, weightOf = {};
@@ -514,8 +527,21 @@ _JS = r"""
     var sign = v < 0 ? '-' : '+';
     return PERCENT.test(name || '') ? sign + (Math.abs(v) * 100).toFixed(2) + ' pp' : sign + fmt(Math.abs(v), name);
   }
-  function fmtShare(s) { return isNum(s) ? (s * 100).toFixed(1) + '%' : '—'; }
-  function changeText(n) { return n.baseline === false ? 'no baseline' : fmtMetricChange(n); }
+  // formatting.format_share: a share outside 0-100 % is an offsetting part, said in words
+  function fmtShare(s) {
+    if (!isNum(s)) { return '—'; }
+    if (s > 1 + 1e-9) { return 'more than all (offsetting)'; }
+    if (s < -1e-9) { return 'against (offsetting)'; }
+    return (Math.min(Math.max(s, 0), 1) * 100).toFixed(1) + '%';
+  }
+  function edgeText(w) {
+    if (w > 1 + 1e-9 || w < -1e-9) { return 'offsetting'; }
+    return w < 0.095 ? fmtShare(w) : Math.round(w * 100) + '%';
+  }
+  function changeText(n) {
+    if (n.final === false) { return 'not final yet'; }
+    return n.baseline === false ? 'no baseline' : fmtMetricChange(n);
+  }
   function slug(text) { return String(text).replace(/[^A-Za-z0-9_-]+/g, '-'); }
 
   function byDriver(a, b) {
@@ -642,7 +668,7 @@ _JS = r"""
   function deltaLine(n) {
     var text = changeText(n), cls = 'delta';
     if (n.error) { return s('text', {class: 'delta worse', x: 12, y: 54}, ['error']); }
-    if (n.baseline === false) { cls += ' nobase'; } else if (n.trend) { cls += ' ' + n.trend; }
+    if (n.baseline === false) { cls += ' nobase'; } else if (n.trend && !n.helper) { cls += ' ' + n.trend; }
     if (n.tier === 'guardrail' && n.threshold !== null && n.threshold !== undefined) {
       var bound = n.direction === 'decrease' ? 'max ' : 'min ';
       var limit = n.threshold === 'none' ? 'tracked' : bound + fmt(n.threshold, n.name);
@@ -652,6 +678,7 @@ _JS = r"""
   }
   function nodeClasses(n, kept) {
     var cls = ['node', 'tier-' + slug(n.tier), 'sh-' + slug(n.stakeholder)];
+    if (n.helper) { cls.push('helper'); }
     if (n.tier === 'guardrail') { cls.push('st-' + slug(n.status || 'tracked')); }
     if (kept) { cls.push('kept'); }
     if (n.name === state.metric) { cls.push('selected'); }
@@ -675,7 +702,8 @@ _JS = r"""
       s('text', {class: 'label', x: 12, y: 17, 'data-room': mark.room}, [n.label])
     ]);
     if (withValues) {
-      fill(g, {}, [s('text', {class: 'value', x: 12, y: 37}, [fmt(n.value, n.name)]), deltaLine(n), sparkline(n)]);
+      fill(g, {}, [s('text', {class: 'value', x: 12, y: 37}, [n.final === false ? '—' : fmt(n.value, n.name)]),
+        deltaLine(n), sparkline(n)]);
     } else {
       fill(g, {}, [s('text', {class: 'sub', x: 12, y: 32}, [n.name])]);
     }
@@ -689,18 +717,27 @@ _JS = r"""
     var width = w === null ? 1.2 : 1.5 + 9 * Math.min(Math.abs(w), 1);
     var path = s('path', {class: cls, d: d, 'stroke-width': width.toFixed(2)});
     if (w === null) { return {path: path, label: null}; }
-    var tip = s('title', {}, [byName[name].label + ': ' + fmtShare(w) + ' of the change of ' + byName[up].label]);
+    var offsetting = w > 1 + 1e-9 || w < -1e-9;
+    var tip = s('title', {}, [offsetting ?
+      byName[name].label + (w < 0 ? ' moved against' : ' moved with, and by more than all of,') + ' the change of ' +
+        byName[up].label + ': its other parts moved the other way (offsetting)' :
+      byName[name].label + ': ' + fmtShare(w) + ' of the change of ' + byName[up].label]);
     var label = s('text', {class: 'edge-label' + (w < 0 ? ' neg' : ''), x: x2 - 4, y: y2 - 4 - width / 2,
-      'text-anchor': 'end'}, [tip, Math.abs(w) < 0.095 ? fmtShare(w) : Math.round(w * 100) + '%']);
+      'text-anchor': 'end'}, [tip, edgeText(w)]);
     return {path: path, label: label};
   }
+  // a long label gets a smaller font, never a cut: every word of it stays readable in its box
   function fitLabels() {
     Array.prototype.forEach.call(svg.querySelectorAll('.node .label'), function (t) {
-      var room = parseFloat(t.getAttribute('data-room')), text = t.textContent;
-      if (t.getComputedTextLength() <= room) { return; }
-      while (text.length > 1 && t.getComputedTextLength() > room) {
-        text = text.slice(0, -1);
-        t.textContent = text.trim() + '…';
+      var room = parseFloat(t.getAttribute('data-room')), size = LABEL_PX;
+      t.style.fontSize = '';
+      while (size > LABEL_MIN_PX && t.getComputedTextLength() > room) {
+        size -= 0.5;
+        t.style.fontSize = size + 'px';
+      }
+      if (t.getComputedTextLength() > room) {
+        t.setAttribute('textLength', room);
+        t.setAttribute('lengthAdjust', 'spacingAndGlyphs');
       }
     });
   }
@@ -833,14 +870,16 @@ _JS = r"""
   }
   function anomalyText(n) {
     var a = n.anomaly;
-    if (!a) { return withValues ? 'not enough history' : null; }
+    if (!a) { return withValues ? (n.helper ? 'judged on its ratio' : 'not evaluated: not enough history') : null; }
     return [badge(a.flagged ? 'flagged' : 'normal'), ' normal range ' + fmt(a.low, n.name) + ' – ' +
       fmt(a.high, n.name) + ' (mean ' + fmt(a.mean, n.name) + ' ± ' + a.sigma + 'σ over ' + a.window + ' periods)'];
   }
   function valueRows(n) {
     if (!withValues) { return []; }
     var star = data.north_star;
-    return [['value', fmt(n.value, n.name)], ['previous', fmt(n.previous, n.name)],
+    var value = n.final === false ? [fmt(n.value, n.name), h('span', {class: 'muted'}, [' so far: not final yet'])] :
+      fmt(n.value, n.name);
+    return [['value', value], ['previous', fmt(n.previous, n.name)],
       ['change', n.baseline === false ? h('span', {class: 'muted'}, ['no baseline']) :
         h('span', {class: n.trend || ''}, [fmtMetricChange(n) + (n.trend ? ' (' + n.trend + ')' : '')])],
       ['baseline', n.baseline === false ?

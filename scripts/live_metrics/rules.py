@@ -248,9 +248,26 @@ def inherited_needs_problems(tree: MetricTree) -> list[str]:
     return problems
 
 
+def helper_problems(tree: MetricTree, catalogue: Sequence[CatalogueEntry]) -> list[str]:
+    """A metric marked `helper: true` is a numerator or denominator its parent ratio divides: the parent uses
+    it, and it is not a metric of the catalogue (those are success metrics in their own right)."""
+    catalogued = {entry.metric_name for entry in catalogue}
+    uses = {(edge.source, edge.target) for edge in tree.component_edges()}
+    problems = []
+    for node in tree:
+        if not node.helper:
+            continue
+        if node.name in catalogued:
+            problems.append(f"{node.name}: a catalogue metric cannot be a helper")
+        if not node.parent or (node.parent, node.name) not in uses:
+            problems.append(f"{node.name}: helper, but its parent {node.parent or '(none)'} does not use it")
+    return problems
+
+
 def check_targets(tree: MetricTree, catalogue: Sequence[CatalogueEntry]) -> RuleResult:
     """meta `target` is a finite number; meta `needs_history` is a whole number of days or `month`; meta
-    `needs_future` is a whole number of days; a metric computed from one that needs either needs it too."""
+    `needs_future` is a whole number of days; a metric computed from one that needs either needs it too; a
+    `helper` is used by its parent and is not in the catalogue."""
     problems = []
     for node in tree:
         if node.target_text is not None:
@@ -261,16 +278,18 @@ def check_targets(tree: MetricTree, catalogue: Sequence[CatalogueEntry]) -> Rule
         future = node.needs_future
         if future is not None and not (isinstance(future, int) and future > 0):
             problems.append(f"{node.name}: needs_future '{future}' is not a number of days")
-    problems += inherited_needs_problems(tree)
+    problems += inherited_needs_problems(tree) + helper_problems(tree, catalogue)
     if problems:
         return RuleResult(RULE_TARGETS, FAIL, summarize(problems))
     targets = sum(node.target is not None for node in tree)
     history = sum(node.needs_history is not None for node in tree)
     future = sum(node.needs_future is not None for node in tree)
+    helpers = sum(node.helper for node in tree)
     return RuleResult(
         RULE_TARGETS,
         PASS,
-        f"{targets} metrics with a target, {history} needing history, {future} needing the days after",
+        f"{targets} metrics with a target, {history} needing history, {future} needing the days after, "
+        f"{helpers} helpers",
     )
 
 

@@ -258,6 +258,7 @@ class MetricValue:
     target_status: str | None = None
     anomaly: Anomaly | None = None
     series: tuple[tuple[dt.date, float | int | None], ...] = ()
+    final: bool = True  # the period's value has the history and the days after it that it needs
 
     @property
     def is_anomaly(self) -> bool:
@@ -279,6 +280,7 @@ class MetricValue:
             "error": self.error,
             "baseline": self.baseline,
             "baseline_note": self.baseline_note,
+            "final": self.final,
             "target_status": self.target_status,
             "anomaly": self.anomaly.as_dict() if self.anomaly else None,
             "series": [{"start": day.isoformat(), "value": value} for day, value in self.series],
@@ -311,6 +313,15 @@ class Snapshot:
     def anomalies(self) -> list[str]:
         return [name for name, value in self.values.items() if value.is_anomaly]
 
+    def anomalies_evaluated(self) -> int:
+        """How many metrics the anomaly rule could judge (enough earlier periods with a baseline)."""
+        return sum(value.anomaly is not None for value in self.values.values())
+
+    def no_anomaly_text(self) -> str:
+        """What to say when nothing is flagged: ``none`` only when the rule judged some metric, otherwise
+        that it could not (the first weeks of data have too few earlier periods)."""
+        return "none" if self.anomalies_evaluated() else not_evaluated_text(self.rule)
+
     def anomaly_text(self, name: str) -> str:
         """``name value outside [low, high]`` for a flagged metric."""
         item = self.values[name]
@@ -320,6 +331,11 @@ class Snapshot:
             f"{name} {format_value(item.value, name)} outside "
             f"[{format_value(anomaly.low, name)}, {format_value(anomaly.high, name)}]"
         )
+
+
+def not_evaluated_text(rule: AnomalyRule) -> str:
+    """What the anomaly verdict says when no metric had the history the rule needs."""
+    return f"not evaluated: needs {rule.needed} earlier periods of history"
 
 
 def _values_by_period(result: QueryResult, time_column: str, metrics: Iterable[str]) -> dict[dt.date, dict[str, Any]]:
@@ -410,7 +426,8 @@ def _metric_value(
     baseline = covered[-1] and covered[-2]
     uncovered = periods[-1] if not covered[-1] else periods[-2]
     history = [v if ok else None for ok, (_, v) in zip(covered[:-1], series[:-1], strict=True)]
-    anomaly = detect(history, value, rule) if covered[-1] else None
+    # a helper (a ratio's numerator or denominator) is context: its ratio is what the rule judges
+    anomaly = detect(history, value, rule) if covered[-1] and not node.helper else None
     return MetricValue(
         name=node.name,
         value=value,
@@ -424,4 +441,5 @@ def _metric_value(
         target_status=target_status(node, value),
         anomaly=anomaly,
         series=series,
+        final=covered[-1],
     )

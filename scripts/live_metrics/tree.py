@@ -43,6 +43,7 @@ class MetricNode:
     target_text: str | None = None  # the raw meta `target` when it is not a number (the rules report it)
     needs_history: int | str | None = None  # meta `needs_history`: days of history, or "month" (to date)
     needs_future: int | str | None = None  # meta `needs_future`: days after each day of the period (retention)
+    helper: bool = False  # meta `helper: true`: a numerator or denominator of its parent ratio, shown as context
 
     @property
     def is_guardrail(self) -> bool:
@@ -227,6 +228,7 @@ def node_from_metric(metric: ManifestMetric) -> MetricNode:
         target_text=target_text,
         needs_history=parse_needs_history(meta.get("needs_history")),
         needs_future=parse_needs_history(meta.get("needs_future")),
+        helper=meta.get("helper") is True,
     )
 
 

@@ -573,3 +573,90 @@ def test_end_to_end_on_a_tiny_warehouse(tmp_path: Path) -> None:
         env,
     )
     assert breach_fails.returncode == 1 and "breached" in breach_fails.stdout
+
+
+# --- shares a person can read, helpers as context, verdicts that say what was evaluated -------------
+
+
+def test_shares_outside_0_to_100_percent_are_said_in_words() -> None:
+    from live_metrics.formatting import format_share, material_residual
+
+    # gift revenue -14.2 %: revenue per gifter pushed it down by 1.72 x the change, conversion up by 0.72 x
+    assert [format_share(s) for s in (0.907, 0.0, 1.0, 1.72, -0.58, None)] == [
+        "90.7%",
+        "0.0%",
+        "100.0%",
+        "more than all (offsetting)",
+        "against (offsetting)",
+        "—",
+    ]
+    assert format_share(1 + 1e-12) == "100.0%" and format_share(-1e-12) == "0.0%"  # rounding, not offsetting
+    # a residual is printed only when it is more than 1e-6 of the change
+    assert not material_residual(3.638e-12, 32_406.0) and material_residual(0.5, 32_406.0)
+    assert not material_residual(None, 1.0) and material_residual(1e-3, 0.0)
+
+
+def helper_manifest() -> Any:
+    from live_metrics.manifest import parse_manifest
+
+    document = json.loads((FIXTURES / "manifest_good.json").read_text(encoding="utf-8"))
+    for metric in document["metrics"]:
+        if metric["name"] in ("rebuffer_ms_total", "played_plus_rebuffer_total"):
+            metric["config"]["meta"]["helper"] = True
+        if metric["name"] == "rebuffer_ratio":
+            metric["config"]["meta"]["needs_history"] = 14  # the ratio has no baseline in the second week
+    return parse_manifest(document, FIXTURES / "manifest_good.json")
+
+
+def test_helpers_are_context_that_follow_their_ratios_baseline() -> None:
+    manifest = helper_manifest()
+    tree = build_tree(manifest)
+    values = week_values(tree)
+    values["2026-02-23"]["rebuffer_ms_total"] = 40.0  # +400 %: a helper's change is shown, never judged
+    snapshot = take_snapshot(FakeQuerier(values), list(tree), "week", dt.date(2026, 3, 5), dt.date(2026, 2, 16))
+    explanation = build_explanation(manifest, tree, snapshot)
+    document = build_document(tree, snapshot, generated_at=GENERATED_AT, explanation=explanation)
+    nodes = {node["name"]: node for node in document["nodes"]}
+    ratio, helper = nodes["rebuffer_ratio"], nodes["rebuffer_ms_total"]
+    assert ratio["baseline"] is False and ratio["baseline_note"].startswith("no baseline: needs 14 days")
+    assert helper["helper"] is True and nodes["rebuffer_ratio"]["helper"] is False
+    assert (helper["baseline"], helper["change"], helper["trend"], helper["anomaly"]) == (False, None, None, None)
+    assert helper["baseline_note"] == ratio["baseline_note"] and helper["value"] == 40.0
+    weights = {(e["source"], e["target"]): e["weight"] for e in document["edges"] if e["kind"] == "parent"}
+    assert weights[("rebuffer_ratio", "rebuffer_ms_total")] is None  # no share of a ratio's change on its parts
+    assert "rebuffer_ms_total" not in snapshot.anomalies()
+
+
+def test_anomalies_say_not_evaluated_until_there_is_history(tree: MetricTree) -> None:
+    two_weeks = take_snapshot(FakeQuerier(week_values(tree)), list(tree), "week", dt.date(2026, 3, 5))
+    assert two_weeks.anomalies_evaluated() == 0
+    assert two_weeks.no_anomaly_text() == "not evaluated: needs 8 earlier periods of history"
+    explanation = build_explanation(load_manifest(FIXTURES / "manifest_good.json"), tree, two_weeks)
+    explained = build_document(tree, two_weeks, generated_at=GENERATED_AT, explanation=explanation)
+    assert "Anomalies: not evaluated: needs 8 earlier periods of history." in render_markdown(explained)
+    page = render_html(explained)
+    anomalies = page[page.index('<div class="kicker">Anomalies</div>') :].split("</div>")[1]
+    assert anomalies == '<div class="anomalies">not evaluated: needs 8 earlier periods of history'
+    assert "Anomalies (" in render_text(tree, Measurement(two_weeks, explanation), 2)
+    assert "not evaluated" in render_text(tree, Measurement(two_weeks, explanation), 2)
+
+    flat = {
+        (dt.date(2026, 1, 5) + dt.timedelta(weeks=k)).isoformat(): {name: 10.0 for name in tree.nodes}
+        for k in range(10)
+    }
+    ten_weeks = take_snapshot(FakeQuerier(flat), list(tree), "week", dt.date(2026, 3, 19))
+    assert ten_weeks.anomalies_evaluated() > 0 and ten_weeks.anomalies() == []
+    assert ten_weeks.no_anomaly_text() == "none"
+
+
+def test_scorecard_says_when_no_complete_period_has_data(tree: MetricTree, capsys: pytest.CaptureFixture[str]) -> None:
+    """Data from 2026-03-02 to 03-05: the latest complete month, February, ends before the data starts."""
+    values = {"2026-03-02": {name: 10.0 for name in tree.nodes}}
+    snapshot = take_snapshot(FakeQuerier(values), list(tree), "month", dt.date(2026, 3, 5), dt.date(2026, 3, 2))
+    manifest = load_manifest(FIXTURES / "manifest_good.json")
+    print_scorecard(
+        build_scorecard(tree, Measurement(snapshot, build_explanation(manifest, tree, snapshot)), []), "month"
+    )
+    text = capsys.readouterr().out
+    assert snapshot.period.label == "month 2026-02"
+    assert "note: the data starts on 2026-03-02, after month 2026-02 ends: there is no complete month" in text

@@ -340,3 +340,28 @@ def test_a_metric_computed_from_one_that_is_not_final_is_not_final_either() -> N
     detail = check_targets(tree(needs_history=7), []).detail
     assert "rate: computed from first (needs_history 28) but its needs_history is 7" in detail
     assert "rate: computed from back (needs_future 7) but its needs_future is missing" in detail
+
+
+def test_a_helper_is_used_by_its_parent_and_is_no_catalogue_metric() -> None:
+    """meta `helper: true` marks a numerator or denominator of the ratio above it (shown as context)."""
+    from live_metrics.rules import check_targets
+
+    document = good_document()
+    for name in ("rebuffer_ms_total", "played_plus_rebuffer_total"):
+        meta(document, name)["helper"] = True
+    tree = tree_of(document)
+    assert [node.name for node in tree if node.helper] == ["rebuffer_ms_total", "played_plus_rebuffer_total"]
+    helpers = {"rebuffer_ms_total", "played_plus_rebuffer_total"}
+    catalogue = tuple(entry for entry in good_catalogue() if entry.metric_name not in helpers)
+    result = check_targets(tree, catalogue)
+    assert result.status == PASS and "2 helpers" in result.detail, result.detail
+
+    meta(document, "viewer_sessions")["helper"] = True  # its parent, watch_minutes_per_viewer, does not divide it
+    meta(document, "live_streams")["helper"] = "yes"  # only `true` makes a helper
+    catalogue += (CatalogueEntry("rebuffer_ms_total", "viewers", "supporting", None, "increase", None, "d"),)
+    broken = tree_of(document)
+    assert not broken.nodes["live_streams"].helper
+    detail = check_targets(broken, catalogue).detail
+    assert "viewer_sessions: helper, but its parent watch_minutes_per_viewer does not use it" in detail
+    assert "rebuffer_ms_total: a catalogue metric cannot be a helper" in detail
+    assert "played_plus_rebuffer_total" not in detail

@@ -24,6 +24,7 @@ from typing import Any
 
 import pytest
 
+from conftest import Warehouse, run_cli
 from live_metrics.formatting import guardrail_rows
 from live_metrics.html_page import render_html
 
@@ -347,7 +348,9 @@ def test_browser_shows_decomposition_and_no_baseline(pages: dict[str, Path], tmp
     dom = parse_dom(run.stdout)
     text = dom.find(id="panel").all_text()  # type: ignore[union-attr]
     assert "gift_revenue_usd = gifters × revenue_per_gifter_usd" in text
-    assert "What moved it" in text and "Revenue per gifter (USD)" in text and "172.4%" in text
+    # revenue per gifter fell by 1.72 x the change while gifters rose: said in words, not as 172.4 %
+    assert "What moved it" in text and "Revenue per gifter (USD)" in text and "172.4%" not in text
+    assert "more than all (offsetting)" in text and "against (offsetting)" in text
     boxes = drawn_nodes(dom)
     assert "no baseline" in boxes["first_time_creators"].all_text()
     assert "—" not in boxes["live_viewers"].all_text()
@@ -510,3 +513,87 @@ def test_browser_screenshot_is_not_blank(pages: dict[str, Path], tmp_path: Path)
     total = sum(pixels.values())
     assert 1 - count / total > 0.3, f"only {1 - count / total:.0%} of the pixels differ from {background.hex()}"
     assert len(pixels) > 50, f"only {len(pixels)} distinct colours"
+
+
+# ---------------------------------------------------------------------------------------------------
+# The demo's own page, as `make run` exports it, at a desktop and a laptop size
+
+# Appended to a copy of the page: after the tree is drawn, measure what a person would see and write it into
+# the DOM for --dump-dom: each box's label (its text and its right edge against the room the box gives it),
+# each box's rectangle, and each edge label's text.
+LAYOUT_PROBE = """<script>
+setTimeout(function () {
+  var out = {labels: [], boxes: [], edges: []};
+  Array.prototype.forEach.call(document.querySelectorAll('#tree g.node'), function (g) {
+    var label = g.querySelector('.label'), box = g.querySelector('rect.box'), bb = label.getBBox();
+    var at = /translate\\(([-0-9.]+),([-0-9.]+)\\)/.exec(g.getAttribute('transform'));
+    out.labels.push({metric: g.getAttribute('data-metric'), text: label.textContent,
+      right: bb.x + bb.width,
+      limit: parseFloat(label.getAttribute('x')) + parseFloat(label.getAttribute('data-room'))});
+    out.boxes.push({metric: g.getAttribute('data-metric'), x: +at[1], y: +at[2],
+      w: +box.getAttribute('width'), h: +box.getAttribute('height')});
+  });
+  Array.prototype.forEach.call(document.querySelectorAll('#tree .edge-label'), function (t) {
+    out.edges.push(t.lastChild.textContent);
+  });
+  var pre = document.createElement('pre');
+  pre.id = 'layout-probe';
+  pre.textContent = JSON.stringify(out);
+  document.body.appendChild(pre);
+}, 50);
+</script>"""
+SHARE = re.compile(r"^(\d+(?:\.\d)?)%$")
+
+
+@pytest.fixture(scope="module")
+def demo_page(warehouse: Warehouse, tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict[str, Any]]:
+    folder = tmp_path_factory.mktemp("demo_page")
+    completed = run_cli(warehouse, "export", "--out", str(folder))
+    assert completed.returncode == 0, completed.stderr
+    page = (folder / "metric_tree.html").read_text(encoding="utf-8")
+    probed = folder / "probed.html"
+    probed.write_text(page.replace("</body>", LAYOUT_PROBE + "\n</body>"), encoding="utf-8")
+    return probed, json.loads((folder / "metric_tree.json").read_text(encoding="utf-8"))
+
+
+def readable_share(text: str) -> bool:
+    """A share as the page prints it: 0-100 %, or words that say the parts offset each other."""
+    match = SHARE.match(text.strip())
+    return bool(match and 0 <= float(match.group(1)) <= 100) or "offsetting" in text or text.strip() == "—"
+
+
+@pytest.mark.parametrize("size", ["1600,1200", "1280,800"])
+def test_browser_demo_page_labels_fit_shares_read_and_nothing_overlaps(
+    demo_page: tuple[Path, dict[str, Any]], size: str, tmp_path: Path
+) -> None:
+    page, document = demo_page
+    run = run_chromium(page, "", tmp_path, "--dump-dom", f"--window-size={size}")
+    assert run.console == []
+    dom = parse_dom(run.stdout)
+    probe = dom.find(id="layout-probe")
+    assert probe is not None, "the layout probe did not run"
+    layout = json.loads(probe.all_text())
+    labels = {node["name"]: node["label"] for node in document["nodes"]}
+    assert len(layout["labels"]) == len(labels) >= 57
+    # every label whole (no "…"), inside the room its box gives it (markers included)
+    for item in layout["labels"]:
+        assert item["text"] == labels[item["metric"]], item
+        assert item["right"] <= item["limit"] + 0.5, f"{item['metric']}: label runs past its box ({item})"
+    boxes = layout["boxes"]
+    for i, a in enumerate(boxes):
+        for b in boxes[i + 1 :]:
+            apart = a["x"] + a["w"] <= b["x"] or b["x"] + b["w"] <= a["x"] or a["y"] + a["h"] <= b["y"]
+            assert apart or b["y"] + b["h"] <= a["y"], f"{a['metric']} overlaps {b['metric']}"
+    # shares: on the edges, in "why it moved" and in the top segments, 0-100 % or said in words
+    assert layout["edges"] and all(readable_share(text) for text in layout["edges"]), layout["edges"]
+    why = [row for row in dom.walk() if row.tag == "table" and "drivers" in row.classes]
+    assert len(why) == 1
+    shares = [
+        cells[-1].all_text()
+        for cells in ([c for c in tr.walk() if c.tag == "td"] for tr in why[0].walk() if tr.tag == "tr")
+        if cells
+    ]
+    assert shares and all(readable_share(text) for text in shares), shares
+    segments = next(e for e in dom.walk() if e.tag == "ol" and "segments" in e.classes).all_text()
+    assert all(readable_share(text) for text in re.findall(r", ([^()]+)\)", segments)), segments
+    assert not re.search(r"residual \d", dom.all_text()), "a residual below 1e-6 of the change is printed"
