@@ -24,36 +24,6 @@ gate as (
 
 ),
 
-orphan_leaves as (
-
-    select
-        event_id,
-        'orphan_leave' as quarantine_reason
-    from {{ ref('int_live__presence_sequenced') }}
-    where {{ live_in_scope('stream') }} and presence_role = 'orphan_leave'
-
-),
-
-bad_refunds as (
-
-    select
-        event_id,
-        quarantine_reason
-    from {{ ref('int_live__gift_refunds_checked') }}
-    where {{ live_in_scope('stream') }} and quarantine_reason is not null
-
-),
-
-unknown_references as (
-
-    select
-        event_id,
-        quarantine_reason
-    from {{ ref('int_live__reference_checks') }}
-    where {{ live_in_scope('stream') }} and quarantine_reason is not null
-
-),
-
 non_viewing_presence as (
 
     select presence.event_id
@@ -95,11 +65,11 @@ clean_warnings as (
 
 semantic_quarantine as (
 
-    select * from orphan_leaves
-    union all
-    select * from bad_refunds
-    union all
-    select * from unknown_references
+    select
+        event_id,
+        quarantine_reason
+    from {{ ref('int_live__quarantined_after_gate') }}
+    where {{ live_in_scope('stream') }}
 
 ),
 

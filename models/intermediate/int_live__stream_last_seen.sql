@@ -1,7 +1,9 @@
 {#
     One row per stream id with clean events: the last moment anything clean was
     seen in it, of any event type. A stream with no end event ends there
-    (int_live__streams).
+    (int_live__streams). A row the later rules quarantine (an orphan leave, a
+    refund that cannot be applied, an unknown gift or campaign id;
+    int_live__quarantined_after_gate) is not clean and does not stretch the stream.
 #}
 {{ config(**live_scoped_config('stream')) }}
 
@@ -13,7 +15,14 @@ clean_events as (
         stream_id,
         event_at
     from {{ ref('base_live__events') }}
-    where {{ live_in_scope('stream') }} and ingestion_outcome = 'clean' and stream_id is not null
+    where
+        {{ live_in_scope('stream') }}
+        and ingestion_outcome = 'clean'
+        and stream_id is not null
+        and event_id not in (
+            select quarantined.event_id from {{ ref('int_live__quarantined_after_gate') }} as quarantined
+            where {{ live_in_scope('stream', prefix='quarantined.') }}
+        )
 
 ),
 

@@ -110,7 +110,9 @@ ISO_TIMESTAMP = (
 # int_live__viewer_sessions and int_live__stream_concurrency, written by hand as one query from
 # docs/contract/events.md: every ingestion rule that can keep an event out of a stream or a session
 # (duplicate deliveries, the row checks of every type, business keys, streams never started), then
-# the streams (ended by their end event, else at the last clean event seen), the sessions (a join
+# the streams (ended by their end event, else at the last clean event seen, an orphan leave not being
+# clean; the other rows quarantined after the gate, refunds and unknown reference ids, never end a
+# generated stream), the sessions (a join
 # with no open session opens one, a join while open is a reconnect, a leave closes it, no leave: the
 # stream's end; clipped to the stream) and the peak concurrency per stream (+1/-1 sweep, leaves first
 # at equal times). The result is one row per session with its stream's peak.
@@ -283,12 +285,32 @@ clean_events as materialized (
         )
 ),
 
+presence as (
+    select
+        stream_id,
+        user_id as viewer_id,
+        event_type = 'viewer_joined' as is_join,
+        event_at,
+        received_at,
+        event_id,
+        lag(event_type = 'viewer_joined') over (
+            partition by stream_id, user_id
+            order by event_at, event_type = 'viewer_joined', received_at, event_id
+        ) as after_join
+    from clean_events
+    where event_type in ('viewer_joined', 'viewer_left')
+),
+
+-- a stream with no end event ends at its last clean event: an orphan leave (a leave with no open
+-- session) is quarantined, so it is not one
 last_seen as (
     select
         stream_id,
         max(event_at) as last_event_at
     from clean_events
-    where stream_id is not null
+    where
+        stream_id is not null
+        and event_id not in (select event_id from presence where not is_join and not coalesce(after_join, false))
     group by stream_id
 ),
 
@@ -304,22 +326,6 @@ streams as (
     left join clean_events as stream_ends
         on stream_starts.stream_id = stream_ends.stream_id and stream_ends.event_type = 'stream_ended'
     left join last_seen on stream_starts.stream_id = last_seen.stream_id
-),
-
-presence as (
-    select
-        stream_id,
-        user_id as viewer_id,
-        event_type = 'viewer_joined' as is_join,
-        event_at,
-        received_at,
-        event_id,
-        lag(event_type = 'viewer_joined') over (
-            partition by stream_id, user_id
-            order by event_at, event_type = 'viewer_joined', received_at, event_id
-        ) as after_join
-    from clean_events
-    where event_type in ('viewer_joined', 'viewer_left')
 ),
 
 -- session starts (a join after nothing or after a leave) and session ends (a leave after a join)
@@ -651,6 +657,10 @@ class Bench:
                 str(folder / "raw"),
                 "--days",
                 str(days),
+                "--crash-spike",
+                "none",
+                "--alert-outage",
+                "none",
                 "--creators",
                 str(creators),
                 "--viewers",
