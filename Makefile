@@ -141,7 +141,7 @@ bench: install
 	$(CLI) bench
 
 demo-data: install
-	$(CLI) generate --out seeds/demo --days 14 --creators 40 --viewers 1500 --seed 7 --start 2026-11-09 --format csv
+	$(CLI) generate --out seeds/demo --days 64 --creators 40 --viewers 480 --seed 7 --start 2026-09-28 --crash-spike 2026-11-29 --alert-outage 2026-11-29 --format csv
 
 clean:
 	rm -rf target logs output warehouse/*.duckdb warehouse/*.wal warehouse/*_metric_tree warehouse/.building warehouse/spark

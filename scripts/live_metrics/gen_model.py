@@ -24,11 +24,23 @@ MS_PER_DAY = 86_400_000
 class GeneratorConfig:
     """What to generate. Defaults are the committed demo set (``seeds/demo``)."""
 
-    days: int = 14
+    days: int = 64
     creators: int = 40
-    viewers: int = 1500
+    viewers: int = 480
     seed: int = 7
-    start: dt.date = dt.date(2026, 11, 9)
+    start: dt.date = dt.date(2026, 9, 28)
+    # planted incidents (gen_world.CRASH_SPIKE_*, ALERT_OUTAGE_*) for the demo's anomaly story: a UTC day on
+    # which many streams crash, and one on which live alerts stop reaching phones for some hours; None, or a
+    # day outside the simulated days, plants nothing
+    crash_spike: dt.date | None = dt.date(2026, 11, 29)
+    alert_outage: dt.date | None = dt.date(2026, 11, 29)
+
+    def day_index(self, day: dt.date | None) -> int | None:
+        """``day`` as a day index from ``start``; None when it is None or outside the simulated days."""
+        if day is None:
+            return None
+        index = (day - self.start).days
+        return index if 0 <= index < self.days else None
 
     @property
     def start_ms(self) -> int:

@@ -18,6 +18,7 @@ import numpy as np
 from live_metrics.gen_model import (
     BLOCK_REASONS,
     CATEGORIES,
+    END_REASONS,
     ET,
     JOIN_SOURCES,
     MODERATION_ACTIONS,
@@ -96,6 +97,14 @@ MARATHON_RANGE_H = (6.0, 9.0)
 END_OUTCOME_SHARES: tuple[float, ...] = (0.92, 0.03, 0.01, 0.04)
 NO_END_EVENT = 3
 END_REASON_BANNED = 2  # index into END_REASONS
+# Planted incidents, for the demo's anomaly story. GeneratorConfig.crash_spike: on that UTC day a share of the
+# streams that would have ended normally crash instead, cut short. GeneratorConfig.alert_outage: on that UTC
+# day, from ALERT_OUTAGE_UTC_H for ALERT_OUTAGE_HOURS, live alerts are sent but never delivered (none is
+# opened, none brings a viewer).
+CRASH_SPIKE_SHARE = 0.6
+CRASH_SPIKE_LENGTH = (0.2, 0.7)  # a crashed stream lasts this share of its planned length
+ALERT_OUTAGE_UTC_H = 0.0
+ALERT_OUTAGE_HOURS = 16.0
 NEVER_STARTED_STREAM_RATE = 0.01  # streams whose stream_started is never sent (min 3 once there are 60+)
 NEVER_STARTED_MIN_STREAMS = 3
 
@@ -518,6 +527,7 @@ def _make_streams(cfg: GeneratorConfig, creator_utc_offset: np.ndarray) -> dict[
     category = np.where(own_category, primary_category[creator], rng.integers(0, len(CATEGORIES), n))
     title = category * len(TITLES[0]) + rng.integers(0, len(TITLES[0]), n)
     outcome = _choice(rng, END_OUTCOME_SHARES, n)
+    length, outcome = _plant_crashes(cfg, start, length, outcome)
 
     order = np.argsort(start, kind="stable")
     out = {
@@ -538,6 +548,33 @@ def _make_streams(cfg: GeneratorConfig, creator_utc_offset: np.ndarray) -> dict[
     never[rng.choice(np.flatnonzero(out["outcome"] == 0), size=n_never, replace=False)] = True
     out["never_started"] = never
     return out
+
+
+def _plant_crashes(
+    cfg: GeneratorConfig, start: np.ndarray, length: np.ndarray, outcome: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """Of the streams starting on the crash-spike day (UTC), CRASH_SPIKE_SHARE of those that would end
+    normally crash instead, after a part of their planned length (its own random stream: the rest of the
+    simulation is unchanged)."""
+    spike = cfg.day_index(cfg.crash_spike)
+    if spike is None:
+        return length, outcome
+    rng = cfg.rng("crash_spike")
+    n = len(start)
+    on_day = (start - cfg.start_ms) // MS_PER_DAY == spike
+    hit = on_day & (outcome == 0) & (rng.random(n) < CRASH_SPIKE_SHARE)
+    cut = (length * rng.uniform(*CRASH_SPIKE_LENGTH, n)).astype(np.int64)
+    crashed = END_REASONS.index("crashed")
+    return np.where(hit, np.maximum(cut, 10 * MS_PER_MIN), length), np.where(hit, crashed, outcome)
+
+
+def alert_outage(cfg: GeneratorConfig) -> tuple[int, int] | None:
+    """The planted alert outage as [from, to) epoch milliseconds, or None."""
+    day = cfg.day_index(cfg.alert_outage)
+    if day is None:
+        return None
+    begin = cfg.start_ms + day * MS_PER_DAY + int(ALERT_OUTAGE_UTC_H * MS_PER_H)
+    return begin, begin + int(ALERT_OUTAGE_HOURS * MS_PER_H)
 
 
 # --- stream lifecycle ------------------------------------------------------------------------
@@ -637,6 +674,9 @@ def _send_alerts(
     n_notif = len(n_sent)
     notif_no = np.arange(n_notif, dtype=np.int64)
     opened = rng.random(n_notif) < NOTIFICATION_OPEN_RATE
+    outage = alert_outage(cfg)
+    if outage is not None:  # sent, never delivered: not opened, so no join either
+        opened &= ~((n_sent >= outage[0]) & (n_sent < outage[1]))
     t_open = n_sent + (_lognormal(rng, NOTIFICATION_OPEN_MEDIAN_S, 1.0, n_notif).clip(3, 45 * 60) * MS_PER_S).astype(
         np.int64
     )

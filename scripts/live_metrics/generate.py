@@ -38,7 +38,7 @@ from live_metrics.gen_model import (
 )
 from live_metrics.gen_output import FORMATS, PARTITIONS, EventFormatter, file_names, reference_table, write_tables
 from live_metrics.gen_problems import ProblemRate, inject_problems
-from live_metrics.gen_world import build_world
+from live_metrics.gen_world import ALERT_OUTAGE_HOURS, ALERT_OUTAGE_UTC_H, CRASH_SPIKE_SHARE, build_world
 from live_metrics.options import writable_dir
 
 __all__ = ["GeneratorConfig", "GeneratedData", "generate_events", "write_dataset", "register", "run"]
@@ -164,6 +164,14 @@ def _parse_date(text: str) -> dt.date:
         raise argparse.ArgumentTypeError(f"not a date (YYYY-MM-DD): {text!r}") from None
 
 
+def _optional_date(text: str) -> dt.date | None:
+    return None if text.strip().lower() == "none" else _parse_date(text)
+
+
+def _date_text(day: dt.date | None) -> str:
+    return day.isoformat() if day else "none"
+
+
 def _integer(text: str) -> int:
     try:
         return int(text)
@@ -227,6 +235,24 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         help=f"first simulated day, UTC (default {defaults.start.isoformat()})",
     )
     parser.add_argument(
+        "--crash-spike",
+        type=_optional_date,
+        default=defaults.crash_spike,
+        metavar="YYYY-MM-DD|none",
+        help=f"plant a crash spike on this UTC day: {CRASH_SPIKE_SHARE:.0%} of the streams that would end normally "
+        f"crash early instead (default {_date_text(defaults.crash_spike)}, the demo's; a day outside the simulated "
+        "days plants nothing)",
+    )
+    parser.add_argument(
+        "--alert-outage",
+        type=_optional_date,
+        default=defaults.alert_outage,
+        metavar="YYYY-MM-DD|none",
+        help=f"plant a live-alert outage on this UTC day: alerts sent from {ALERT_OUTAGE_UTC_H:02.0f}:00 UTC for "
+        f"{ALERT_OUTAGE_HOURS:g} h are never delivered, so none is opened (default "
+        f"{_date_text(defaults.alert_outage)}, the demo's)",
+    )
+    parser.add_argument(
         "--format",
         choices=FORMATS,
         default="csv",
@@ -256,7 +282,13 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 def run(args: argparse.Namespace) -> int:
     config = GeneratorConfig(
-        days=args.days, creators=args.creators, viewers=args.viewers, seed=args.seed, start=args.start
+        days=args.days,
+        creators=args.creators,
+        viewers=args.viewers,
+        seed=args.seed,
+        start=args.start,
+        crash_spike=args.crash_spike,
+        alert_outage=args.alert_outage,
     )
     stream = sys.stderr if args.json else sys.stdout
     started = time.perf_counter()

@@ -283,11 +283,19 @@ def test_history_metrics_show_no_baseline_on_the_demo(warehouse: Warehouse, tmp_
     completed = run_cli(warehouse, "export", "--out", str(tmp_path))
     assert completed.returncode == 0, completed.stderr
     nodes = {n["name"]: n for n in json.loads((tmp_path / "metric_tree.json").read_text())["nodes"]}
-    # the demo starts on 2026-11-09: the weeks of 11-09 and 11-16 lack 28 days of creator history,
-    # the month to date lacks the 1st to the 8th, and week-over-week growth lacks the week before 11-09
+    # the demo runs from 2026-09-28 to 12-01: the week of 11-23 has 28 days of creator history, its month to
+    # date and its week before, so the metrics needing history have a baseline; the 7-day retentions of its
+    # days need data up to 12-06, so they are not final (their value is not shown as one), while the week
+    # before, whose days end on 11-22 + 7, is
     for name in ("first_time_creators", "gift_revenue_mtd_usd", "watch_minutes_wow_growth"):
-        assert nodes[name]["baseline"] is False and nodes[name]["change"] is None, name
-        assert nodes[name]["baseline_note"].startswith("no baseline"), name
+        assert nodes[name]["baseline"] is True and nodes[name]["final"] is True, name
+        assert nodes[name]["baseline_note"] is None and nodes[name]["value"] is not None, name
+    assert nodes["gift_revenue_mtd_usd"]["change"] is not None  # (first-time creators: 0 after 0, no change)
+    for name in ("viewer_d7_retention", "creator_d7_retention", "retained_viewer_days"):
+        assert nodes[name]["final"] is False and nodes[name]["baseline"] is False and nodes[name]["change"] is None
+        assert nodes[name]["baseline_note"].startswith("no baseline: needs the 7 days after each day"), name
+        assert nodes[name]["series"][-2]["value"] is not None  # the week before is final
+    assert nodes["retained_viewer_days"]["helper"] is True and nodes["retained_viewer_days"]["trend"] is None
     assert nodes["live_watch_minutes"]["baseline"] is True and nodes["live_watch_minutes"]["change"] is not None
     assert nodes["watch_minutes_wow_growth"]["value"] is not None  # the latest week has its week before
     # a rate's change is also given in percentage points; the relative change stays as it was
@@ -295,7 +303,7 @@ def test_history_metrics_show_no_baseline_on_the_demo(warehouse: Warehouse, tmp_
     assert crash["change_points"] == pytest.approx((crash["value"] - crash["previous"]) * 100, abs=1e-12)
     assert crash["change"] == pytest.approx((crash["value"] - crash["previous"]) / crash["previous"], rel=1e-12)
     assert nodes["live_watch_minutes"]["change_points"] is None  # a count
-    assert nodes["watch_minutes_wow_growth"]["change_points"] is None  # a rate without a baseline
+    assert nodes["viewer_d7_retention"]["change_points"] is None  # a rate without a baseline
     weights = {
         (e["source"], e["target"]): e["weight"]
         for e in json.loads((tmp_path / "metric_tree.json").read_text())["edges"]

@@ -238,11 +238,15 @@ def same_value(actual: Any, expected: Any, comparison: str) -> bool:
 
 def compare(metric: str, actual: dict[dt.date, Any], expected: dict[dt.date, Any], comparison: str) -> list[str]:
     """Mismatch lines: a reference day MetricFlow misses, returns null for or disagrees on, or a MetricFlow value
-    on a day the reference has no data for (there only no row or a null is accepted)."""
+    on a day the reference has no data for (there only no row or a null is accepted, and for a count or an
+    amount a 0: it reads 0 on a day without its events, `fill_nulls_with: 0`, such as a day with ad
+    impressions and no click)."""
     problems: list[str] = []
     for day in sorted(set(actual) | set(expected)):
         if day not in expected and actual.get(day) is None:
             continue  # no data that day: absent or null is fine
+        if day not in expected and comparison in (COUNT, MONEY) and actual.get(day) == 0:
+            continue  # a count or an amount with no event that day
         want = expected.get(day)
         if want is None or not same_value(actual.get(day), want, comparison):
             problems.append(f"  {metric} {day}: MetricFlow={actual.get(day, '<no row>')!r} reference={want!r}")
