@@ -12,6 +12,7 @@ import math
 import os
 import subprocess
 import sys
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -268,25 +269,51 @@ SPARK_BUILDS_KEY = pytest.StashKey[SparkBuilds]()
 BACKGROUND_MODULE = "test_background_stories.py"
 STORY_DIR = Path(__file__).parent / "background"
 STORIES = tuple(sorted(path.name for path in STORY_DIR.glob("story_*.py")))
+# The stories run in chains, one pytest each, side by side: one chain was the suite's critical path (about
+# 23 minutes of mostly waiting on subprocesses while the suite used about one of the two cores). Balanced by
+# their measured length: the quick bench alone (about 9 minutes beside the rest of the suite), the
+# incremental and the long run (about 9), then the others (about 10). A story not named here joins the
+# last chain.
+STORY_CHAINS = (
+    ("story_bench.py",),
+    ("story_incremental.py", "story_long_run.py"),
+)
+
+
+def story_chains(stories: Sequence[str]) -> list[tuple[str, ...]]:
+    """``stories`` split into the STORY_CHAINS (those present) and one chain of the rest."""
+    named = {story for chain in STORY_CHAINS for story in chain}
+    chains = [tuple(story for story in chain if story in stories) for chain in STORY_CHAINS]
+    chains.append(tuple(story for story in stories if story not in named))
+    return [chain for chain in chains if chain]
+
+
+@dataclass
+class StoryChain:
+    """One pytest over some background/story_*.py files, started at collection."""
+
+    stories: tuple[str, ...]
+    root: Path
+    process: subprocess.Popen[bytes]
 
 
 @dataclass
 class BackgroundStories:
-    """The pytest of its own over background/story_*.py, started at collection (test_background_stories)."""
+    """The background/story_*.py pytests, one per chain, started at collection (test_background_stories)."""
 
-    root: Path
-    process: subprocess.Popen[bytes]
+    chains: list[StoryChain]
 
     def require_passed(self, story: str, timeout: float = 3600) -> None:
-        """Wait for the stories' pytest; fail unless ``story`` ran tests and none failed."""
+        """Wait for the pytest that runs ``story``; fail unless ``story`` ran tests and none failed."""
         import xml.etree.ElementTree as ElementTree
 
+        chain = next(chain for chain in self.chains if story in chain.stories)
         try:
-            self.process.wait(timeout=timeout)
+            chain.process.wait(timeout=timeout)
         except subprocess.TimeoutExpired:
             pytest.fail(f"the background stories did not finish in {timeout:.0f} s", pytrace=False)
-        log = (self.root / "pytest.log").read_text(errors="replace")
-        report = self.root / "junit.xml"
+        log = (chain.root / "pytest.log").read_text(errors="replace")
+        report = chain.root / "junit.xml"
         if not report.exists():
             pytest.fail(f"the background stories' pytest wrote no report:\n{log[-4000:]}", pytrace=False)
         cases = [
@@ -354,21 +381,24 @@ def start_background_stories(session: pytest.Session) -> None:
 
     if not any(item.path.name == BACKGROUND_MODULE for item in session.items):
         return
-    root = Path(tempfile.mkdtemp(prefix="live-stories-"))
-    command = [
-        sys.executable,
-        "-m",
-        "pytest",
-        "-q",
-        "-p",
-        "no:cacheprovider",
-        "-ra",
-        f"--junitxml={root / 'junit.xml'}",
-    ]
-    command += [str(STORY_DIR / story) for story in STORIES]
-    with (root / "pytest.log").open("wb") as log:
-        process = subprocess.Popen(command, cwd=REPO_ROOT, stdout=log, stderr=subprocess.STDOUT)
-    session.config.stash[BACKGROUND_KEY] = BackgroundStories(root=root, process=process)
+    chains = []
+    for stories in story_chains(STORIES):
+        root = Path(tempfile.mkdtemp(prefix="live-stories-"))
+        command = [
+            sys.executable,
+            "-m",
+            "pytest",
+            "-q",
+            "-p",
+            "no:cacheprovider",
+            "-ra",
+            f"--junitxml={root / 'junit.xml'}",
+        ]
+        command += [str(STORY_DIR / story) for story in stories]
+        with (root / "pytest.log").open("wb") as log:
+            process = subprocess.Popen(command, cwd=REPO_ROOT, stdout=log, stderr=subprocess.STDOUT)
+        chains.append(StoryChain(stories=stories, root=root, process=process))
+    session.config.stash[BACKGROUND_KEY] = BackgroundStories(chains=chains)
 
 
 @pytest.fixture(scope="session")
@@ -408,11 +438,11 @@ def pytest_sessionfinish(session: pytest.Session) -> None:
     import shutil
 
     stories = session.config.stash.get(BACKGROUND_KEY, None)
-    if stories is not None:
-        if stories.process.poll() is None:
-            stories.process.kill()
-            stories.process.wait()
-        shutil.rmtree(stories.root, ignore_errors=True)
+    for chain in stories.chains if stories is not None else []:
+        if chain.process.poll() is None:
+            chain.process.kill()
+            chain.process.wait()
+        shutil.rmtree(chain.root, ignore_errors=True)
 
     builds = session.config.stash.get(SPARK_BUILDS_KEY, None)
     if builds is None:
