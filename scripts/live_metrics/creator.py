@@ -32,6 +32,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from live_metrics.creator_trends import WINDOWS, Summary, load_summary
 from live_metrics.errors import NO_DATA_YET, NoDataYet, UserError
 from live_metrics.formatting import change_points, format_metric_change, format_value, is_number
 from live_metrics.mf_engine import (
@@ -53,21 +54,31 @@ RETENTION_COLUMNS = ("is_d7_retention_eligible", "streamed_again_within_7d")
 NOT_AVAILABLE = "retention: not available in this warehouse"
 
 DESCRIPTION = """\
-Print one creator's recent streams the way a creator-analytics page does (TikTok LIVE Analytics,
-Twitch stream summary), read directly from the warehouse's marts:
+Print one creator's summary and recent streams the way a creator-analytics page does (TikTok LIVE
+Analytics, Twitch stream summary), read directly from the warehouse's marts. The summary comes first:
+
+  weeks           the last complete week (Monday to Sunday, UTC) against the week before: the streams
+                  that started in each week (streams, hours live, watch minutes, unique viewers, new
+                  followers, diamonds net, reply rate), with the change (relative, or in percentage
+                  points for a rate) and whether it is better or worse; a week is complete when it ends
+                  before the data's last day
+  trends          streams, hours live, watch minutes, new followers and diamonds net over the last 7 and
+                  28 complete days against the 7 and 28 before, and the daily values of the last 28
+  retention       the share of the creator's eligible days on which they streamed again on one of the 7
+                  following days
+  top supporters  the 5 viewers (ids only) whose gifts brought the most diamonds net of refunds over the
+                  last 28 complete days
+
+then the streams:
 
   per stream      start (UTC), minutes live, unique viewers, peak and average concurrent viewers,
                   watch minutes per viewer, new followers, gifters, diamonds net of refunds, comments,
                   replies (answered comments) and reply rate, and the top 3 traffic sources (share of
                   the stream's sessions); most recent first (--streams N)
-  weeks           the last complete week (Monday to Sunday, UTC) against the week before: the streams
-                  that started in each week (streams, hours live, watch minutes, unique viewers, new
-                  followers, diamonds net, reply rate), with the change (relative, or in percentage
-                  points for a rate); a week is complete when it ends before the data's last day
-  retention       the share of the creator's eligible days on which they streamed again on one of the 7 following days
 
---json prints the same as JSON; --html FILE writes a self-contained page that adds, per stream, a chart
-of concurrent viewers over the stream's minutes. The warehouse is opened read-only."""
+--json prints the same as JSON; --html FILE writes a self-contained page that adds sparklines of the
+trends, good/bad colours on the changes and, per stream, a chart of concurrent viewers over the stream's
+minutes. The warehouse is opened read-only."""
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -275,6 +286,7 @@ class CreatorReport:
     streams: list[StreamFacts]
     weeks: WeekComparison | None
     retention: Retention
+    summary: Summary | None = None  # trends and top supporters (None when the creator has no stream)
 
     @property
     def message(self) -> str | None:
@@ -294,6 +306,7 @@ class CreatorReport:
             "streams": [stream.as_dict() for stream in self.streams],
             "weeks": self.weeks.as_dict() if self.weeks and not self.message else None,
             "retention": self.retention.as_dict(),
+            "summary": self.summary.as_dict() if self.summary and not self.message else None,
             "message": self.message,
         }
 
@@ -432,6 +445,7 @@ def _load(warehouse: Warehouse, creator_id: str, stream_count: int, with_curves:
     total = warehouse.rows("select count(*) from marts.fct_live_streams where creator_id = ?", [creator_id])[0][0]
     streams = _streams(warehouse, creator_id, stream_count, with_curves) if total else []
     weeks = _weeks(warehouse, creator_id, first_day, last_day) if total else None
+    summary = load_summary(warehouse, creator_id, last_day - dt.timedelta(days=1)) if total else None
     return CreatorReport(
         creator_id=creator_id,
         profile=profile,
@@ -441,6 +455,7 @@ def _load(warehouse: Warehouse, creator_id: str, stream_count: int, with_curves:
         streams=streams,
         weeks=weeks,
         retention=_retention(warehouse, creator_id),
+        summary=summary,
     )
 
 
@@ -820,18 +835,94 @@ def headline(report: CreatorReport) -> str:
     return " · ".join(parts)
 
 
+def plural(count: int, word: str) -> str:
+    return f"{count:,} {word}" + ("" if count == 1 else "s")
+
+
 def shown_sentence(report: CreatorReport) -> str:
     return (
-        f"{report.streams_in_data} streams in the data ({report.first_data_day.isoformat()} to "
-        f"{report.last_data_day.isoformat()}; the last day is partial); the {len(report.streams)} most recent "
-        "below, times in UTC"
+        f"{plural(report.streams_in_data, 'stream')} in the data ({report.first_data_day.isoformat()} to "
+        f"{report.last_data_day.isoformat()}; the last day is partial); "
+        + ("the most recent below" if len(report.streams) == 1 else f"the {len(report.streams)} most recent below")
+        + ", times in UTC"
+    )
+
+
+def verdict(change: float | None) -> str:
+    """better / worse / flat for a change of a metric where higher is better (every creator figure here)."""
+    if change is None:
+        return ""
+    if abs(change) < 1e-12:
+        return "flat"
+    return "better" if change > 0 else "worse"
+
+
+def week_heading(weeks: WeekComparison) -> str:
+    return (
+        f"Last complete week {weeks.week.label} vs the week before {weeks.previous.label} "
+        "(the streams that started in each week)"
+    )
+
+
+def trend_rows(summary: Summary) -> list[list[str]]:
+    """metric, then per window: the last N days, the N before and the change."""
+    rows = []
+    for trend in summary.trends:
+        row = [trend.label]
+        for days in WINDOWS:
+            row += [
+                format_value(trend.total(days), trend.metric),
+                format_value(trend.total(days, back=days), trend.metric),
+                format_metric_change(trend.metric, None, None, trend.change(days)),
+            ]
+        rows.append(row)
+    return rows
+
+
+TREND_HEADERS = ["metric"] + [f"{part} {days} days" for days in WINDOWS for part in ("last", "before", "change")]
+
+
+def supporter_rows(summary: Summary) -> list[list[str]]:
+    return [
+        [str(rank), printable(s.viewer_id), f"{s.diamonds_net:,}", str(s.gifts)]
+        for rank, s in enumerate(summary.supporters, start=1)
+    ]
+
+
+def supporters_heading(summary: Summary) -> str:
+    return (
+        f"Top {len(summary.supporters)} supporters, {summary.window_start(max(WINDOWS)).isoformat()} to "
+        f"{summary.last_day.isoformat()} (diamonds net of refunds; viewer ids only)"
     )
 
 
 def render_text(report: CreatorReport) -> str:
+    """The summary first (week against week, trends, retention, top supporters), then the streams."""
     if report.message:
         return report.message
-    lines = [headline(report), shown_sentence(report), "", "Recent streams"]
+    lines = [headline(report), shown_sentence(report), ""]
+    weeks = report.weeks
+    if weeks is None:
+        lines.append("Weeks: no complete week in the data yet")
+    else:
+        lines.append(week_heading(weeks))
+        rows = [[*row, verdict(change)] for row, change in zip(week_rows(weeks), week_changes(weeks), strict=True)]
+        lines.append(format_table(["metric", "last week", "week before", "change", ""], rows))
+        if not weeks.baseline:
+            lines.append(f"(the data starts on {report.first_data_day.isoformat()}, inside the week before)")
+    summary = report.summary
+    if summary is not None:
+        lines += ["", f"Trends to {summary.last_day.isoformat()} (a day without a stream counts 0)"]
+        lines.append(format_table(TREND_HEADERS, trend_rows(summary)))
+    lines += ["", report.retention.sentence()]
+    if summary is not None:
+        lines.append("")
+        if summary.supporters:
+            lines.append(supporters_heading(summary))
+            lines.append(format_table(["#", "viewer", "diamonds", "gifts"], supporter_rows(summary)))
+        else:
+            lines.append("Top supporters: no gift in the last 28 days")
+    lines += ["", "Recent streams"]
     lines.append(format_table(STREAM_HEADERS, stream_rows(report.streams)))
     lines.append("")
     lines.append(
@@ -843,18 +934,9 @@ def render_text(report: CreatorReport) -> str:
             ],
         )
     )
-    lines.append("")
-    weeks = report.weeks
-    if weeks is None:
-        lines.append("Weeks: no complete week in the data yet")
-    else:
-        lines.append(
-            f"Last complete week {weeks.week.label} vs the week before {weeks.previous.label} "
-            "(the streams that started in each week)"
-        )
-        lines.append(format_table(["metric", "last week", "week before", "change"], week_rows(weeks)))
-        if not weeks.baseline:
-            lines.append(f"(the data starts on {report.first_data_day.isoformat()}, inside the week before)")
-    lines.append("")
-    lines.append(report.retention.sentence())
     return "\n".join(lines)
+
+
+def week_changes(weeks: WeekComparison) -> list[float | None]:
+    """Each week row's change as a number for its verdict: in points for a rate, relative otherwise."""
+    return [row["change_points"] if row["change_points"] is not None else row["change"] for row in weeks.rows()]

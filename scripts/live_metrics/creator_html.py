@@ -13,6 +13,7 @@ from collections.abc import Sequence
 from live_metrics.creator import (
     STREAM_HEADERS,
     TOP_SOURCES,
+    TREND_HEADERS,
     CreatorReport,
     StreamFacts,
     format_sources,
@@ -20,8 +21,15 @@ from live_metrics.creator import (
     printable,
     shown_sentence,
     stream_rows,
+    supporter_rows,
+    supporters_heading,
+    trend_rows,
+    verdict,
+    week_changes,
+    week_heading,
     week_rows,
 )
+from live_metrics.creator_trends import WINDOWS, Summary
 
 CHART_WIDTH = 640
 CHART_HEIGHT = 130
@@ -104,14 +112,81 @@ def _stream_card(index: int, stream: StreamFacts, cells: Sequence[str]) -> str:
     )
 
 
+SPARK_WIDTH, SPARK_HEIGHT = 140, 28
+
+
+def sparkline_svg(values: Sequence[float], label: str) -> str:
+    """A small line of daily values (inline SVG), the last point marked."""
+    top, bottom = max(values, default=0.0), min(values, default=0.0)
+    span = (top - bottom) or 1.0
+    step = SPARK_WIDTH / max(len(values) - 1, 1)
+    points = [
+        (index * step, SPARK_HEIGHT - 2 - (value - bottom) / span * (SPARK_HEIGHT - 4))
+        for index, value in enumerate(values)
+    ]
+    line = " ".join(f"{x:.1f},{y:.1f}" for x, y in points)
+    last_x, last_y = points[-1] if points else (0.0, SPARK_HEIGHT - 2)
+    return (
+        f'<svg class="spark" viewBox="0 0 {SPARK_WIDTH} {SPARK_HEIGHT}" width="{SPARK_WIDTH}" height="{SPARK_HEIGHT}" '
+        f'role="img" aria-label="{_e(label)}" xmlns="http://www.w3.org/2000/svg"><title>{_e(label)}</title>'
+        f'<polyline points="{line}"/><circle cx="{last_x:.1f}" cy="{last_y:.1f}" r="2.2"/></svg>'
+    )
+
+
+def _change_cell(text: str, change: float | None) -> str:
+    word = verdict(change)
+    return f'<td class="num {word}">{_e(text)}</td>'
+
+
+def _trends(summary: Summary) -> str:
+    days = max(WINDOWS)
+    head = "".join(f"<th>{_e(name)}</th>" for name in [*TREND_HEADERS, f"last {days} days, daily"])
+    body = []
+    for trend, row in zip(summary.trends, trend_rows(summary), strict=True):
+        cells = [f"<td>{_e(row[0])}</td>"]
+        for offset, window in enumerate(WINDOWS):
+            value, before, change = row[1 + 3 * offset : 4 + 3 * offset]
+            cells += [f'<td class="num">{_e(value)}</td>', f'<td class="num">{_e(before)}</td>']
+            cells.append(_change_cell(change, trend.change(window)))
+        series = trend.series[-days:]
+        cells.append(f"<td>{sparkline_svg(series, f'{trend.label}, daily, last {days} days')}</td>")
+        body.append("<tr>" + "".join(cells) + "</tr>")
+    return (
+        '<section class="trends">'
+        f"<h2>Trends to {_e(summary.last_day.isoformat())}</h2>"
+        '<p class="muted">The last 7 and 28 complete days against the 7 and 28 before; a day without a stream '
+        "counts 0.</p>"
+        f"<table><thead><tr>{head}</tr></thead><tbody>{''.join(body)}</tbody></table></section>"
+    )
+
+
+def _supporters(summary: Summary) -> str:
+    if not summary.supporters:
+        return '<section class="supporters"><h2>Top supporters</h2><p>No gift in the last 28 days.</p></section>'
+    head = "".join(f"<th>{_e(name)}</th>" for name in ("#", "viewer", "diamonds", "gifts"))
+    body = "".join(
+        f"<tr><td>{_e(row[0])}</td><td><code>{_e(row[1])}</code></td>"
+        + "".join(f'<td class="num">{_e(cell)}</td>' for cell in row[2:])
+        + "</tr>"
+        for row in supporter_rows(summary)
+    )
+    return (
+        f'<section class="supporters"><h2>{_e(supporters_heading(summary))}</h2>'
+        f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table></section>"
+    )
+
+
 def _weeks(report: CreatorReport) -> str:
     weeks = report.weeks
     if weeks is None:
         return '<section class="weeks"><h2>Weeks</h2><p>No complete week in the data yet.</p></section>'
     head = "".join(f"<th>{_e(name)}</th>" for name in ("metric", "last week", "week before", "change"))
     body = "".join(
-        f"<tr><td>{_e(row[0])}</td>" + "".join(f'<td class="num">{_e(cell)}</td>' for cell in row[1:]) + "</tr>"
-        for row in week_rows(weeks)
+        f"<tr><td>{_e(row[0])}</td>"
+        + "".join(f'<td class="num">{_e(cell)}</td>' for cell in row[1:3])
+        + _change_cell(row[3], change)
+        + "</tr>"
+        for row, change in zip(week_rows(weeks), week_changes(weeks), strict=True)
     )
     note = (
         ""
@@ -121,9 +196,9 @@ def _weeks(report: CreatorReport) -> str:
     )
     return (
         '<section class="weeks">'
-        f"<h2>Last complete week {_e(weeks.week.label)} vs the week before {_e(weeks.previous.label)}</h2>"
-        '<p class="muted">The streams that started in each week (UTC); changes are relative, a rate\'s in '
-        "percentage points.</p>"
+        f"<h2>{_e(week_heading(weeks))}</h2>"
+        '<p class="muted">Changes are relative, a rate\'s in percentage points; '
+        '<span class="better">green</span> better, <span class="worse">red</span> worse.</p>'
         f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>{note}</section>"
     )
 
@@ -137,10 +212,13 @@ def render_page(report: CreatorReport) -> str:
             _stream_card(index, stream, cells)
             for index, (stream, cells) in enumerate(zip(report.streams, stream_rows(report.streams), strict=True), 1)
         )
+        summary = report.summary
         content = (
             f'<p class="muted">{_e(shown_sentence(report))}</p>'
-            f'<h2 class="section">Recent streams</h2>{cards}{_weeks(report)}'
+            f'<div class="summary">{_weeks(report)}{_trends(summary) if summary else ""}'
             f'<section class="retention"><h2>Retention</h2><p>{_e(report.retention.sentence())}</p></section>'
+            f"{_supporters(summary) if summary else ''}</div>"
+            f'<h2 class="section">Recent streams</h2>{cards}'
         )
     return (
         "<!DOCTYPE html>\n"
@@ -178,5 +256,10 @@ svg text { font: 11px system-ui, -apple-system, "Segoe UI", Roboto, sans-serif; 
 table { border-collapse: collapse; width: 100%; }
 th, td { text-align: left; padding: 5px 8px; border-bottom: 1px solid var(--line); }
 th { color: var(--muted); font-weight: 600; font-size: 12px; }
-td.num { text-align: right; font-variant-numeric: tabular-nums; }
+td.num { text-align: right; font-variant-numeric: tabular-nums; white-space: nowrap; }
+.better { color: #2b8a3e; font-weight: 600; } .worse { color: #c92a2a; font-weight: 600; }
+.summary section { overflow-x: auto; }
+svg.spark { display: block; }
+svg.spark polyline { fill: none; stroke: var(--accent); stroke-width: 1.4; stroke-linejoin: round; }
+svg.spark circle { fill: var(--accent); }
 """

@@ -252,8 +252,9 @@ def test_html_page_has_one_chart_per_stream_and_escapes_titles(
     result = creator(copy, busiest_creator, "--streams", "4", "--html", str(page))
     assert result.returncode == 0, result.stderr
     text = page.read_text(encoding="utf-8")
-    assert text.count("<svg") == 4 and text.count("</svg>") == 4
-    assert text.count('<section class="stream">') == 4
+    # one step chart per stream, one sparkline per trend
+    assert text.count('<svg class="curve"') == 4 and text.count('<svg class="spark"') == 5
+    assert text.count("</svg>") == 9 and text.count('<section class="stream">') == 4
     assert "<script" not in text.lower() and "&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt;" in text
     assert "\x1b" not in text
     # self-contained: nothing fetched (the only URL is the SVG namespace)
@@ -319,7 +320,7 @@ def test_retention_not_available_without_the_columns(
     copy = copy_warehouse(warehouse, tmp_path / "old", *drop_retention_columns(marts))
     text = creator(copy, busiest_creator)
     assert text.returncode == 0, text.stderr
-    assert text.stdout.rstrip().endswith("retention: not available in this warehouse")
+    assert "\nretention: not available in this warehouse\n" in text.stdout
     assert json.loads(creator(copy, busiest_creator, "--json").stdout)["retention"] == {"available": False}
 
 
@@ -415,3 +416,57 @@ def test_sessions_agree_with_the_stream_fact(marts: duckdb.DuckDBPyConnection, b
         curve = concurrency_curve(started, sessions[stream_id])
         assert max(level for _, level in curve) == hand_facts(marts, stream_id)["peak_concurrent_viewers"]
         assert curve[-1][1] == 0
+
+
+# ---------------------------------------------------------------------------------------------------
+# The summary the report leads with
+
+
+def test_the_summary_comes_first_and_matches_the_facts(
+    warehouse: Warehouse, marts: duckdb.DuckDBPyConnection, busiest_creator: str, tmp_path: Path
+) -> None:
+    """Trends and top supporters against the stream and gift facts summed here (not fct_creator_daily)."""
+    result = creator(warehouse.duckdb_path, busiest_creator, "--json", "--streams", "1")
+    assert result.returncode == 0, result.stderr
+    report = json.loads(result.stdout)
+    summary = report["summary"]
+    last = dt.date.fromisoformat(summary["last_day"])
+    assert last == dt.date.fromisoformat(report["data_last_day"]) - dt.timedelta(days=1)
+    trends = {trend["metric"]: trend for trend in summary["trends"]}
+    for days in (7, 28):
+        since, before = last - dt.timedelta(days=days - 1), last - dt.timedelta(days=2 * days - 1)
+        for start, end, key in ((since, last, "value"), (before, since - dt.timedelta(days=1), "previous")):
+            streams, minutes, followers = marts.execute(
+                "select count(*), coalesce(sum(watch_minutes), 0), coalesce(sum(new_followers), 0) "
+                "from marts.fct_live_streams where creator_id = ? and started_date between ? and ?",
+                [busiest_creator, start, end],
+            ).fetchone()
+            window = f"last_{days}_days"
+            assert trends["streams"][window][key] == streams, (days, key)
+            assert trends["watch_minutes"][window][key] == pytest.approx(minutes, abs=1e-6), (days, key)
+            assert trends["new_followers"][window][key] == followers, (days, key)
+        assert len(trends["streams"]["daily"]) == 56
+        assert sum(trends["streams"]["daily"][-days:]) == trends["streams"][f"last_{days}_days"]["value"]
+    # top supporters: every gift row of the last 28 days, net of refunds, summed per viewer here
+    net: dict[str, int] = defaultdict(int)
+    for viewer, diamonds, refunded in marts.execute(
+        "select viewer_id, diamonds, refunded_diamonds from marts.fct_gifts "
+        "where creator_id = ? and event_date between ? and ?",
+        [busiest_creator, last - dt.timedelta(days=27), last],
+    ).fetchall():
+        net[viewer] += int(diamonds or 0) - int(refunded or 0)
+    expected = sorted(((-total, viewer) for viewer, total in net.items() if total > 0))[:5]
+    shown = summary["top_supporters"]["viewers"]
+    assert [(-row["diamonds_net"], row["viewer_id"]) for row in shown] == expected
+    assert shown and all(re.fullmatch(r"u_\d{6}", row["viewer_id"]) for row in shown)  # ids only
+    assert trends["diamonds_net"]["last_28_days"]["value"] >= sum(row["diamonds_net"] for row in shown)
+
+    text = creator(warehouse.duckdb_path, busiest_creator, "--streams", "1").stdout
+    order = [text.index(part) for part in ("Last complete week", "Trends to", "retention:", "Top ", "Recent streams")]
+    assert order == sorted(order), "the summary leads, the streams follow"
+    assert "the most recent below" in text and " 1 streams" not in text
+    page = tmp_path / "creator.html"
+    assert creator(warehouse.duckdb_path, busiest_creator, "--streams", "1", "--html", str(page)).returncode == 0
+    html = page.read_text(encoding="utf-8")
+    assert html.index('class="summary"') < html.index('<section class="stream">')
+    assert re.search(r'<td class="num (better|worse)">', html), "changes carry their good/bad colour"
