@@ -127,11 +127,14 @@ def build_explanation(
     tree: MetricTree,
     snapshot: Snapshot,
     querier: DimensionQuerier | None = None,
+    relations: Mapping[str, Relation] | None = None,
 ) -> Explanation:
+    """Why the north star moved in ``snapshot``; ``relations`` (``find_relations``, the same for every period)
+    are found here unless given."""
     star = tree.north_star()
     if star is None:
         raise UserError("the metric tree needs exactly one north star to explain its change")
-    relations = find_relations(manifest, tree)
+    relations = dict(relations) if relations is not None else find_relations(manifest, tree)
     values = {name: _number(value.value) for name, value in snapshot.values.items()}
     previous = {name: _number(value.previous) for name, value in snapshot.values.items()}
     splits: dict[str, Split] = {}

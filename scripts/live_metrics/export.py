@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import datetime as dt
 import json
 import textwrap
 import time
@@ -11,7 +12,7 @@ from pathlib import Path
 from live_metrics import answers
 from live_metrics.catalogue import load_catalogue
 from live_metrics.errors import UserError
-from live_metrics.exporters import EXPORT_FORMATS, build_document, write_all
+from live_metrics.exporters import EXPORT_FORMATS, attach_periods, build_document, write_all
 from live_metrics.formatting import format_node_change, format_value
 from live_metrics.manifest import load_manifest
 from live_metrics.measure import Measurement, measure, rule_from_args
@@ -24,6 +25,7 @@ from live_metrics.options import (
     split_names,
     writable_dir,
 )
+from live_metrics.periods import GrainPeriods, measure_periods
 from live_metrics.rules import require_valid_tags
 from live_metrics.snapshot import GRAINS
 from live_metrics.table import format_table
@@ -124,6 +126,8 @@ def run(args: argparse.Namespace) -> int:
             raise UserError("--store-answers stores into a run's DuckDB work file: not with this target")
         answers.require_run_work_file(found[0])
     measurement: Measurement | None = None
+    periods: list[GrainPeriods] = []
+    span: tuple[dt.date, dt.date] | None = None
     stored: list[answers.Answer] = []
     if not args.no_values:
         rule = rule_from_args(args)
@@ -131,6 +135,20 @@ def run(args: argparse.Namespace) -> int:
             progress.stage("starting MetricFlow (dbt profile, semantic manifest)")
             with MetricFlowSession(paths.project_dir, paths.manifest, paths.target) as session:
                 measurement = measure(session, manifest, tree, args.grain, rule, progress=progress.stage)
+                if "html" in formats and not wanted:
+                    first_day = measurement.snapshot.first_data_day or measurement.snapshot.period.start
+                    span = (first_day, measurement.snapshot.last_data_day)
+                    periods = measure_periods(
+                        session,
+                        manifest,
+                        tree,
+                        *span,
+                        rule,
+                        lambda snapshot, explanation: build_document(
+                            tree, snapshot, definitions, explanation=explanation
+                        ),
+                        progress.stage,
+                    )
                 if args.store_answers:
                     stored = answers.compute(session, tree, measurement, args.grain, rule, progress=progress.stage)
                 warehouse = session.duckdb_path
@@ -139,6 +157,8 @@ def run(args: argparse.Namespace) -> int:
     snapshot = measurement.snapshot if measurement else None
     explanation = measurement.explanation if measurement else None
     document = build_document(tree, snapshot, definitions, explanation=explanation)
+    if periods and span is not None:
+        attach_periods(document, periods, args.grain, span[0])
     written = write_all(document, out_dir, formats)
     seconds = time.perf_counter() - started
     if args.json:

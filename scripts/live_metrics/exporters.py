@@ -11,7 +11,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import re
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -29,7 +29,8 @@ from live_metrics.formatting import (
     guardrail_table,
     period_sentence,
 )
-from live_metrics.html_page import render_html
+from live_metrics.html_page import render_html, render_period_parts
+from live_metrics.periods import PERIOD_FIELDS, GrainPeriods, grain_series, period_payload
 from live_metrics.snapshot import MetricValue, Snapshot
 from live_metrics.tree import STAKEHOLDERS, TIERS, Edge, MetricTree
 
@@ -156,7 +157,44 @@ def _edge_weight(tree: MetricTree, explanation: Explanation | None, edge: Edge) 
 
 
 def render_json(document: Mapping[str, Any]) -> str:
-    return json.dumps(document, indent=2, ensure_ascii=False) + "\n"
+    """The document as JSON (the HTML page's period picker data, ``periods``, stays in the page)."""
+    main = {key: value for key, value in document.items() if key != "periods"}
+    return json.dumps(main, indent=2, ensure_ascii=False) + "\n"
+
+
+FINER = {"month": ("week", "day"), "week": ("day",), "day": ()}
+
+
+def attach_periods(document: dict[str, Any], measured: Sequence[GrainPeriods], grain: str, first_day: dt.date) -> None:
+    """Give the page every measured period (``document["periods"]``) and its default: the document's own
+    period when it is among them (it has the period before it), else the latest period of the next finer
+    grain that has one, with a one-line notice saying so (the first weeks of data)."""
+    grains = {
+        found.grain: {
+            "periods": [period_payload(doc, render_period_parts(doc)) for doc in found.documents],
+            "series": grain_series(found.documents),
+        }
+        for found in measured
+    }
+    own = (document.get("period") or {}).get("start")
+    default_grain, notice = grain, None
+    if not any(period["key"] == own for period in grains.get(grain, {}).get("periods", [])):
+        fallback = next((finer for finer in FINER[grain] if grains.get(finer, {}).get("periods")), None)
+        if fallback is None:
+            return
+        default_grain, own = fallback, grains[fallback]["periods"][-1]["key"]
+        label = grains[fallback]["periods"][-1]["label"]
+        notice = (
+            f"No complete {grain} with the {grain} before it in the data yet (it starts {first_day.isoformat()}): "
+            f"showing the latest {fallback} that has one, {label}."
+        )
+    document["periods"] = {
+        "default_grain": default_grain,
+        "default_key": own,
+        "notice": notice,
+        "fields": list(PERIOD_FIELDS),
+        "grains": grains,
+    }
 
 
 def _groups(document: Mapping[str, Any]) -> list[tuple[str, list[tuple[str, list[dict[str, Any]]]]]]:

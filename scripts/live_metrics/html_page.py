@@ -247,8 +247,18 @@ def _toolbar(document: Mapping[str, Any]) -> str:
     present = {str(n["tier"]) for n in document["nodes"]}
     tiers = [("", "all tiers")] + [(t, t.replace("_", " ")) for t in document["tiers"] if t in present]
     show = SHOW_OPTIONS if document.get("has_values") else {"": SHOW_OPTIONS[""]}
+    periods = document.get("periods") or {}
+    grains = [grain for grain, found in (periods.get("grains") or {}).items() if found["periods"]]
+    picker = (
+        '<span class="group" role="group" aria-label="period">'
+        f'<select id="f-grain" aria-label="grain">{_options([(grain, grain) for grain in grains])}</select>'
+        '<select id="f-period" aria-label="period"></select></span>'
+        if grains
+        else ""
+    )
     return (
         '<div class="toolbar" role="toolbar" aria-label="filters and zoom">'
+        f"{picker}"
         f'<span class="group" role="group" aria-label="stakeholder">{buttons}</span>'
         f'<select id="f-tier" aria-label="tier">{_options(tiers)}</select>'
         f'<select id="f-show" aria-label="show">{_options(list(show.items()))}</select>'
@@ -261,6 +271,7 @@ def _toolbar(document: Mapping[str, Any]) -> str:
         '<button type="button" data-zoom="1">100%</button>'
         '<button type="button" data-zoom="in" aria-label="zoom in">+</button></span>'
         "</div>"
+        '<p id="period-notice" class="notice" role="status" hidden></p>'
     )
 
 
@@ -281,6 +292,17 @@ def _data_json(document: Mapping[str, Any]) -> str:
     """The document as JSON safe inside <script>: <, > and & written as \\u escapes."""
     text = json.dumps(document, ensure_ascii=False)
     return text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
+
+
+def render_period_parts(document: Mapping[str, Any]) -> dict[str, str]:
+    """The parts of the page Python renders for one period (the header with its cards, the guardrails
+    table), for the period picker to swap in."""
+    by_name = {n["name"]: n for n in document["nodes"]}
+    guardrails = guardrail_table(document)
+    return {
+        "header_html": _page_header(document, by_name, guardrails),
+        "guardrails_html": _guardrails(document, by_name, guardrails),
+    }
 
 
 def _head(document: Mapping[str, Any]) -> str:
@@ -310,7 +332,8 @@ def _workspace(document: Mapping[str, Any], by_name: Mapping[str, Any], guardrai
 <p id="empty" class="empty" hidden>No metric matches these filters.</p>
 <noscript><p class="empty">The tree is drawn by JavaScript; the guardrails table works without it.</p></noscript></div>
 <aside id="side">
-<section id="overview"><h2>Guardrails</h2>{_guardrails(document, by_name, guardrails)}{_legend()}</section>
+<section id="overview"><h2>Guardrails</h2>
+<div id="guardrails">{_guardrails(document, by_name, guardrails)}</div>{_legend()}</section>
 <section id="panel" hidden aria-labelledby="panel-title"></section>
 </aside>
 </div>"""
@@ -318,8 +341,13 @@ def _workspace(document: Mapping[str, Any], by_name: Mapping[str, Any], guardrai
 
 def _scripts(document: Mapping[str, Any]) -> str:
     """The embedded document and the script that draws the page from it."""
-    return f"""<script type="application/json" id="metric-tree-data">{_data_json(document)}</script>
-<script>{_JS}</script>"""
+    periods = document.get("periods")
+    main = {key: value for key, value in document.items() if key != "periods"}
+    extra = (
+        f'<script type="application/json" id="metric-tree-periods">{_data_json(periods)}</script>\n' if periods else ""
+    )
+    return f"""<script type="application/json" id="metric-tree-data">{_data_json(main)}</script>
+{extra}<script>{_JS}</script>"""
 
 
 def render_html(document: Mapping[str, Any]) -> str:
@@ -466,6 +494,7 @@ svg text { font-family: system-ui, -apple-system, "Segoe UI", Roboto, sans-serif
 .edge-label { font-size: 10.5px; fill: #1864ab; font-weight: 600; paint-order: stroke; stroke: var(--bg);
   stroke-width: 3px; stroke-linejoin: round; }
 .edge-label.neg { fill: var(--bad); }
+.notice { margin: 0; padding: 4px 16px; background: #fff3bf; color: #5c3c00; font-size: 12.5px; }
 @media (max-width: 1100px) { .cards { grid-template-columns: 1fr; } #side { width: 380px; } }
 """
 
@@ -495,7 +524,71 @@ _JS = r"""
   });
   Object.keys(kids).forEach(function (name) { kids[name].sort(byDriver); });
 
-  var state = {stakeholder: '', tier: '', show: '', q: '', ancestors: true, metric: ''};
+  var state = {stakeholder: '', tier: '', show: '', q: '', ancestors: true, metric: '', grain: '', period: ''};
+
+  // ---- the period picker: every complete period of every grain, measured by the export --------------
+  var periodsEl = document.getElementById('metric-tree-periods');
+  var PERIODS = periodsEl ? JSON.parse(periodsEl.textContent) : null;
+  var applied = '';
+  function periodList(grain) {
+    return PERIODS && PERIODS.grains[grain] ? PERIODS.grains[grain].periods : [];
+  }
+  function findPeriod(grain, key) {
+    return periodList(grain).filter(function (p) { return p.key === key; })[0] || null;
+  }
+  function chosenPeriod() {
+    if (!PERIODS) { return null; }
+    var grain = periodList(state.grain).length ? state.grain : PERIODS.default_grain;
+    var list = periodList(grain);
+    if (!list.length) { return null; }
+    var fallback = grain === PERIODS.default_grain ? findPeriod(grain, PERIODS.default_key) : null;
+    return {grain: grain, period: findPeriod(grain, state.period) || fallback || list[list.length - 1]};
+  }
+  // a node's sparkline: the grain's values over the window of periods up to this one (snapshot.py's series)
+  function seriesOf(grain, name, key) {
+    var all = PERIODS.grains[grain].series, end = all.starts.indexOf(key), first = end - data.anomaly_rule.window;
+    var values = all.values[name] || [];
+    var points = [];
+    for (var i = first; i <= end; i++) {
+      var value = i >= 0 && values[i] !== undefined ? values[i] : null;
+      points.push({start: i >= 0 ? all.starts[i] : '', value: value});
+    }
+    return points;
+  }
+  function applyPeriod(grain, p) {
+    data.nodes.forEach(function (n) {
+      var fields = p.nodes[n.name] || {};
+      PERIODS.fields.forEach(function (k) { n[k] = fields[k] === undefined ? null : fields[k]; });
+      n.series = seriesOf(grain, n.name, p.key);
+    });
+    Object.keys(weightOf).forEach(function (name) {
+      var w = p.weights[parentOf[name] + '>' + name];
+      weightOf[name] = isNum(w) ? w : null;
+    });
+    Object.keys(kids).forEach(function (name) { kids[name].sort(byDriver); });
+    var header = document.querySelector('body > header');
+    if (header) { header.outerHTML = p.header_html; }
+    document.getElementById('guardrails').innerHTML = p.guardrails_html;
+  }
+  function syncPeriod() {
+    var chosen = chosenPeriod();
+    if (!chosen) { return; }
+    var key = chosen.grain + '/' + chosen.period.key;
+    if (applied !== key) { applyPeriod(chosen.grain, chosen.period); applied = key; }
+    var grainSelect = document.getElementById('f-grain'), periodSelect = document.getElementById('f-period');
+    grainSelect.value = chosen.grain;
+    periodSelect.innerHTML = '';
+    periodList(chosen.grain).slice().reverse().forEach(function (p) {
+      var option = document.createElement('option');
+      option.value = p.key;
+      option.textContent = p.label + ' vs ' + p.previous_label;
+      periodSelect.appendChild(option);
+    });
+    periodSelect.value = chosen.period.key;
+    var notice = document.getElementById('period-notice');
+    notice.textContent = PERIODS.notice || '';
+    notice.hidden = !PERIODS.notice || !!(state.grain || state.period);
+  }
   var zoom = {mode: 'fit', scale: 1};
   var size = {w: 0, h: 0};
 
@@ -944,14 +1037,14 @@ _JS = r"""
 
   // ---- URL state and controls --------------------------------------------------------------------
   function readParams(params) {
-    ['metric', 'stakeholder', 'tier', 'show', 'q'].forEach(function (key) {
+    ['metric', 'stakeholder', 'tier', 'show', 'q', 'grain', 'period'].forEach(function (key) {
       if (params.has(key)) { state[key] = params.get(key); }
     });
     if (params.has('ancestors')) { state.ancestors = params.get('ancestors') !== '0'; }
   }
   function writeHash() {
     var params = new URLSearchParams();
-    ['metric', 'stakeholder', 'tier', 'show', 'q'].forEach(function (key) {
+    ['metric', 'stakeholder', 'tier', 'show', 'q', 'grain', 'period'].forEach(function (key) {
       if (state[key]) { params.set(key, state[key]); }
     });
     if (!state.ancestors) { params.set('ancestors', '0'); }
@@ -979,6 +1072,7 @@ _JS = r"""
     document.getElementById('f-ancestors').checked = state.ancestors;
   }
   function update() { syncControls(); draw(); writeHash(); }
+  function periodChanged() { syncPeriod(); syncControls(); draw(); showPanel(false); writeHash(); }
   function on(id, event, handler) { document.getElementById(id).addEventListener(event, handler); }
 
   function wire() {
@@ -992,6 +1086,14 @@ _JS = r"""
     on('f-show', 'change', function (e) { state.show = e.target.value; update(); });
     on('f-q', 'input', function (e) { state.q = e.target.value.trim(); draw(); writeHash(); });
     on('f-ancestors', 'change', function (e) { state.ancestors = e.target.checked; update(); });
+    if (PERIODS && document.getElementById('f-grain')) {
+      on('f-grain', 'change', function (e) { state.grain = e.target.value; state.period = ''; periodChanged(); });
+      on('f-period', 'change', function (e) {
+        state.grain = document.getElementById('f-grain').value;
+        state.period = e.target.value;
+        periodChanged();
+      });
+    }
     svg.addEventListener('click', function (e) {
       var g = e.target.closest('.node');
       if (g) { select(g.getAttribute('data-metric'), false); }
@@ -1017,9 +1119,9 @@ _JS = r"""
       if (g) { g.focus(); }
     });
     window.addEventListener('hashchange', function () {
-      state = {stakeholder: '', tier: '', show: '', q: '', ancestors: true, metric: ''};
+      state = {stakeholder: '', tier: '', show: '', q: '', ancestors: true, metric: '', grain: '', period: ''};
       readParams(new URLSearchParams(location.hash.slice(1)));
-      syncControls(); draw(); showPanel(false); revealSelected();
+      syncPeriod(); syncControls(); draw(); showPanel(false); revealSelected();
     });
     window.addEventListener('resize', function () { if (zoom.mode === 'fit') { applyZoom(); } });
   }
@@ -1028,6 +1130,7 @@ _JS = r"""
   readParams(new URLSearchParams(location.hash.slice(1)));
   if (state.metric && !byName[state.metric]) { state.metric = ''; }
   wire();
+  syncPeriod();
   syncControls();
   draw();
   showPanel(false);

@@ -381,15 +381,16 @@ def take_snapshot(
     last_day: dt.date,
     first_day: dt.date | None = None,
     rule: AnomalyRule | None = None,
+    period: Period | None = None,
 ) -> Snapshot:
-    """Values of ``nodes`` for the latest complete ``grain`` period and the one before, given the data's
-    last day (``last_data_day``), with each metric's series over the ``rule.window`` periods before (for
-    sparklines and the anomaly band), its baseline, target status and anomaly verdict.
+    """Values of ``nodes`` for the latest complete ``grain`` period (or ``period``) and the one before, given
+    the data's last day (``last_data_day``), with each metric's series over the ``rule.window`` periods
+    before (for sparklines and the anomaly band), its baseline, target status and anomaly verdict.
     """
     if grain not in GRAINS:
         raise UserError(f"unknown grain '{grain}': use one of {', '.join(GRAINS)}")
     rule = rule or AnomalyRule()
-    period = latest_complete_period(last_complete_day(last_day), grain)
+    period = period or latest_complete_period(last_complete_day(last_day), grain)
     before = previous_period(period)
     periods = periods_ending_with(period, max(rule.window, 1) + 1)
     # MetricFlow renders the end constraint at day precision even on sub-day time dimensions

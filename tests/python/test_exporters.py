@@ -660,3 +660,40 @@ def test_scorecard_says_when_no_complete_period_has_data(tree: MetricTree, capsy
     text = capsys.readouterr().out
     assert snapshot.period.label == "month 2026-02"
     assert "note: the data starts on 2026-03-02, after month 2026-02 ends: there is no complete month" in text
+
+
+def test_the_page_falls_back_to_a_finer_grain_with_a_notice_in_the_first_weeks(tree: MetricTree) -> None:
+    """Two weeks of data from 2026-02-16: the latest week has no complete week before it inside the data, so
+    the page opens on the latest day that has its day before, and says why in one line."""
+    from live_metrics.exporters import attach_periods
+    from live_metrics.periods import GrainPeriods, complete_periods
+
+    days = {
+        (dt.date(2026, 2, 16) + dt.timedelta(days=k)).isoformat(): {name: 10.0 + k for name in tree.nodes}
+        for k in range(14)
+    }
+    first, last = dt.date(2026, 2, 16), dt.date(2026, 3, 1)
+    assert complete_periods("week", first, last) == []  # week 02-16 has no week before it in the data
+    day_periods = complete_periods("day", first, last)
+    assert [p.start for p in day_periods] == [first + dt.timedelta(days=k) for k in range(1, 13)]
+    querier = FakeQuerier(days)
+    week = build_document(tree, take_snapshot(querier, list(tree), "week", last, first), generated_at=GENERATED_AT)
+    documents = [
+        build_document(
+            tree, take_snapshot(querier, list(tree), "day", last, first, period=p), generated_at=GENERATED_AT
+        )
+        for p in day_periods
+    ]
+    attach_periods(week, [GrainPeriods("week", []), GrainPeriods("day", documents)], "week", first)
+    periods = week["periods"]
+    assert (periods["default_grain"], periods["default_key"]) == ("day", "2026-02-28")
+    assert periods["notice"] == (
+        "No complete week with the week before it in the data yet (it starts 2026-02-16): "
+        "showing the latest day that has one, day 2026-02-28."
+    )
+    latest = periods["grains"]["day"]["periods"][-1]
+    assert latest["nodes"]["live_viewers"]["value"] == 22.0 and latest["nodes"]["live_viewers"]["previous"] == 21.0
+    series = periods["grains"]["day"]["series"]
+    assert series["values"]["live_viewers"][series["starts"].index("2026-02-28")] == 22.0
+    assert "periods" not in json.loads(render_json(week))  # the JSON export stays one period
+    assert 'id="metric-tree-periods"' in render_html(week) and 'id="f-grain"' in render_html(week)

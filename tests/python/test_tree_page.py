@@ -597,3 +597,50 @@ def test_browser_demo_page_labels_fit_shares_read_and_nothing_overlaps(
     segments = next(e for e in dom.walk() if e.tag == "ol" and "segments" in e.classes).all_text()
     assert all(readable_share(text) for text in re.findall(r", ([^()]+)\)", segments)), segments
     assert not re.search(r"residual \d", dom.all_text()), "a residual below 1e-6 of the change is printed"
+
+
+# Three periods picked in the page, at each grain: the boxes show what MetricFlow answers for that period
+# when asked for it alone (not the export's one query over the whole data that the page was built from).
+PICKED = [("day", "2026-11-29"), ("week", "2026-10-12"), ("month", "2026-11-01")]
+PICKED_METRICS = ("live_watch_minutes", "live_viewers", "stream_crash_rate", "notification_open_rate")
+
+
+@pytest.mark.parametrize(("grain", "start"), PICKED)
+def test_browser_period_picker_shows_metricflows_values_for_the_period(
+    warehouse: Warehouse, demo_page: tuple[Path, dict[str, Any]], grain: str, start: str, tmp_path: Path
+) -> None:
+    import datetime as dt
+
+    from live_metrics.formatting import format_value
+    from live_metrics.mf_engine import MetricFlowSession
+    from live_metrics.snapshot import as_date, period_containing
+
+    page, document = demo_page
+    period = period_containing(dt.date.fromisoformat(start), grain)
+    assert period.start.isoformat() == start
+    run = run_chromium(page, f"#grain={grain}&period={start}", tmp_path, "--dump-dom")
+    assert run.console == []
+    dom = parse_dom(run.stdout)
+    shown = {name: box.all_text() for name, box in drawn_nodes(dom).items()}
+    picker = dom.find(id="f-period")
+    assert picker is not None
+    selected = next(e for e in picker.walk() if e.tag == "option" and e.attrs.get("value") == start)
+    assert selected.all_text().startswith(period.label)
+    header = next(e for e in dom.walk() if e.tag == "header")
+    assert period.label in header.all_text()
+    # MetricFlow, asked for this period alone (the time constraint is at day precision: one day more)
+    column = f"metric_time__{grain}"
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("LIVE_DUCKDB_PATH", str(warehouse.duckdb_path))
+        patch.setenv("DBT_PROFILES_DIR", str(Path(__file__).resolve().parents[2]))
+        with MetricFlowSession(Path(__file__).resolve().parents[2], warehouse.semantic_manifest) as session:
+            result = session.query_metrics(
+                list(PICKED_METRICS), [column], period.start, period.end + dt.timedelta(days=1)
+            )
+    row = next(record for record in result.records() if as_date(record[column]) == period.start)
+    for name in PICKED_METRICS:
+        expected = format_value(row[name], name)
+        assert expected in shown[name].split(), f"{grain} {start} {name}: page {shown[name]!r}, MetricFlow {expected}"
+    # the default view (no hash) is another period: the pick did change the values
+    default = document["period"]["start"]
+    assert (grain, start) != ("week", default)
