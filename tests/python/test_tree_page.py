@@ -628,6 +628,8 @@ def test_browser_period_picker_shows_metricflows_values_for_the_period(
     assert selected.all_text().startswith(period.label)
     header = next(e for e in dom.walk() if e.tag == "header")
     assert period.label in header.all_text()
+    # only November is the latest complete period of its grain (the data's last complete day is 11-30)
+    assert ("the latest complete" in header.all_text()) == (grain == "month"), header.all_text()[:200]
     # MetricFlow, asked for this period alone (the time constraint is at day precision: one day more)
     column = f"metric_time__{grain}"
     with pytest.MonkeyPatch.context() as patch:
