@@ -60,7 +60,7 @@ def _bar(share: float | None) -> str:
         return "—"
     width = min(abs(share), 1.0) * 100
     sign = " neg" if share < 0 else ""
-    return f'<span class="bar{sign}"><span style="width:{width:.1f}%"></span></span> {format_share(share)}'
+    return f'<span class="bar{sign}"><span style="width:{width:.1f}%"></span></span> <span>{format_share(share)}</span>'
 
 
 def _trend_class(node: Mapping[str, Any]) -> str:
@@ -399,6 +399,8 @@ table.drivers { border-collapse: collapse; width: 100%; }
 table.drivers th { font-size: 11px; color: var(--muted); font-weight: 600; text-align: left; padding: 1px 6px; }
 table.drivers td { padding: 1px 6px; border-top: 1px solid #f1f3f5; white-space: nowrap; }
 table.drivers tr.depth1 td:first-child { padding-left: 20px; }
+table.drivers td:last-child { white-space: normal; min-width: 7.5em; }
+.card.why { overflow-x: auto; }
 .bar { display: inline-block; width: 80px; height: 8px; background: #e9ecef; border-radius: 4px; vertical-align: middle;
   overflow: hidden; }
 .bar > span { display: block; height: 100%; background: var(--pos); }

@@ -536,6 +536,9 @@ setTimeout(function () {
   Array.prototype.forEach.call(document.querySelectorAll('#tree .edge-label'), function (t) {
     out.edges.push(t.lastChild.textContent);
   });
+  out.cards = Array.prototype.map.call(document.querySelectorAll('header .card'), function (c) {
+    return c.scrollWidth - c.clientWidth;
+  });
   var pre = document.createElement('pre');
   pre.id = 'layout-probe';
   pre.textContent = JSON.stringify(out);
@@ -579,6 +582,8 @@ def test_browser_demo_page_labels_fit_shares_read_and_nothing_overlaps(
     for item in layout["labels"]:
         assert item["text"] == labels[item["metric"]], item
         assert item["right"] <= item["limit"] + 0.5, f"{item['metric']}: label runs past its box ({item})"
+    # the header cards show all they hold (a share in words is longer than "172.4%")
+    assert layout["cards"] and max(layout["cards"]) <= 1, layout["cards"]
     boxes = layout["boxes"]
     for i, a in enumerate(boxes):
         for b in boxes[i + 1 :]:
