@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import json
+import os
 import textwrap
 import time
 from pathlib import Path
@@ -25,7 +26,7 @@ from live_metrics.options import (
     split_names,
     writable_dir,
 )
-from live_metrics.periods import GrainPeriods, measure_periods
+from live_metrics.periods import GrainPeriods, measure_periods, page_periods
 from live_metrics.rules import require_valid_tags
 from live_metrics.snapshot import GRAINS
 from live_metrics.table import format_table
@@ -60,7 +61,11 @@ each node carries its value, change (or "no baseline"; for a rate also change_po
 percentage points), sparkline series, anomaly band, target status, its decomposition (the identity that
 explains it, split exactly) and its top moving segments; parent edges carry the child's share of the
 parent's change. The document's `explain` block is the output of `live-metrics explain`. --no-values
-writes the tree alone and needs no warehouse."""
+writes the tree alone and needs no warehouse.
+
+The HTML page also carries every other complete day, week and month that has the period before it in
+the data, for its grain switch and period picker (one query per metric set and group-by over the whole
+data, cut per period); LIVE_EXPORT_PERIODS=latest leaves them out (a page no person reads: faster)."""
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -135,7 +140,7 @@ def run(args: argparse.Namespace) -> int:
             progress.stage("starting MetricFlow (dbt profile, semantic manifest)")
             with MetricFlowSession(paths.project_dir, paths.manifest, paths.target) as session:
                 measurement = measure(session, manifest, tree, args.grain, rule, progress=progress.stage)
-                if "html" in formats and not wanted:
+                if "html" in formats and not wanted and page_periods(os.environ) == "all":
                     first_day = measurement.snapshot.first_data_day or measurement.snapshot.period.start
                     span = (first_day, measurement.snapshot.last_data_day)
                     periods = measure_periods(

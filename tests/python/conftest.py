@@ -62,6 +62,11 @@ def dbt_env(duckdb_path: Path, raw_data_path: Path, access_mode: str = READ_WRIT
 
 LAUNCHER = REPO_ROOT / "scripts" / "live-metrics"
 
+# The tests' runs export a page no person reads: only its latest period (export's LIVE_EXPORT_PERIODS; every
+# export on the demo about 5 s faster, dozens of them in the suite). The tests of the period picker ask
+# for every period (test_tree_page's demo page).
+os.environ.setdefault("LIVE_EXPORT_PERIODS", "latest")
+
 
 def run_with_env(command: list[str], env: dict[str, str], cwd: Path = REPO_ROOT) -> subprocess.CompletedProcess[str]:
     """Run ``command`` in ``env``, capturing its output (ten minutes at most)."""

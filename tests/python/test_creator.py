@@ -470,3 +470,42 @@ def test_the_summary_comes_first_and_matches_the_facts(
     html = page.read_text(encoding="utf-8")
     assert html.index('class="summary"') < html.index('<section class="stream">')
     assert re.search(r'<td class="num (better|worse)">', html), "changes carry their good/bad colour"
+
+
+# The page in a real browser, at a desktop and a laptop size: the summary leads, nothing runs past the page's
+# width, and every sparkline and chart is drawn.
+CREATOR_PROBE = """<script>
+window.addEventListener('load', function () {
+  var sections = Array.prototype.map.call(document.querySelectorAll('main > section, .summary > section'),
+    function (s) {
+      return {cls: s.className, top: s.getBoundingClientRect().top, over: s.scrollWidth - s.clientWidth};
+    });
+  var pre = document.createElement('pre');
+  pre.id = 'creator-probe';
+  pre.textContent = JSON.stringify({width: document.documentElement.scrollWidth,
+    viewport: document.documentElement.clientWidth, sections: sections,
+    sparks: document.querySelectorAll('svg.spark polyline').length});
+  document.body.appendChild(pre);
+});
+</script>"""
+
+
+@pytest.mark.parametrize("size", ["1600,1200", "1280,800"])
+def test_browser_creator_page_leads_with_the_summary_and_fits(
+    warehouse: Warehouse, busiest_creator: str, size: str, tmp_path: Path
+) -> None:
+    from test_tree_page import parse_dom, run_chromium
+
+    page = tmp_path / "creator.html"
+    assert creator(warehouse.duckdb_path, busiest_creator, "--html", str(page)).returncode == 0
+    probed = tmp_path / "probed.html"
+    probed.write_text(page.read_text(encoding="utf-8").replace("</body>", CREATOR_PROBE + "</body>"), "utf-8")
+    run = run_chromium(probed, "", tmp_path, "--dump-dom", f"--window-size={size}")
+    assert run.console == []
+    probe = json.loads(parse_dom(run.stdout).find(id="creator-probe").all_text())  # type: ignore[union-attr]
+    assert probe["width"] <= probe["viewport"], probe  # no horizontal scroll of the page
+    order = [section["cls"] for section in sorted(probe["sections"], key=lambda s: s["top"])]
+    assert order[:4] == ["weeks", "trends", "retention", "supporters"], order
+    assert set(order[4:]) == {"stream"}
+    assert all(section["over"] <= 1 for section in probe["sections"]), probe  # no table cut or scrolled
+    assert probe["sparks"] == 5

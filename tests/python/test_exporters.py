@@ -697,3 +697,12 @@ def test_the_page_falls_back_to_a_finer_grain_with_a_notice_in_the_first_weeks(t
     assert series["values"]["live_viewers"][series["starts"].index("2026-02-28")] == 22.0
     assert "periods" not in json.loads(render_json(week))  # the JSON export stays one period
     assert 'id="metric-tree-periods"' in render_html(week) and 'id="f-grain"' in render_html(week)
+
+
+def test_the_page_periods_setting_is_all_or_latest() -> None:
+    from live_metrics.periods import page_periods
+
+    assert page_periods({}) == "all" and page_periods({"LIVE_EXPORT_PERIODS": " Latest "}) == "latest"
+    with pytest.raises(UserError) as raised:
+        page_periods({"LIVE_EXPORT_PERIODS": "some"})
+    assert str(raised.value) == "LIVE_EXPORT_PERIODS='some': use one of all, latest"

@@ -551,7 +551,9 @@ SHARE = re.compile(r"^(\d+(?:\.\d)?)%$")
 @pytest.fixture(scope="module")
 def demo_page(warehouse: Warehouse, tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict[str, Any]]:
     folder = tmp_path_factory.mktemp("demo_page")
-    completed = run_cli(warehouse, "export", "--out", str(folder))
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("LIVE_EXPORT_PERIODS", "all")  # every period, as `make run` exports it
+        completed = run_cli(warehouse, "export", "--out", str(folder))
     assert completed.returncode == 0, completed.stderr
     page = (folder / "metric_tree.html").read_text(encoding="utf-8")
     probed = folder / "probed.html"
