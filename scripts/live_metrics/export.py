@@ -68,6 +68,11 @@ the data, for its grain switch and period picker (one query per metric set and g
 data, cut per period); LIVE_EXPORT_PERIODS=latest leaves them out (a page no person reads: faster)."""
 
 
+def first_data_day(measurement: Measurement) -> dt.date:
+    """The data's first day as the measurement found it (its period's start when it was not found)."""
+    return measurement.snapshot.first_data_day or measurement.snapshot.period.start
+
+
 def register(subparsers: argparse._SubParsersAction) -> None:
     parser = subparsers.add_parser(
         "export",
@@ -132,7 +137,6 @@ def run(args: argparse.Namespace) -> int:
         answers.require_run_work_file(found[0])
     measurement: Measurement | None = None
     periods: list[GrainPeriods] = []
-    span: tuple[dt.date, dt.date] | None = None
     stored: list[answers.Answer] = []
     if not args.no_values:
         rule = rule_from_args(args)
@@ -141,13 +145,12 @@ def run(args: argparse.Namespace) -> int:
             with MetricFlowSession(paths.project_dir, paths.manifest, paths.target) as session:
                 measurement = measure(session, manifest, tree, args.grain, rule, progress=progress.stage)
                 if "html" in formats and not wanted and page_periods(os.environ) == "all":
-                    first_day = measurement.snapshot.first_data_day or measurement.snapshot.period.start
-                    span = (first_day, measurement.snapshot.last_data_day)
                     periods = measure_periods(
                         session,
                         manifest,
                         tree,
-                        *span,
+                        first_data_day(measurement),
+                        measurement.snapshot.last_data_day,
                         rule,
                         lambda snapshot, explanation: build_document(
                             tree, snapshot, definitions, explanation=explanation
@@ -162,8 +165,8 @@ def run(args: argparse.Namespace) -> int:
     snapshot = measurement.snapshot if measurement else None
     explanation = measurement.explanation if measurement else None
     document = build_document(tree, snapshot, definitions, explanation=explanation)
-    if periods and span is not None:
-        attach_periods(document, periods, args.grain, span[0])
+    if periods and measurement is not None:
+        attach_periods(document, periods, args.grain, first_data_day(measurement))
     written = write_all(document, out_dir, formats)
     seconds = time.perf_counter() - started
     if args.json:

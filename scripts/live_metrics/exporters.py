@@ -29,9 +29,9 @@ from live_metrics.formatting import (
     guardrail_table,
     period_sentence,
 )
-from live_metrics.html_page import render_html, render_period_parts
+from live_metrics.html_page import render_html, render_period_parts, without_periods
 from live_metrics.periods import PERIOD_FIELDS, GrainPeriods, grain_series, period_payload
-from live_metrics.snapshot import MetricValue, Snapshot
+from live_metrics.snapshot import MetricValue, Snapshot, latest_complete_period
 from live_metrics.tree import STAKEHOLDERS, TIERS, Edge, MetricTree
 
 TITLE = "Live-streaming metric tree"
@@ -105,6 +105,12 @@ def build_document(
         "north_star": tree.north_star(),
         "has_values": snapshot is not None,
         "period": snapshot.period.as_dict() if snapshot else None,
+        # a picked earlier period (the page's period picker) is not the latest complete one
+        "period_is_latest": (
+            snapshot.period == latest_complete_period(snapshot.last_complete_day, snapshot.period.grain)
+            if snapshot
+            else None
+        ),
         "previous_period": snapshot.previous.as_dict() if snapshot else None,
         "last_data_day": snapshot.last_data_day.isoformat() if snapshot else None,
         "last_complete_day": snapshot.last_complete_day.isoformat() if snapshot else None,
@@ -158,8 +164,7 @@ def _edge_weight(tree: MetricTree, explanation: Explanation | None, edge: Edge) 
 
 def render_json(document: Mapping[str, Any]) -> str:
     """The document as JSON (the HTML page's period picker data, ``periods``, stays in the page)."""
-    main = {key: value for key, value in document.items() if key != "periods"}
-    return json.dumps(main, indent=2, ensure_ascii=False) + "\n"
+    return json.dumps(without_periods(document), indent=2, ensure_ascii=False) + "\n"
 
 
 FINER = {"month": ("week", "day"), "week": ("day",), "day": ()}

@@ -3,8 +3,6 @@ shows the same way (the period sentence, the guardrail table): shared by the tex
 
 from __future__ import annotations
 
-import calendar
-import datetime as dt
 import math
 from collections.abc import Mapping, Sequence
 from typing import Any
@@ -159,24 +157,11 @@ def period_sentence(document: Mapping[str, Any]) -> str:
         return "Tree only (exported without values)."
     period = document["period"]
     previous = document["previous_period"]
-    latest = _is_latest(period, dt.date.fromisoformat(str(document["last_complete_day"])))
-    which = f"the latest complete {period['grain']}, " if latest else ""
+    which = f"the latest complete {period['grain']}, " if document.get("period_is_latest", True) else ""
     return (
         f"Values for {which}{period['label']}, against {previous['label']} "
         f"(last complete day {document['last_complete_day']}; data through {document['last_data_day']})."
     )
-
-
-def _is_latest(period: Mapping[str, Any], last_complete_day: dt.date) -> bool:
-    """Whether ``period`` (a document's) is the latest complete one: the one after it is not complete."""
-    following = dt.date.fromisoformat(str(period["end"])) + dt.timedelta(days=1)
-    if period["grain"] == "week":
-        end = following + dt.timedelta(days=6)
-    elif period["grain"] == "month":
-        end = following.replace(day=calendar.monthrange(following.year, following.month)[1])
-    else:
-        end = following
-    return end > last_complete_day
 
 
 def guardrail_rows(nodes: Sequence[Mapping[str, Any]]) -> list[dict[str, Any]]:

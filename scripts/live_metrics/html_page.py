@@ -294,6 +294,11 @@ def _data_json(document: Mapping[str, Any]) -> str:
     return text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
 
 
+def without_periods(document: Mapping[str, Any]) -> dict[str, Any]:
+    """The document without the page's period-picker data (``periods``): one period, as JSON exports it."""
+    return {key: value for key, value in document.items() if key != "periods"}
+
+
 def render_period_parts(document: Mapping[str, Any]) -> dict[str, str]:
     """The parts of the page Python renders for one period (the header with its cards, the guardrails
     table), for the period picker to swap in."""
@@ -325,7 +330,7 @@ def _page_header(
 </header>"""
 
 
-def _workspace(document: Mapping[str, Any], by_name: Mapping[str, Any], guardrails: Sequence[Mapping[str, Any]]) -> str:
+def _workspace(guardrails_html: str) -> str:
     """The tree (drawn by the script) beside the side column: the guardrails, then the detail panel."""
     return f"""<div class="workspace" id="app" data-moved="{MOVED}">
 <div id="tree-wrap" tabindex="-1"><svg id="tree" role="group" aria-label="metric tree"></svg>
@@ -333,7 +338,7 @@ def _workspace(document: Mapping[str, Any], by_name: Mapping[str, Any], guardrai
 <noscript><p class="empty">The tree is drawn by JavaScript; the guardrails table works without it.</p></noscript></div>
 <aside id="side">
 <section id="overview"><h2>Guardrails</h2>
-<div id="guardrails">{_guardrails(document, by_name, guardrails)}</div>{_legend()}</section>
+<div id="guardrails">{guardrails_html}</div>{_legend()}</section>
 <section id="panel" hidden aria-labelledby="panel-title"></section>
 </aside>
 </div>"""
@@ -342,7 +347,7 @@ def _workspace(document: Mapping[str, Any], by_name: Mapping[str, Any], guardrai
 def _scripts(document: Mapping[str, Any]) -> str:
     """The embedded document and the script that draws the page from it."""
     periods = document.get("periods")
-    main = {key: value for key, value in document.items() if key != "periods"}
+    main = without_periods(document)
     extra = (
         f'<script type="application/json" id="metric-tree-periods">{_data_json(periods)}</script>\n' if periods else ""
     )
@@ -351,17 +356,17 @@ def _scripts(document: Mapping[str, Any]) -> str:
 
 
 def render_html(document: Mapping[str, Any]) -> str:
-    """One offline page: header and why-it-moved, the drawn tree with filters, a detail panel, guardrails."""
-    by_name = {n["name"]: n for n in document["nodes"]}
-    guardrails = guardrail_table(document)
+    """One offline page: header and why-it-moved, the drawn tree with filters, a detail panel, guardrails.
+    The header and the guardrails are the parts the period picker swaps (``render_period_parts``)."""
+    period_parts = render_period_parts(document)
     parts = [
         "<!DOCTYPE html>",
         '<html lang="en">',
         _head(document),
         "<body>",
-        _page_header(document, by_name, guardrails),
+        period_parts["header_html"],
         _toolbar(document),
-        _workspace(document, by_name, guardrails),
+        _workspace(period_parts["guardrails_html"]),
         _scripts(document),
         "</body>",
         "</html>",

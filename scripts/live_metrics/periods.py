@@ -122,14 +122,15 @@ class SpanQuerier:
     def _rolled_up(self, metrics: tuple[str, ...], group_by: tuple[str, ...], grain: str) -> QueryResult:
         days = self._whole(metrics, (f"{TIME}__day", group_by[1]))
         time, dimension = days.columns.index(f"{TIME}__day"), days.columns.index(group_by[1])
+        columns = [days.columns.index(name) for name in metrics]
         sums: dict[tuple[dt.date, Any], list[Any]] = {}
         for row in days.rows:
             day = as_date(row[time])
             if day is None:
                 continue
             totals = sums.setdefault((period_containing(day, grain).start, row[dimension]), [None] * len(metrics))
-            for index, name in enumerate(metrics):
-                value = row[days.columns.index(name)]
+            for index, column in enumerate(columns):
+                value = row[column]
                 if value is not None:
                     totals[index] = value if totals[index] is None else totals[index] + value
         rows = tuple(
