@@ -239,7 +239,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         type=_optional_date,
         default=defaults.crash_spike,
         metavar="YYYY-MM-DD|none",
-        help=f"plant a crash spike on this UTC day: {CRASH_SPIKE_SHARE:.0%} of the streams that would end normally "
+        help=f"plant a crash spike on this UTC day: {CRASH_SPIKE_SHARE:.0%}% of the streams that would end normally "
         f"crash early instead (default {_date_text(defaults.crash_spike)}, the demo's; a day outside the simulated "
         "days plants nothing)",
     )

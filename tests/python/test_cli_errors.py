@@ -425,3 +425,19 @@ def test_locked_duckdb_file(tmp_path: Path, command: list[str]) -> None:
     finally:
         holder.kill()
         holder.wait(timeout=10)
+
+
+def test_every_subcommand_explains_itself() -> None:
+    """`--help` of the tool and of every subcommand renders (a stray % in a help text broke one)."""
+    import argparse
+
+    from live_metrics.cli import build_parser
+
+    parser = build_parser()
+    actions = [action for action in parser._actions if isinstance(action, argparse._SubParsersAction)]
+    subcommands = actions[0].choices
+    assert {"build", "daily", "export", "generate", "bench"} <= set(subcommands)
+    assert "usage:" in parser.format_help()
+    for name, subparser in subcommands.items():
+        text = subparser.format_help()
+        assert text.startswith("usage:") and len(text.splitlines()) > 3, name
