@@ -12,8 +12,8 @@ from typing import Any
 
 import pytest
 
+from conftest import HANG_GUARD_SECONDS, PROJECT_ENV_VARS, launch_clean
 from conftest import LAUNCHER as RUN_CLI
-from conftest import PROJECT_ENV_VARS, launch_clean
 from live_metrics.rules import RULE_NAMES
 
 FIXTURES = Path(__file__).parent / "fixtures"
@@ -312,7 +312,13 @@ def run_into_closed_pipe(command: list[str], buffered: bool) -> subprocess.Compl
     os.close(read_end)
     try:
         return subprocess.run(
-            command, stdout=write_end, stderr=subprocess.PIPE, text=True, timeout=120, env=env, check=False
+            command,
+            stdout=write_end,
+            stderr=subprocess.PIPE,
+            text=True,
+            timeout=HANG_GUARD_SECONDS,
+            env=env,
+            check=False,
         )
     finally:
         os.close(write_end)
@@ -355,7 +361,7 @@ def test_a_reader_that_stops_after_three_lines() -> None:
         head = [process.stdout.readline() for _ in range(3)]
         process.stdout.close()
         stderr = process.stderr.read()
-        returncode = process.wait(timeout=120)
+        returncode = process.wait(timeout=HANG_GUARD_SECONDS)
     assert head == ["line 0\n", "line 1\n", "line 2\n"]
     assert (returncode, stderr) == (0, "")
 
@@ -424,7 +430,7 @@ def test_locked_duckdb_file(tmp_path: Path, command: list[str]) -> None:
         assert holder.poll() is None  # answered while the lock was still held: it did not wait for the lock
     finally:
         holder.kill()
-        holder.wait(timeout=10)
+        holder.wait(timeout=HANG_GUARD_SECONDS)
 
 
 def test_every_subcommand_explains_itself() -> None:

@@ -18,6 +18,7 @@ from typing import Any
 
 import pytest
 
+from conftest import HANG_GUARD_SECONDS
 from live_metrics.drivers import build_explanation
 from live_metrics.errors import NoDataYet, UserError
 from live_metrics.explain import contribution_rows, render_text
@@ -493,7 +494,9 @@ def _copy_toy_project(destination: Path) -> None:
 
 
 def _run(args: list[str], cwd: Path, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(args, cwd=cwd, env=env, capture_output=True, text=True, timeout=180, check=False)
+    return subprocess.run(
+        args, cwd=cwd, env=env, capture_output=True, text=True, timeout=HANG_GUARD_SECONDS, check=False
+    )
 
 
 @pytest.mark.skipif(not (VENV_BIN / "dbt").exists(), reason="dbt is not installed next to this Python")

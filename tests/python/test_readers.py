@@ -27,7 +27,7 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from conftest import LAUNCHER, READ_ONLY, REPO_ROOT, Warehouse, dbt_env, launch, run_with_env
+from conftest import HANG_GUARD_SECONDS, LAUNCHER, READ_ONLY, REPO_ROOT, Warehouse, dbt_env, launch, run_with_env
 
 BIN = Path(sys.executable).parent
 
@@ -103,7 +103,7 @@ def reader(warehouse: Warehouse, tmp_path_factory: pytest.TempPathFactory) -> It
         yield Reader(duckdb_path=path, warehouse=warehouse, holder=holder, root=root)
     finally:
         holder.kill()
-        holder.wait(timeout=10)
+        holder.wait(timeout=HANG_GUARD_SECONDS)
 
 
 LOCK_WORDS = re.compile(r"\block(?:ed|s)?\b", re.I)  # "lock", "locked" ("block_reason" is a dimension)
@@ -181,12 +181,12 @@ def test_every_read_command_runs_beside_a_bi_tool_and_each_other(reader: Reader)
     thread = threading.Thread(target=refresh)
     thread.start()
     try:
-        results = {run.label: run.finish(timeout=600) for run in runs}
+        results = {run.label: run.finish(timeout=HANG_GUARD_SECONDS) for run in runs}
     finally:
         for run in runs:
             if run.process.poll() is None:
                 run.process.kill()
-        thread.join(timeout=60)
+        thread.join(timeout=HANG_GUARD_SECONDS)
 
     problems = []
     for label, (code, stdout, stderr) in results.items():

@@ -24,7 +24,7 @@ from typing import Any
 
 import pytest
 
-from conftest import Warehouse, run_cli
+from conftest import HANG_GUARD_SECONDS, Warehouse, run_cli
 from live_metrics.formatting import guardrail_rows
 from live_metrics.html_page import render_html
 
@@ -232,7 +232,7 @@ class BrowserRun:
 def run_chromium(page: Path, fragment: str, work: Path, *extra: str) -> BrowserRun:
     profile = work / f"profile-{len(list(work.glob('profile-*')))}"
     command = [chromium(), *CHROMIUM_FLAGS, f"--user-data-dir={profile}", *extra, page.as_uri() + fragment]
-    completed = subprocess.run(command, capture_output=True, text=True, timeout=120, check=False)
+    completed = subprocess.run(command, capture_output=True, text=True, timeout=HANG_GUARD_SECONDS, check=False)
     assert completed.returncode == 0, completed.stderr[-3000:]
     return BrowserRun(completed.stdout, completed.stderr)
 

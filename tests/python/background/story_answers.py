@@ -27,7 +27,7 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from conftest import LAUNCHER, READ_ONLY, dbt_env
+from conftest import HANG_GUARD_SECONDS, LAUNCHER, READ_ONLY, dbt_env
 from live_metrics.answers import ANSWERS_TABLE, Progress
 from live_metrics.gen_model import GeneratorConfig
 from live_metrics.generate import generate_events, write_dataset
@@ -64,7 +64,7 @@ class Site:
             env=self.env(path, blocked=blocked),
             capture_output=True,
             text=True,
-            timeout=600,
+            timeout=HANG_GUARD_SECONDS,
             check=False,
         )
 
@@ -86,7 +86,7 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Site:
         env=env,
         capture_output=True,
         text=True,
-        timeout=900,
+        timeout=HANG_GUARD_SECONDS,
         check=False,
     )
     assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
@@ -220,7 +220,7 @@ def test_only_a_run_stores_answers(site: Site, tmp_path: Path) -> None:
             env=env,
             capture_output=True,
             text=True,
-            timeout=600,
+            timeout=HANG_GUARD_SECONDS,
             check=False,
         )
         lines = [line for line in result.stderr.splitlines() if line.strip()]

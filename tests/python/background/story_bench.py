@@ -13,7 +13,7 @@ import subprocess
 
 import pytest
 
-from conftest import launch_clean
+from conftest import HANG_GUARD_SECONDS, launch_clean
 from live_metrics.bench import (
     HISTORY_DAYS,
     MAX_SIZE,
@@ -40,7 +40,7 @@ NUMBERS = (
 )
 
 
-def run_cli(*args: str, timeout: float = 120) -> subprocess.CompletedProcess[str]:
+def run_cli(*args: str, timeout: float = HANG_GUARD_SECONDS) -> subprocess.CompletedProcess[str]:
     return launch_clean(*args, timeout=timeout)
 
 
@@ -95,7 +95,7 @@ def quick_bench(tmp_path_factory: pytest.TempPathFactory) -> tuple[dict, str, st
     """One `bench --quick` run (a few minutes): its JSON document, its table, its progress."""
     root = tmp_path_factory.mktemp("bench")
     out = root / "bench.json"
-    result = run_cli("bench", "--quick", "--out", str(out), timeout=900)
+    result = run_cli("bench", "--quick", "--out", str(out))
     assert result.returncode == 0, result.stderr[-3000:]
     return json.loads(out.read_text(encoding="utf-8")), result.stdout, result.stderr
 

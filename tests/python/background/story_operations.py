@@ -26,7 +26,7 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from conftest import LAUNCHER, REPO_ROOT, dbt_env
+from conftest import HANG_GUARD_SECONDS, LAUNCHER, REPO_ROOT, dbt_env
 from live_metrics.gen_model import GeneratorConfig
 from live_metrics.generate import generate_events, write_dataset
 
@@ -94,7 +94,12 @@ class Site:
 
     def run(self, command: str, *extra: str) -> subprocess.CompletedProcess[str]:
         return subprocess.run(
-            [*self.args(command), *extra], env=self.env(), capture_output=True, text=True, timeout=900, check=False
+            [*self.args(command), *extra],
+            env=self.env(),
+            capture_output=True,
+            text=True,
+            timeout=HANG_GUARD_SECONDS,
+            check=False,
         )
 
     def start(self, command: str) -> subprocess.Popen[str]:
@@ -253,7 +258,7 @@ def test_kill_9_of_a_whole_run_then_two_runs_at_once(site: Site) -> None:
     second = site.run("daily")
     assert second.returncode == 2
     one_error_line(second, "another run is using", str(site.published), f"pid {first.pid}")
-    out, err = first.communicate(timeout=900)
+    out, err = first.communicate(timeout=HANG_GUARD_SECONDS)
     assert first.returncode == 0, out + err
     assert published_records(site) == raw_records(site)  # the drop landed exactly once
 
@@ -284,7 +289,7 @@ def stop_the_reader(site: Site) -> None:
     every read succeeded, on the old file or the new."""
     reader = READERS.pop("reader")
     (site.published.parent / "stop").touch()
-    output, _ = reader.communicate(timeout=120)
+    output, _ = reader.communicate(timeout=HANG_GUARD_SECONDS)
     report = json.loads(output)
     if OLD_CLIENT.exists() and os.environ.get("LIVE_SKIP_OLD_CLIENT") != "1":
         assert report["version"].startswith("1.4.")
@@ -329,7 +334,7 @@ def test_ctrl_c_in_materialize_a_late_drop_and_a_read_write_client(site: Site) -
     run = site.start("daily")
     wait_for_step(site, run, "materialize")
     os.killpg(run.pid, signal.SIGINT)  # what Ctrl-C in the terminal sends
-    out, err = run.communicate(timeout=300)
+    out, err = run.communicate(timeout=HANG_GUARD_SECONDS)
     assert run.returncode == 130, out + err
     assert err.strip().splitlines()[-1] == "error: interrupted"
     assert identity(site.published) == before and not site.finished.exists()
