@@ -58,6 +58,8 @@ from live_metrics.table import format_table
 DEFAULT_SIZES = "1m,10m"
 QUICK_SIZES = "20k,100k"
 DEFAULT_OUT = Path("output") / "bench.json"
+DEMO_DIR = Path("seeds") / "demo"  # the demo step's data unless --demo says otherwise
+DEMO_LOG = "raw_live_events.csv.gz"
 SCHEMA = "live-metrics-bench/1"
 
 # The generated world: ~10 events per viewer-day. 30 days, 400 creators and 3,500 viewers give ~1 M
@@ -924,8 +926,15 @@ def _load() -> list[float] | None:
         return None
 
 
-def run_bench(sizes: Sequence[Size], workspace: Path, say: Callable[[str], None], quick: bool = False) -> dict:
-    """Run every step, one at a time; return the JSON document."""
+def run_bench(
+    sizes: Sequence[Size],
+    workspace: Path,
+    say: Callable[[str], None],
+    quick: bool = False,
+    demo_raw: Path | None = None,
+) -> dict:
+    """Run every step, one at a time; return the JSON document. ``demo_raw``: the demo step's data (default
+    the committed demo, seeds/demo)."""
     threads = os.environ.get(THREADS_ENV, DEFAULT_THREADS)
     memory_limit = os.environ.get(MEMORY_LIMIT_ENV, DEFAULT_MEMORY_LIMIT)
     if not threads.isdigit() or int(threads) < 1:
@@ -934,6 +943,7 @@ def run_bench(sizes: Sequence[Size], workspace: Path, say: Callable[[str], None]
         "schema": SCHEMA,
         "started": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
         "quick": quick,
+        "demo_data": str(demo_raw if demo_raw is not None else repo_root() / DEMO_DIR),
         "machine": {
             "cpus": os.cpu_count(),
             "memory_gib": _memory_gib(),
@@ -956,8 +966,8 @@ def run_bench(sizes: Sequence[Size], workspace: Path, say: Callable[[str], None]
     started = time.perf_counter()
 
     # the baseline against the marts on the demo data (the committed CSV set, as `make build` reads it)
-    demo_raw = repo_root() / "seeds" / "demo"
-    demo_log = demo_raw / "raw_live_events.csv.gz"
+    demo_raw = demo_raw if demo_raw is not None else repo_root() / DEMO_DIR
+    demo_log = demo_raw / DEMO_LOG
     demo = bench.folder("demo")
     bench.demo_run(demo, demo_raw)  # as `make run`: dbt, materialize, export with the stored answers, publish
     bench.baseline("demo", demo, csv_reader(demo_log))
@@ -1392,14 +1402,35 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         metavar="DIR",
         help="keep the generated data, warehouses and logs in DIR (default: a temporary folder, removed)",
     )
+    parser.add_argument(
+        "--demo",
+        type=Path,
+        default=None,
+        metavar="DIR",
+        help=f"the raw data of the demo and read steps: a folder laid out as {DEMO_DIR} ({DEMO_LOG} beside the "
+        f"reference CSVs), such as `live-metrics generate --format csv --out DIR` writes (default {DEMO_DIR})",
+    )
     parser.add_argument("--json", action="store_true", help="print the JSON document instead of the table")
     parser.set_defaults(func=run)
+
+
+def demo_folder(path: Path | None) -> Path | None:
+    """``--demo``, checked before anything runs: a folder with the event log the demo step reads."""
+    if path is None:
+        return None
+    path = path.resolve()
+    if not path.is_dir():
+        raise UserError(f"--demo {path}: no such folder")
+    if not (path / DEMO_LOG).is_file():
+        raise UserError(f"--demo {path}: no {DEMO_LOG} in it (live-metrics generate --format csv writes one)")
+    return path
 
 
 def run(args: argparse.Namespace) -> int:
     if args.quick and args.sizes is not None:
         raise UserError("--quick chooses the sizes itself: give --sizes or --quick, not both")
     sizes = parse_sizes(QUICK_SIZES if args.quick else (args.sizes if args.sizes is not None else DEFAULT_SIZES))
+    demo_raw = demo_folder(args.demo)
     out = (args.out if args.out is not None else repo_root() / DEFAULT_OUT).resolve()
     writable_dir(out.parent)
     say = Progress()
@@ -1409,7 +1440,7 @@ def run(args: argparse.Namespace) -> int:
         workspace = Path(tempfile.mkdtemp(prefix="live-metrics-bench-"))
     say(f"sizes {', '.join(size.label for size in sizes)}; working in {workspace}")
     try:
-        document = run_bench(sizes, workspace, say, quick=args.quick)
+        document = run_bench(sizes, workspace, say, quick=args.quick, demo_raw=demo_raw)
     finally:
         if args.keep is None:
             shutil.rmtree(workspace, ignore_errors=True)

@@ -53,6 +53,7 @@ class Engines:
 
     duckdb_path: Path
     parquet_dir: Path
+    materialized: dict[str, dict]  # each engine's `materialize --json` summary, by engine
 
 
 def run_ok(completed: object, what: str) -> None:
@@ -67,15 +68,14 @@ def engines(warehouse: Warehouse, spark_build: SparkBuilds, tmp_path_factory: py
     root = tmp_path_factory.mktemp("engines")
     duckdb_copy = root / "live.duckdb"
     shutil.copy(warehouse.duckdb_path, duckdb_copy)
-    run_ok(
-        run_cli(Warehouse(duckdb_copy, warehouse.target_path, warehouse.raw_data_path, 0.0), "materialize"),
-        "live-metrics materialize (DuckDB)",
+    on_duckdb = run_cli(
+        Warehouse(duckdb_copy, warehouse.target_path, warehouse.raw_data_path, 0.0), "materialize", "--json"
     )
+    run_ok(on_duckdb, "live-metrics materialize (DuckDB)")
     spark_env = spark_build.env()
-    run_ok(
-        launch(spark_env, "materialize", "--target", "spark", "--manifest", str(spark_build.semantic_manifest)),
-        "live-metrics materialize --target spark",
-    )
+    manifest = str(spark_build.semantic_manifest)
+    on_spark = launch(spark_env, "materialize", "--target", "spark", "--manifest", manifest, "--json")
+    run_ok(on_spark, "live-metrics materialize --target spark")
     parquet_dir = root / "spark"
     run_ok(
         run_with_env(
@@ -91,7 +91,8 @@ def engines(warehouse: Warehouse, spark_build: SparkBuilds, tmp_path_factory: py
         ),
         "writing the Spark tables to parquet",
     )
-    return Engines(duckdb_path=duckdb_copy, parquet_dir=parquet_dir)
+    materialized = {"duckdb": json.loads(on_duckdb.stdout), "spark": json.loads(on_spark.stdout)}
+    return Engines(duckdb_path=duckdb_copy, parquet_dir=parquet_dir, materialized=materialized)
 
 
 def comparing_connection(duckdb_path: Path, catalog: str) -> Iterator[duckdb.DuckDBPyConnection]:
@@ -225,6 +226,16 @@ def test_metrics_by_day_are_the_same_on_both_engines(
 ) -> None:
     problems = compare(connection, "metrics", table, engines.parquet_dir)
     assert not problems, f"metrics.{table}: " + "; ".join(problems)
+
+
+def test_materialize_says_its_engine_and_the_same_tables_on_both(engines: Engines) -> None:
+    """The summary a person reads: Spark named as the warehouse, and the same tables and row counts as DuckDB's
+    (the tables themselves are compared above, row for row)."""
+    on_duckdb, on_spark = engines.materialized["duckdb"], engines.materialized["spark"]
+    assert on_spark["warehouse"].startswith("Spark (") and not on_duckdb["warehouse"].startswith("Spark (")
+    rows = {engine: {t["table"]: t["rows"] for t in done["tables"]} for engine, done in engines.materialized.items()}
+    assert rows["spark"] == rows["duckdb"] and len(rows["duckdb"]) == len(SAVED_QUERIES) + 1
+    assert all(count > 0 for count in rows["duckdb"].values()), rows["duckdb"]
 
 
 def test_the_comparison_sees_a_changed_value(

@@ -10,11 +10,13 @@ from __future__ import annotations
 import datetime as dt
 import json
 import subprocess
+from pathlib import Path
 
 import pytest
 
 from conftest import HANG_GUARD_SECONDS, launch_clean
 from live_metrics.bench import (
+    DEMO_LOG,
     HISTORY_DAYS,
     MAX_SIZE,
     MIN_SIZE,
@@ -24,6 +26,12 @@ from live_metrics.bench import (
     parse_sizes,
 )
 from live_metrics.errors import UserError
+from live_metrics.gen_model import GeneratorConfig
+from live_metrics.generate import generate_events, write_dataset
+
+# the demo step's data: a small world laid out as seeds/demo (`bench --demo`), so that the story checks the
+# demo and read steps without paying for a build of the whole committed demo (that is `make bench`'s)
+DEMO_CONFIG = GeneratorConfig(days=16, creators=4, viewers=60, seed=5)
 
 NUMBERS = (
     "events",
@@ -81,8 +89,9 @@ def test_bad_sizes_are_one_line_errors(text: str, words: str) -> None:
     assert MIN_SIZE == 10_000 and MAX_SIZE == 30_000_000
 
 
-def test_bad_sizes_on_the_command_line() -> None:
-    for args in (["--sizes", "1x"], ["--quick", "--sizes", "1m"]):
+def test_bad_sizes_on_the_command_line(tmp_path: Path) -> None:
+    missing, empty = tmp_path / "missing", tmp_path
+    for args in (["--sizes", "1x"], ["--quick", "--sizes", "1m"], ["--demo", str(missing)], ["--demo", str(empty)]):
         result = run_cli("bench", *args)
         assert result.returncode == 2, result.stdout
         lines = [line for line in result.stderr.splitlines() if line.strip()]
@@ -94,8 +103,9 @@ def test_bad_sizes_on_the_command_line() -> None:
 def quick_bench(tmp_path_factory: pytest.TempPathFactory) -> tuple[dict, str, str]:
     """One `bench --quick` run (a few minutes): its JSON document, its table, its progress."""
     root = tmp_path_factory.mktemp("bench")
+    write_dataset(generate_events(DEMO_CONFIG), root / "demo", "csv")
     out = root / "bench.json"
-    result = run_cli("bench", "--quick", "--out", str(out))
+    result = run_cli("bench", "--quick", "--demo", str(root / "demo"), "--out", str(out))
     assert result.returncode == 0, result.stderr[-3000:]
     return json.loads(out.read_text(encoding="utf-8")), result.stdout, result.stderr
 
@@ -179,6 +189,9 @@ def test_quick_bench_times_the_read_commands_on_the_demo(quick_bench: tuple[dict
     """scorecard, explain, check (their stored answers) and creator on the demo a real run published;
     --quick leaves out the --fresh comparison."""
     document, table, _ = quick_bench
+    # the small world the fixture wrote (--demo), not the committed demo
+    demo = Path(document["demo_data"])
+    assert (demo.name, demo.parent.name.startswith("bench")) == ("demo", True) and (demo / DEMO_LOG).is_file()
     reads = [row for row in document["rows"] if row["step"] == "read_command"]
     assert sorted((row["command"], row["path"]) for row in reads) == sorted(
         (command, "stored answer") for command in READ_COMMANDS
