@@ -48,7 +48,7 @@ $(VENV)/.installed: requirements.txt
 
 install: $(VENV)/.installed
 
-# One run at a time, safe to kill and to run again (README, "Daily operation"; scripts/live_metrics/pipeline.py):
+# One run at a time, safe to kill and to run again (docs/operations.md; scripts/live_metrics/pipeline.py):
 # `live-metrics build` takes the run lock, builds into warehouse/.building/<name>, materializes the metrics,
 # exports the tree beside it, records the run, writes the finished marker and renames the work file over
 # $(LIVE_DUCKDB_PATH). Readers never wait for a lock or see a half-built, failed or killed build.
@@ -103,7 +103,7 @@ java:
 	elif [ "$$(id -u)" = 0 ]; then apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq openjdk-17-jre-headless; \
 	else echo "Java 17+ missing: run 'sudo apt-get install -y openjdk-17-jre-headless' (or set LIVE_SKIP_SPARK=1 to skip the Spark tests)"; fi
 
-# The same project on Spark (README, "Scaling out"): dbt's spark target (profiles.yml) builds the demo in
+# The same project on Spark (docs/spark.md): dbt's spark target (profiles.yml) builds the demo in
 # $(LIVE_SPARK_HOME) (tables, Hive metastore); MetricFlow's Databricks SQL runs on the same Spark session.
 export LIVE_SPARK_HOME ?= $(CURDIR)/warehouse/spark
 SPARK_TARGET_PATH := target/spark
