@@ -1,6 +1,6 @@
 {#
     Incremental builds after the gate: each model recomputes only what the rows the gate decided since
-    that model's last build can change (README, "Daily operation: what a build recomputes").
+    that model's last build can change (docs/operations.md, "What an incremental build does").
 
     The gate stamps every row it decides with the build's start (base_live__events.decided_at). Each
     scoped model records, after it is built, the newest decided_at it has taken in

@@ -1,5 +1,5 @@
 {#
-    The raw event contract of EVENTS.md as data: one entry per event type.
+    The raw event contract of docs/contract/events.md (§Event types) as data: one entry per event type.
 
     family          the staging model that carries the type
     needs_stream    the type must carry a stream_id

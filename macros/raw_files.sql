@@ -38,7 +38,7 @@
 {%- endmacro %}
 
 
-{#- The columns of the contract for each raw table (EVENTS.md). -#}
+{#- The columns of the contract for each raw table (docs/contract/events.md §raw_live_events, §Reference tables). -#}
 {% macro live_raw_columns(table_name) -%}
     {{ return({
         'raw_live_events': ['event_id', 'event_type', 'event_at', 'received_at', 'user_id',

@@ -1,13 +1,13 @@
 {#
-    Seven-day returns per actor-day, for the retention metrics (METRICS.md, growth stage).
+    Seven-day returns per actor-day, for the retention metrics (docs/contract/metrics.md §Growth stage).
 
     From the starts of an actor's activities (a viewer's sessions, a creator's streams), one row per
     actor and UTC day with a start:
         actor_id, activity_date
         is_first_day              the actor's first day with a start in the data (new viewers)
         returned_within_7d        the actor starts again on one of the calendar days D+1 to D+7
-                                  (UTC; another start later on day D does not count; METRICS.md,
-                                  2026-12-06)
+                                  (UTC; another start later on day D does not count;
+                                  docs/contract/metrics.md §Changes, 2026-12-06)
         is_d7_retention_eligible  the 7 following days lie in the data (day + 7 <= last_day), so
                                   the last week of the data never looks like churn
 

@@ -1,4 +1,4 @@
--- A warning, not an error (EVENTS.md, 2026-12-06): a join with no source, or one the
+-- A warning, not an error (docs/contract/events.md §Changes, 2026-12-06): a join with no source, or one the
 -- contract does not list, is kept with traffic source `unknown` and counts like any
 -- other join. Returns those joins per day and platform, so the build's summary shows
 -- (WARN) that a producer sends no or unlisted sources; fct_ingestion_audit counts

@@ -3,7 +3,7 @@
     clean rows that later rules reject moved to quarantine (orphan leaves,
     refunds that cannot be applied, gift and campaign ids not in the reference
     tables), and the clean rows the audit counts under a warning (reason codes
-    of outcome `clean` in dq_reason_codes; EVENTS.md, 2026-12-06):
+    of outcome `clean` in dq_reason_codes; docs/contract/events.md §Changes, 2026-12-06):
 
     not_a_viewing        a join or leave of a span that is no viewing (zero length
                          after clipping to its stream, int_live__presence_spans)

@@ -9,7 +9,7 @@
     After any join the viewer's session is open and after any leave it is closed,
     so each event's role follows from the type of the event before it.
 
-    A join and a leave at the same instant (EVENTS.md, 2026-12-06): if a session is
+    A join and a leave at the same instant (docs/contract/events.md §Changes, 2026-12-06): if a session is
     open, the leave closes it first and the join opens a new one; if none is open,
     the join opens a session and the leave closes it (a zero-length session, not an
     orphan). So the order within an instant depends on the state before it. An

@@ -5,7 +5,7 @@
 
     is_viewing  the span has a length after clipping. A span wholly before the stream started
                 or after it ended, or a join and leave at one instant, is not a viewing
-                (EVENTS.md, 2026-12-06): it counts in no viewer, session, watch-minute,
+                (docs/contract/events.md §Changes, 2026-12-06): it counts in no viewer, session, watch-minute,
                 conversion or retention figure. int_live__viewer_sessions keeps the viewings;
                 the audit counts the events of the others (warning `not_a_viewing`).
 #}

@@ -361,7 +361,7 @@ sessions as materialized (
     inner join streams on bounds.stream_id = streams.stream_id
     where
         bounds.is_join
-        -- a session of no length once clipped to its stream is no viewing (EVENTS.md, 2026-12-06)
+        -- a session of no length once clipped to its stream is no viewing (docs/contract/events.md §Semantics)
         and least(coalesce(bounds.next_event_at, streams.ended_at), streams.ended_at)
         > least(greatest(bounds.event_at, streams.started_at), streams.ended_at)
 ),

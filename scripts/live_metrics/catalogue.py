@@ -1,4 +1,5 @@
-"""The metric catalogue (``seeds/metric_catalogue.csv``): METRICS.md as data, the contract to check against."""
+"""The metric catalogue (``seeds/metric_catalogue.csv``): docs/contract/metrics.md as data, the contract to check
+against."""
 
 from __future__ import annotations
 

@@ -1,8 +1,8 @@
 """Hostile input: raw records that a real producer can send and the warehouse must survive.
 
 ``generate --hostile`` appends these records to a generated CSV event log. Each record says
-what the warehouse must make of it (outcome and reason code, EVENTS.md and the reason-code
-seed), so a build on the file can be checked record by record:
+what the warehouse must make of it (outcome and reason code, docs/contract/events.md and the
+reason-code seed), so a build on the file can be checked record by record:
 
 - CSV damage: too many or too few columns, a quote that is not doubled, bytes that are not
   UTF-8, a record over the size limit (quarantined by the reader's own reason codes);

@@ -58,7 +58,7 @@ class GeneratorConfig:
         return np.random.default_rng([self.seed, stage_key])
 
 
-# --- event types (codes are positions; order follows EVENTS.md) ------------------------
+# --- event types (codes are positions; order follows docs/contract/events.md §Event types) ---
 
 EVENT_TYPES: tuple[str, ...] = (
     "stream_started",

@@ -1,4 +1,4 @@
-"""Turn the integer event columns into the text columns of EVENTS.md, and write files.
+"""Turn the integer event columns into the text columns of docs/contract/events.md, and write files.
 
 All formatting is vectorised (NumPy byte matrices and Arrow compute kernels); rows are
 formatted in chunks so that ten million events never sit in memory as text at once.

@@ -1,4 +1,4 @@
-"""Inject the data-quality problems of EVENTS.md into a clean world, and set received_at.
+"""Inject the data-quality problems of docs/contract/events.md into a clean world, and set received_at.
 
 Each problem has a rate (a constant below) relative to a base population, with a floor
 of ``MIN_ROWS_PER_PROBLEM`` rows so that even small generated sets contain every problem.

@@ -1,6 +1,6 @@
 """`live-metrics generate`: write a synthetic raw event log and its reference tables.
 
-The output follows the input contract in EVENTS.md exactly: ``raw_live_events`` (every
+The output follows the input contract in docs/contract/events.md exactly: ``raw_live_events`` (every
 column text, rows in received_at order, duplicates at their own received_at) plus
 ``users``, ``gift_catalog``, ``coin_prices`` and ``ad_campaigns``. The world is realistic
 (heavy-tailed creators, viewers and gifters; live alerts; sessions with reconnects) and
@@ -189,7 +189,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         help="generate a synthetic raw event log (raw_live_events) and its reference tables",
         description=(
             "Generate a realistic raw event log for the live-streaming feature, exactly in the input "
-            "contract of EVENTS.md: raw_live_events plus users, gift_catalog, coin_prices and ad_campaigns. "
+            "contract (docs/contract/events.md): raw_live_events plus users, gift_catalog, coin_prices "
+            "and ad_campaigns. "
             "Every data-quality problem of the contract is injected at a documented rate. The same seed "
             "always produces byte-identical files. Volume is about 10 events per viewer-day "
             "(e.g. --days 30 --viewers 35000 gives ~10 million events); the defaults give the committed "

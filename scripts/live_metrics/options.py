@@ -74,7 +74,10 @@ def add_project_arguments(
             type=Path,
             default=None,
             metavar="PATH",
-            help=f"the metric catalogue CSV (METRICS.md as data); default: {DEFAULT_CATALOGUE} in the project",
+            help=(
+                "the metric catalogue CSV (docs/contract/metrics.md as data); "
+                f"default: {DEFAULT_CATALOGUE} in the project"
+            ),
         )
     if json_help:
         parser.add_argument("--json", action="store_true", help=json_help)

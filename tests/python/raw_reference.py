@@ -61,7 +61,8 @@ REQUIRED_PROPERTIES: dict[str, tuple[str, ...]] = {
     "notification_sent": ("notification_id", "creator_id"),
     "notification_opened": ("notification_id",),
     "notification_opt_out": ("creator_id",),
-    "viewer_joined": (),  # a missing source keeps the join, as source "unknown" (EVENTS.md, 2026-12-06)
+    # a missing source keeps the join, as source "unknown" (docs/contract/events.md §Changes, 2026-12-06)
+    "viewer_joined": (),
     "viewer_left": (),
     "playback_stats": ("startup_ms", "rebuffer_ms", "played_ms"),
     "comment_posted": ("comment_id", "text"),
@@ -85,7 +86,7 @@ ENUM_PROPERTIES: dict[str, tuple[tuple[str, frozenset[str]], ...]] = {
     "gift_blocked": (("reason", frozenset({"underage", "spending_limit", "payment_failed"})),),
     "moderation_action": (("action", frozenset({"warn", "mute", "remove_viewer", "end_stream"})),),
 }
-# the join sources EVENTS.md lists; any other value, or none, is kept as "unknown" (2026-12-06)
+# the join sources docs/contract/events.md lists; any other value, or none, is kept as "unknown" (2026-12-06)
 KNOWN_JOIN_SOURCES = frozenset({"notification", "for_you", "following", "profile", "share_link", "search"})
 UNKNOWN_SOURCE = "unknown"
 # event_type -> properties that must be whole numbers, then strictly positive
@@ -454,9 +455,9 @@ def _presence_instants(group: list[Event]) -> Iterator[list[Event]]:
 
 def walk_presence(events: Iterable[Event]) -> tuple[list[PresenceSpan], set[int]]:
     """Join/leave events per viewer and stream in time order: the sessions they delimit, and the row numbers of
-    leaves with no open session (orphans). At one instant (EVENTS.md, 2026-12-06): with a session open, the
-    leaves come first (closing it) and then the joins (opening a new one); with none open, the joins come first
-    and then the leaves, so a join and a leave at one instant pair into a zero-length session."""
+    leaves with no open session (orphans). At one instant (docs/contract/events.md §Changes, 2026-12-06): with a
+    session open, the leaves come first (closing it) and then the joins (opening a new one); with none open, the
+    joins come first and then the leaves, so a join and a leave at one instant pair into a zero-length session."""
     by_viewer_stream: dict[tuple[str, str], list[Event]] = defaultdict(list)
     for event in events:
         if event.event_type in ("viewer_joined", "viewer_left"):
@@ -486,7 +487,8 @@ def walk_presence(events: Iterable[Event]) -> tuple[list[PresenceSpan], set[int]
 
 
 def join_source(join: Event) -> str:
-    """The traffic source of a join: the listed source it carries, else "unknown" (EVENTS.md, 2026-12-06)."""
+    """The traffic source of a join: the listed source it carries, else "unknown"
+    (docs/contract/events.md §Changes, 2026-12-06)."""
     source = join.props.get("source")
     return source if isinstance(source, str) and source in KNOWN_JOIN_SOURCES else UNKNOWN_SOURCE
 
@@ -622,7 +624,7 @@ class Session:
 def build_sessions(clean: Iterable[Event], streams: Mapping[str, Stream]) -> list[Session]:
     """Sessions from the join/leave walk, ending at the stream end when there is no leave, clipped to the stream.
     A span with no length after clipping (wholly before the stream's start or after its end, or a join and leave
-    at one instant) is not a viewing and is left out (EVENTS.md, 2026-12-06)."""
+    at one instant) is not a viewing and is left out (docs/contract/events.md §Changes, 2026-12-06)."""
     spans, _ = walk_presence(clean)
     sessions: list[Session] = []
     for span in spans:
@@ -1385,7 +1387,7 @@ def avg_startup_seconds_by_day(ref: Reference) -> dict[dt.date, float]:
 
 
 # ---------------------------------------------------------------------------------------------------
-# Growth stage (METRICS.md "Growth stage"): acquisition, retention, live analytics
+# Growth stage (docs/contract/metrics.md §Growth stage): acquisition, retention, live analytics
 
 EARLY_EXIT = MICROS_PER_MINUTE
 
@@ -1409,8 +1411,8 @@ def new_viewers_by_day(ref: Reference) -> dict[dt.date, int]:
 def d7_retention_by_day(starts: Iterable[tuple[str, int]], last_day: dt.date) -> dict[dt.date, float]:
     """From (actor, start time) pairs: per day D with D + 7 days <= ``last_day``, the share of actor-days on D
     (an actor with a start on D) whose actor starts again on one of the calendar days D+1 to D+7 (UTC; another
-    start later on D does not count; METRICS.md, 2026-12-06). Days without an eligible actor-day have no
-    value."""
+    start later on D does not count; docs/contract/metrics.md §Changes, 2026-12-06). Days without an eligible
+    actor-day have no value."""
     days_of_actor: dict[str, set[dt.date]] = defaultdict(set)
     for actor, started_at in starts:
         days_of_actor[actor].add(day_of(started_at))
@@ -1450,8 +1452,8 @@ def avg_concurrent_viewers_by_day(ref: Reference) -> dict[dt.date, float]:
 
 
 def viewer_comments(ref: Reference) -> list[Event]:
-    """Clean comments posted by a viewer: a creator commenting in their own stream is not a viewer (METRICS.md,
-    2026-12-06)."""
+    """Clean comments posted by a viewer: a creator commenting in their own stream is not a viewer
+    (docs/contract/metrics.md §Changes, 2026-12-06)."""
     return [
         event
         for event in clean_events(ref, "comment_posted")
@@ -1466,7 +1468,7 @@ def unique_chatters_by_day(ref: Reference) -> dict[dt.date, int]:
 
 def chatter_rate_by_day(ref: Reference) -> dict[dt.date, float]:
     """Live viewers of the day (a session starting that day) who posted a comment that day, not in their own
-    stream / live viewers of the day: never above 1 (METRICS.md, 2026-12-06)."""
+    stream / live viewers of the day: never above 1 (docs/contract/metrics.md §Changes, 2026-12-06)."""
     commented = {(event.day, event.user_id) for event in viewer_comments(ref)}
     watched = {(session.day, session.viewer_id) for session in ref.sessions}
     return _ratio(_distinct_by_day(commented & watched), viewers_by_day(ref))

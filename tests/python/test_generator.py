@@ -254,7 +254,7 @@ def test_stream_and_session_level_rates(demo: GeneratedData, con: duckdb.DuckDBP
 
 
 def test_labels_match_an_independent_reading_of_the_rules(con: duckdb.DuckDBPyConnection) -> None:
-    """Apply EVENTS.md's rules in SQL: each row's verdict must equal its injected label."""
+    """Apply docs/contract/events.md's rules in SQL: each row's verdict must equal its injected label."""
     con.execute("""
         create or replace temp table firsts as
         select *, try_strptime(event_at, '%Y-%m-%dT%H:%M:%S.%gZ') as t,

@@ -1,7 +1,7 @@
 """Golden checks through MetricFlow: every catalogue metric by day against the independent raw reference.
 
 One MetricFlow session (one engine over the built warehouse) serves the whole module, and each metric is
-queried once. The reference (tests/python/raw_reference.py) computes the 46 metrics of METRICS.md's north
+queried once. The reference (tests/python/raw_reference.py) computes the 46 metrics of docs/contract/metrics.md's north
 star, core, supporting and guardrail tables and the 11 of its growth-stage table from the raw events, per the
 contract: each metric counts on the
 UTC day of its event (a stream or session on its start day, hours live on the day they were live, a refund
@@ -37,8 +37,8 @@ MONEY = "money"  # absolute tolerance 1e-6 USD
 RATE = "rate"  # relative tolerance 1e-9
 COUNT = "count"  # exact
 
-# The catalogue metrics of METRICS.md's north star, core, supporting and guardrail tables. The catalogue seed has
-# no column telling them from the growth-stage metrics, so they are named here.
+# The catalogue metrics of docs/contract/metrics.md's north star, core, supporting and guardrail tables. The
+# catalogue seed has no column telling them from the growth-stage metrics, so they are named here.
 ORIGINAL_CATALOGUE: tuple[str, ...] = (
     "live_watch_minutes",
     "live_viewers",
@@ -87,7 +87,7 @@ ORIGINAL_CATALOGUE: tuple[str, ...] = (
     "whale_revenue_share",
     "underage_gift_attempts",
 )
-# METRICS.md's "Growth stage" section (checked against MetricFlow once they are in the catalogue seed).
+# docs/contract/metrics.md's "Growth stage" section (checked against MetricFlow once they are in the catalogue seed).
 GROWTH_STAGE_METRICS: frozenset[str] = frozenset(
     {
         "new_viewers",
@@ -337,8 +337,8 @@ def micros(text: str) -> int:
 
 
 def test_d7_retention_window_and_eligibility() -> None:
-    """Retained: another start on one of the calendar days D+1 to D+7 (METRICS.md, 2026-12-06); eligible: D + 7 <=
-    last."""
+    """Retained: another start on one of the calendar days D+1 to D+7 (docs/contract/metrics.md §Changes,
+    2026-12-06); eligible: D + 7 <= last."""
     starts = [
         # a: two starts on 11-01; back on 11-08 (D+7) -> retained
         ("a", micros("2026-11-01T08:00:00Z")),

@@ -266,8 +266,8 @@ def test_metric_definitions_carry_the_needs_of_the_meta(materialized: Warehouse)
         meta = needs.get(name, {})
         assert history == (str(meta["needs_history"]) if "needs_history" in meta else None), name
         assert future == meta.get("needs_future"), name
-    # every metric that waits on more data says so (METRICS.md: the first-ever counts, the offset growth, the
-    # month to date, the retention rates and the counts they divide)
+    # every metric that waits on more data says so (docs/contract/metrics.md: the first-ever counts, the offset
+    # growth, the month to date, the retention rates and the counts they divide)
     assert {"new_viewers", "first_time_creators", "watch_minutes_wow_growth", "gift_revenue_mtd_usd"} <= {
         name for name, meta in needs.items() if "needs_history" in meta
     }

@@ -1,4 +1,5 @@
-"""The semantics real data exposed (EVENTS.md and METRICS.md, changes of 2026-12-06), end to end on a crafted log.
+"""The semantics real data exposed (docs/contract/events.md and metrics.md, changes of 2026-12-06), end to end
+on a crafted log.
 
 One small raw log, written here event by event, holds each case once; it is built (dbt build) and
 materialized, and every figure is checked twice: against numbers worked out by hand from the spec (below, next

@@ -1,6 +1,6 @@
 """The warehouse marts against an independent Python reading of the raw files (tests/python/raw_reference.py).
 
-The reference implements EVENTS.md from the raw folder the warehouse was built from; every number here is
+The reference implements docs/contract/events.md from the raw folder the warehouse was built from; every number here is
 computed from raw rows, none is copied from the warehouse. A failure prints both sides.
 """
 

@@ -3,7 +3,7 @@
     started, watch minutes, comments posted (in streams not their own), gifting
     (int_live__viewer_day_spend, with the whale day flag of the whale_revenue_share
     guardrail) and notifications. is_live_chatter (the chatter_rate numerator): a
-    session and a comment that day (METRICS.md, 2026-12-06).
+    session and a comment that day (docs/contract/metrics.md §Changes, 2026-12-06).
 
     Incremental: a build recomputes the days from seven days before the scope's first day on (a
     session on day D decides whether the viewer returned within 7 days of D-7 to D-1); a viewer's

@@ -1,6 +1,6 @@
 {#
     Joins and leaves. A join's `source` outside the contract's known values (or missing) is
-    kept as 'unknown' (EVENTS.md, 2026-12-06); leaves carry no source.
+    kept as 'unknown' (docs/contract/events.md §Changes, 2026-12-06); leaves carry no source.
 #}
 
 with
