@@ -10,7 +10,7 @@ from __future__ import annotations
 import html
 from collections.abc import Sequence
 
-from live_metrics.creator import (
+from live_metrics.creator_report import (
     STREAM_HEADERS,
     TOP_SOURCES,
     TREND_HEADERS,

@@ -1,5 +1,7 @@
 """The one exception type the CLI turns into a one-line error and a non-zero exit."""
 
+DEBUG_ENV_VAR = "LIVE_METRICS_DEBUG"  # set to 1 to see the underlying traceback instead of a one-line error
+
 
 class UserError(Exception):
     """A problem the user can fix (bad input, missing file, locked database).

@@ -38,7 +38,7 @@ import pytest
 
 from conftest import REPO_ROOT, Warehouse, dbt_env, launch_clean, run_with_env
 from live_metrics import cli
-from live_metrics.mf_engine import load_profile_target
+from live_metrics.profile import load_profile_target
 from live_metrics.spark_client import (
     SparkQueryPlanningError,
     SparkSqlClient,
