@@ -81,3 +81,58 @@ def test_docs_site_lists_each_tables_completeness_columns() -> None:
         flagged = {name for name in query["query_params"]["metrics"] if name in needing}
         listed = set(re.findall(r"`(\w+)__is_complete`", rows[query["name"]])) - {"period"}
         assert listed == flagged, query["name"]
+
+
+def package_imports() -> dict[str, set[str]]:
+    """Each module of the package → the package modules it imports when it runs (at the top or inside a
+    function; an import only for type checkers, under ``if TYPE_CHECKING:``, is not one)."""
+    import ast
+
+    package = REPO_ROOT / "scripts" / "live_metrics"
+    graph: dict[str, set[str]] = {}
+    for path in sorted(package.glob("*.py")):
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        type_only = {
+            id(node)
+            for block in ast.walk(tree)
+            if isinstance(block, ast.If) and getattr(block.test, "id", None) == "TYPE_CHECKING"
+            for node in ast.walk(block)
+        }
+        graph[path.stem] = {
+            node.module.split(".")[1]
+            for node in ast.walk(tree)
+            if isinstance(node, ast.ImportFrom)
+            and (node.module or "").startswith("live_metrics.")
+            and id(node) not in type_only
+        }
+    return graph
+
+
+def test_the_package_has_no_import_cycle() -> None:
+    """No module reaches itself through the modules it imports (a cycle hidden by an import inside a function
+    counts too), and no private name crosses a module boundary."""
+    graph = package_imports()
+    assert {"mf_engine", "spark_client", "creator", "creator_html", "profile"} <= set(graph)
+
+    def reaches(start: str) -> set[str]:
+        seen, todo = set(), list(graph[start])
+        while todo:
+            module = todo.pop()
+            if module not in seen and module in graph:
+                seen.add(module)
+                todo += graph[module]
+        return seen
+
+    assert [module for module in graph if module in reaches(module)] == []
+    assert "profile" in graph["spark_client"] and "mf_engine" not in graph["spark_client"]
+    import ast
+
+    private = [
+        (path.name, alias.name)
+        for path in (REPO_ROOT / "scripts" / "live_metrics").glob("*.py")
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8")))
+        if isinstance(node, ast.ImportFrom) and (node.module or "").startswith("live_metrics.")
+        for alias in node.names
+        if alias.name.startswith("_")
+    ]
+    assert private == []
