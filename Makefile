@@ -40,10 +40,12 @@ help:
 	@echo "make demo-data  regenerate seeds/demo with the generator"
 	@echo "make clean      remove target/, logs/, output/ and the warehouse files"
 
-$(VENV)/.installed: requirements.txt
+$(VENV)/.installed: requirements.txt pyproject.toml
 	@test -x $(PY) || $(PYTHON_BOOTSTRAP) -m venv $(VENV) || python3 -m venv $(VENV)
 	@echo "installing the pinned requirements into $(VENV) (about a minute on a fresh clone)"
 	$(PY) -m pip install --disable-pip-version-check -r requirements.txt
+	@# the CLI itself, editable (pyproject.toml): .venv/bin/live-metrics; built with the pinned setuptools and wheel
+	$(PY) -m pip install --disable-pip-version-check --no-deps --no-build-isolation -q -e .
 	@touch $@
 
 install: $(VENV)/.installed
