@@ -935,6 +935,7 @@ def run_bench(
 ) -> dict:
     """Run every step, one at a time; return the JSON document. ``demo_raw``: the demo step's data (default
     the committed demo, seeds/demo)."""
+    demo_raw = demo_raw if demo_raw is not None else repo_root() / DEMO_DIR
     threads = os.environ.get(THREADS_ENV, DEFAULT_THREADS)
     memory_limit = os.environ.get(MEMORY_LIMIT_ENV, DEFAULT_MEMORY_LIMIT)
     if not threads.isdigit() or int(threads) < 1:
@@ -943,7 +944,7 @@ def run_bench(
         "schema": SCHEMA,
         "started": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
         "quick": quick,
-        "demo_data": str(demo_raw if demo_raw is not None else repo_root() / DEMO_DIR),
+        "demo_data": str(demo_raw),
         "machine": {
             "cpus": os.cpu_count(),
             "memory_gib": _memory_gib(),
@@ -965,8 +966,7 @@ def run_bench(
     bench = Bench(workspace=workspace, say=say, threads=threads, memory_limit=memory_limit, rows=[], checks=[])
     started = time.perf_counter()
 
-    # the baseline against the marts on the demo data (the committed CSV set, as `make build` reads it)
-    demo_raw = demo_raw if demo_raw is not None else repo_root() / DEMO_DIR
+    # the baseline against the marts on the demo data (the committed CSV set unless --demo, read as `make build` does)
     demo_log = demo_raw / DEMO_LOG
     demo = bench.folder("demo")
     bench.demo_run(demo, demo_raw)  # as `make run`: dbt, materialize, export with the stored answers, publish
