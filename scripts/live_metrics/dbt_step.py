@@ -2,9 +2,12 @@
 
 dbt runs with ``--log-format json``: each line of its output is an event. The step prints a progress line
 every few seconds (nodes done of the total), dbt's warnings (one line each) and its closing summary;
-every event's text goes to the run's log file. When dbt fails, the first error event becomes the one line
-the user sees (``error: base_live__raw_events: ...``): the macro stack, the "Compilation Error in model"
-header and the tracebacks stay in the log.
+every event's text goes to the run's log file. When dbt fails, the first error of the first node that failed
+becomes the one line the user sees (``error: base_live__raw_events: ...``): the macro stack, the
+"Compilation Error in model" header and the tracebacks stay in the log.
+
+The first node to fail is the cause: dbt's closing summary lists the errors in its own order, and a node that
+failed later (or a neighbour cut short) may come first there; its words are kept in the log, not shown.
 """
 
 from __future__ import annotations
@@ -29,19 +32,28 @@ PROGRESS_EVERY_SECONDS = 5.0
 MEMORY_LIMIT_ENV = "LIVE_DUCKDB_MEMORY_LIMIT"
 INCREMENTAL_MEMORY_LIMIT_ENV, DEFAULT_INCREMENTAL_MEMORY_LIMIT = "LIVE_DUCKDB_INCREMENTAL_MEMORY_LIMIT", "1GB"
 _ANSI = re.compile(r"\x1b\[[0-9;]*m")
-_HEADER = re.compile(r"^(Compilation|Runtime|Database|Parsing|Dependency) Error( in \w+ \S+ \(.*\))?:?$|^Failure in ")
+_HEADER = re.compile(r"^(Compilation|Runtime|Database|Parsing|Dependency) Error( in \w+ \S+ \(.*\))?:?$|^Failure in |^Unhandled error while executing ")
 
 
 @dataclass
 class DbtReport:
-    """What a person needs from a dbt run: the summary, the warnings, the first error."""
+    """What a person needs from a dbt run: the summary, the warnings, the error that stopped it."""
 
     summary: str = ""
     warnings: list[str] = field(default_factory=list)
-    error: str = ""
+    errors: list[tuple[str, str]] = field(default_factory=list)  # (node name or "", one line), as dbt said them
+    first_failed: str = ""  # the first node whose result was an error or a failure
     done: int = 0
     total: int = 0
     failed_node: str = ""
+
+    @property
+    def error(self) -> str:
+        """The first error of the first node that failed; else dbt's first error ("" when none)."""
+        for node, line in self.errors:
+            if self.first_failed and node == self.first_failed:
+                return line
+        return self.errors[0][1] if self.errors else ""
 
 
 def dbt_executable() -> str:
@@ -120,9 +132,13 @@ def _take_event(line: str, report: DbtReport) -> str:
         return _ANSI.sub("", line.rstrip("\n"))  # not an event (a library printing directly)
     message = _ANSI.sub("", str(info.get("msg") or ""))
     name, level = info.get("name", ""), info.get("level", "")
-    if isinstance(data.get("total"), int) and name.startswith("Log") and name.endswith("Result"):
+    node = str((data.get("node_info") or {}).get("node_name") or "") if isinstance(data, dict) else ""
+    is_result = name.startswith("Log") and name.endswith("Result")
+    if isinstance(data.get("total"), int) and is_result:
         report.total = data["total"]
         report.done += 1
+    if is_result and level == "error" and not report.first_failed:
+        report.first_failed = node
     if name == "StatsLine":
         report.summary = " ".join(message.split())
     elif name in ("RunResultFailure", "RunResultWarning"):  # "Failure in test X (path)": the next event says why
@@ -132,8 +148,10 @@ def _take_event(line: str, report: DbtReport) -> str:
         warning = one_line(message, report.failed_node if name == "RunResultWarningMessage" else "")
         if warning and warning not in report.warnings:
             report.warnings.append(warning)
-    elif level == "error" and not report.error and not name.startswith("Log"):
-        report.error = one_line(message, report.failed_node)
+    elif level == "error" and not name.startswith("Log"):
+        line = one_line(message, report.failed_node)
+        if line:
+            report.errors.append((node, line))
     return message
 
 
