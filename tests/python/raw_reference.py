@@ -35,7 +35,7 @@ import re
 import statistics
 import time
 from collections import defaultdict
-from collections.abc import Collection, Iterable, Iterator, Mapping
+from collections.abc import Callable, Collection, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
@@ -99,6 +99,13 @@ COUNT_PROPERTIES: dict[str, tuple[str, ...]] = {
 NON_NEGATIVE_PROPERTIES: dict[str, tuple[str, ...]] = {
     "playback_stats": ("startup_ms", "rebuffer_ms", "played_ms"),
 }
+# event_type -> (property, bound of plausibility): a number above it is implausible_value
+AT_MOST_PROPERTIES: dict[str, tuple[tuple[str, int], ...]] = {
+    "playback_stats": (("startup_ms", 600_000), ("rebuffer_ms", 86_400_000), ("played_ms", 86_400_000)),
+    "like_sent": (("count", 10_000),),
+    "gift_sent": (("quantity", 10_000),),
+    "gift_blocked": (("quantity", 10_000),),
+}
 # event_type -> the property holding its business id (None: the stream_id column)
 BUSINESS_KEYS: dict[str, str | None] = {
     "stream_started": None,
@@ -121,6 +128,7 @@ REASONS: tuple[str, ...] = (
     "missing_required_property",
     "invalid_property_value",
     "non_positive_quantity",
+    "implausible_value",
     "unknown_gift_id",
     "unknown_campaign_id",
     "duplicate_business_key",
@@ -346,20 +354,67 @@ def _is_one_of(value: Any, allowed: Collection[str]) -> bool:
     return isinstance(value, str) and value in allowed
 
 
+@dataclass(frozen=True)
+class PropertyRule:
+    """A rule on an event's properties: ``kind`` is how it is checked (property_rule_broken)."""
+
+    event_type: str
+    kind: str  # required | whole_number | positive | non_negative | at_most | allowed
+    reason: str
+    fields: tuple[str, ...]
+    value: int | frozenset[str] | None = None  # the bound (at_most) or the allowed values (allowed)
+
+
+def _property_rules() -> tuple[PropertyRule, ...]:
+    """The property rules in the order they are checked (the first a row breaks is its reason): every type's
+    required properties, then type by type its whole numbers (each: a whole number, then >= 1), its numbers
+    >= 0, its bounds and its closed sets."""
+    rules = [
+        PropertyRule(event_type, "required", "missing_required_property", fields)
+        for event_type, fields in REQUIRED_PROPERTIES.items()
+        if fields
+    ]
+    for event_type in REQUIRED_PROPERTIES:
+        for name in COUNT_PROPERTIES.get(event_type, ()):
+            rules.append(PropertyRule(event_type, "whole_number", "invalid_property_value", (name,)))
+            rules.append(PropertyRule(event_type, "positive", "non_positive_quantity", (name,)))
+        for name in NON_NEGATIVE_PROPERTIES.get(event_type, ()):
+            rules.append(PropertyRule(event_type, "non_negative", "invalid_property_value", (name,)))
+        for name, bound in AT_MOST_PROPERTIES.get(event_type, ()):
+            rules.append(PropertyRule(event_type, "at_most", "implausible_value", (name,), bound))
+        for name, allowed in ENUM_PROPERTIES.get(event_type, ()):
+            rules.append(PropertyRule(event_type, "allowed", "invalid_property_value", (name,), allowed))
+    return tuple(rules)
+
+
+PROPERTY_RULES = _property_rules()
+
+
+def property_rule_broken(rule: PropertyRule, props: Mapping[str, Any]) -> bool:
+    """Whether ``props`` (of an event of ``rule.event_type``) breaks ``rule``; the rules before it hold."""
+    values = [props.get(name) for name in rule.fields]
+    if rule.kind == "required":
+        return any(is_blank(value) for value in values)
+    if rule.kind == "whole_number":
+        return as_whole_number(values[0]) is None
+    if rule.kind == "positive":
+        return as_whole_number(values[0]) < 1  # type: ignore[operator]  (a whole number: the rule before)
+    if rule.kind == "non_negative":
+        number = as_number(values[0])
+        return number is None or number < 0
+    if rule.kind == "at_most":
+        number = as_number(values[0])
+        return number is not None and number > rule.value  # type: ignore[operator]
+    if rule.kind == "allowed":
+        return not _is_one_of(values[0], rule.value)  # type: ignore[arg-type]
+    raise ValueError(f"no check for the rule kind {rule.kind}")
+
+
 def property_failure(event_type: str, props: Mapping[str, Any], tables: ReferenceTables) -> str | None:
     """The first property rule the row breaks (missing_required_property .. unknown_campaign_id), if any."""
-    if any(is_blank(props.get(name)) for name in REQUIRED_PROPERTIES[event_type]):
-        return "missing_required_property"
-    counts = [as_whole_number(props[name]) for name in COUNT_PROPERTIES.get(event_type, ())]
-    if any(count is None for count in counts):
-        return "invalid_property_value"
-    amounts = [as_number(props[name]) for name in NON_NEGATIVE_PROPERTIES.get(event_type, ())]
-    if any(amount is None or amount < 0 for amount in amounts):
-        return "invalid_property_value"
-    if any(not _is_one_of(props[name], allowed) for name, allowed in ENUM_PROPERTIES.get(event_type, ())):
-        return "invalid_property_value"
-    if any(count <= 0 for count in counts):  # type: ignore[operator]
-        return "non_positive_quantity"
+    for rule in PROPERTY_RULES:
+        if rule.event_type == event_type and property_rule_broken(rule, props):
+            return rule.reason
     if event_type in ("gift_sent", "gift_blocked") and not _is_one_of(props["gift_id"], tables.gift_coin_cost):
         return "unknown_gift_id"
     if event_type == "ad_impression" and not _is_one_of(props["campaign_id"], tables.campaign_cpm_usd):
@@ -367,39 +422,61 @@ def property_failure(event_type: str, props: Mapping[str, Any], tables: Referenc
     return None
 
 
+class _ParsedRow:
+    """A raw row's values as the row rules read them, each parsed once, when first read."""
+
+    def __init__(self, row: RawRow) -> None:
+        self.row = row
+
+    @functools.cached_property
+    def event_at(self) -> int | None:
+        return parse_timestamp(self.row.event_at)
+
+    @functools.cached_property
+    def received_at(self) -> int | None:
+        return parse_timestamp(self.row.received_at)
+
+    @functools.cached_property
+    def props(self) -> dict[str, Any] | None:
+        return parse_properties(self.row.properties)
+
+
+# The rules on the row itself, in the order they are checked (the property rules follow, PROPERTY_RULES);
+# each is checked only when the ones before it hold.
+ROW_RULES: tuple[tuple[str, Callable[[_ParsedRow], bool]], ...] = (
+    ("missing_event_id", lambda parsed: is_blank(parsed.row.event_id)),
+    ("unknown_event_type", lambda parsed: parsed.row.event_type not in REQUIRED_PROPERTIES),
+    ("unparseable_event_at", lambda parsed: parsed.event_at is None),
+    ("unparseable_received_at", lambda parsed: parsed.received_at is None),
+    ("future_event_at", lambda parsed: parsed.event_at > parsed.received_at + FUTURE_TOLERANCE),  # type: ignore[operator]
+    ("missing_user_id", lambda parsed: is_blank(parsed.row.user_id)),
+    (
+        "missing_stream_id",
+        lambda parsed: parsed.row.event_type not in TYPES_WITHOUT_STREAM and is_blank(parsed.row.stream_id),
+    ),
+    ("properties_not_object", lambda parsed: parsed.props is None),
+)
+
+
 def row_failure(row: RawRow, tables: ReferenceTables) -> tuple[str | None, Event | None]:
     """Rules that need only the row itself, in order: (first failing reason, None) or (None, the parsed event)."""
-    if is_blank(row.event_id):
-        return "missing_event_id", None
-    if row.event_type not in REQUIRED_PROPERTIES:
-        return "unknown_event_type", None
-    event_at = parse_timestamp(row.event_at)
-    if event_at is None:
-        return "unparseable_event_at", None
-    received_at = parse_timestamp(row.received_at)
-    if received_at is None:
-        return "unparseable_received_at", None
-    if event_at > received_at + FUTURE_TOLERANCE:
-        return "future_event_at", None
-    if is_blank(row.user_id):
-        return "missing_user_id", None
-    if row.event_type not in TYPES_WITHOUT_STREAM and is_blank(row.stream_id):
-        return "missing_stream_id", None
-    props = parse_properties(row.properties)
-    if props is None:
-        return "properties_not_object", None
-    failure = property_failure(row.event_type, props, tables)
+    parsed = _ParsedRow(row)
+    for reason, broken in ROW_RULES:
+        if broken(parsed):
+            return reason, None
+    assert parsed.props is not None and parsed.event_at is not None and parsed.received_at is not None
+    failure = property_failure(row.event_type, parsed.props, tables)
     if failure is not None:
         return failure, None
     event = Event(
         row_number=row.row_number,
         event_id=row.event_id,
         event_type=row.event_type,
-        at=event_at,
-        received_at=received_at,
+        at=parsed.event_at,
+        received_at=parsed.received_at,
         user_id=row.user_id,
         stream_id=row.stream_id,
-        props=props,
+        props=parsed.props,
     )
     return None, event
 

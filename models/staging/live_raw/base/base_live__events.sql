@@ -43,22 +43,6 @@
     post_hook="{{ live_warn_late_beyond_window() }}"
 ) }}
 
-{%- set contract = live_event_contract() %}
-{#- Every property a rule reads: each is extracted once per row (with_properties). -#}
-{%- set property_fields = [] %}
-{%- for event_type, rule in contract.items() %}
-    {%- for field in ([rule.business_key] if rule.business_key is defined and rule.business_key != 'stream_id' else [])
-        + rule.get('required', []) + rule.get('positive_int', []) + rule.get('non_negative', [])
-        + (rule.get('at_most', {}) | list) + (rule.get('allowed', {}) | list)
-        + ([rule.links_by] if rule.links_by is defined else []) %}
-        {%- if field not in property_fields %}{% do property_fields.append(field) %}{% endif %}
-    {%- endfor %}
-{%- endfor %}
-{%- set stream_types = [] %}
-{%- for event_type, rule in contract.items() if rule.needs_stream %}
-    {%- do stream_types.append("'" ~ event_type ~ "'") %}
-{%- endfor %}
-
 {#-
     What the decisions across rows read (the windows work on these narrow rows only; the other columns
     join back at the end, by raw_row_number), and what the gate keeps to decide a row again later.
@@ -111,7 +95,7 @@ with_properties as (
 
     select
         *,
-        {%- for field in property_fields %}
+        {%- for field in live_rule_properties() %}
             {{ json_text('properties', field) }} as property__{{ field }},
         {%- endfor %}
         {{ json_is_object('properties') }} as is_properties_object
@@ -123,79 +107,18 @@ with_keys as (
 
     select
         *,
-        case event_type
-            {%- for event_type, rule in contract.items() if rule.business_key is defined %}
-                when '{{ event_type }}'
-                    then
-                        {%- if rule.business_key == 'stream_id' %} stream_id
-                {%- else %} property__{{ rule.business_key }}
-                {%- endif %}
-            {%- endfor %}
-        end as business_key,
-        case event_type
-            {%- for event_type, rule in contract.items() if rule.links_by is defined %}
-                when '{{ event_type }}' then '{{ rule.links_by }}:' || property__{{ rule.links_by }}
-            {%- endfor %}
-        end as link_key
+        {{ live_business_key() }} as business_key,
+        {{ live_link_key() }} as link_key
     from with_properties
 
 ),
 
+{# The row rules (macros/live_event_contract.sql): the first one a row breaks is its reason. #}
 row_checked as (
 
     select
         with_keys.*,
-        case
-            when with_keys.read_error is not null then with_keys.read_error
-            when with_keys.event_id is null then 'missing_event_id'
-            when with_keys.event_type is null
-                or with_keys.event_type not in ({{ live_event_types() }})
-                then 'unknown_event_type'
-            when with_keys.event_at is null then 'unparseable_event_at'
-            when with_keys.received_at is null then 'unparseable_received_at'
-            when with_keys.event_at > {{ dbt.dateadd('minute', 5, 'with_keys.received_at') }}
-                then 'future_event_at'
-            when with_keys.user_id is null then 'missing_user_id'
-            when with_keys.stream_id is null
-                and with_keys.event_type in ({{ stream_types | join(', ') }})
-                then 'missing_stream_id'
-            when not with_keys.is_properties_object then 'properties_not_object'
-            {%- for event_type, rule in contract.items() if rule.required %}
-                when with_keys.event_type = '{{ event_type }}' and (
-                        {%- for field in rule.required %}
-                            with_keys.property__{{ field }} is null
-                            {%- if not loop.last %} or {% endif %}
-                        {%- endfor %}
-                    ) then 'missing_required_property'
-            {%- endfor %}
-            {%- for event_type, rule in contract.items() %}
-                {%- for field in rule.get('positive_int', []) %}
-                    when with_keys.event_type = '{{ event_type }}'
-                        and {{ text_whole_number('with_keys.property__' ~ field) }} is null
-                        then 'invalid_property_value'
-                    when with_keys.event_type = '{{ event_type }}'
-                        and {{ text_whole_number('with_keys.property__' ~ field) }} < 1
-                        then 'non_positive_quantity'
-                {%- endfor %}
-                {%- for field in rule.get('non_negative', []) %}
-                    {%- set as_number = try_cast('with_keys.property__' ~ field, 'double') %}
-                    when with_keys.event_type = '{{ event_type }}'
-                        and coalesce({{ as_number }} < 0 or not {{ is_finite(as_number) }}, true)
-                        then 'invalid_property_value'
-                {%- endfor %}
-                {%- for field, bound in rule.get('at_most', {}).items() %}
-                    when with_keys.event_type = '{{ event_type }}'
-                        and {{ try_cast('with_keys.property__' ~ field, 'double') }} > {{ bound }}
-                        then 'implausible_value'
-                {%- endfor %}
-                {%- for field, values in rule.get('allowed', {}).items() %}
-                    when with_keys.event_type = '{{ event_type }}'
-                        and with_keys.property__{{ field }}
-                        not in ('{{ values | join("', '") }}')
-                        then 'invalid_property_value'
-                {%- endfor %}
-            {%- endfor %}
-        end as row_reason
+        {{ live_row_reason('with_keys') }} as row_reason
     from with_keys
 
 ),
@@ -463,7 +386,7 @@ classified as (
             when with_stream_start.business_key_rank > 1 then 'duplicate_business_key'
             when with_stream_start.stream_id is not null
                 and with_stream_start.event_type != 'stream_started'
-                and with_stream_start.event_type in ({{ stream_types | join(', ') }})
+                and with_stream_start.event_type in ({{ live_event_types(needs_stream=true) }})
                 and not with_stream_start.has_stream_start
                 then 'stream_not_started'
         end as ingestion_reason
