@@ -54,7 +54,7 @@ BURNOUT_HOURS = 6.0
 WHALE_DAY_USD = Decimal(100)
 EPOCH_DATE = dt.date(1970, 1, 1)
 
-# event_type -> properties every event of that type must carry (present and non-empty)
+# event_type -> properties every event of that type must carry (not null and not empty; spaces are a value)
 REQUIRED_PROPERTIES: dict[str, tuple[str, ...]] = {
     "stream_started": ("title", "category"),
     "stream_ended": ("end_reason",),
@@ -393,8 +393,8 @@ PROPERTY_RULES = _property_rules()
 def property_rule_broken(rule: PropertyRule, props: Mapping[str, Any]) -> bool:
     """Whether ``props`` (of an event of ``rule.event_type``) breaks ``rule``; the rules before it hold."""
     values = [props.get(name) for name in rule.fields]
-    if rule.kind == "required":
-        return any(is_blank(value) for value in values)
+    if rule.kind == "required":  # present: not null and not empty (a text of spaces is present)
+        return any(value is None or value == "" for value in values)
     if rule.kind == "whole_number":
         return as_whole_number(values[0]) is None
     if rule.kind == "positive":
