@@ -32,7 +32,10 @@ PROGRESS_EVERY_SECONDS = 5.0
 MEMORY_LIMIT_ENV = "LIVE_DUCKDB_MEMORY_LIMIT"
 INCREMENTAL_MEMORY_LIMIT_ENV, DEFAULT_INCREMENTAL_MEMORY_LIMIT = "LIVE_DUCKDB_INCREMENTAL_MEMORY_LIMIT", "1GB"
 _ANSI = re.compile(r"\x1b\[[0-9;]*m")
-_HEADER = re.compile(r"^(Compilation|Runtime|Database|Parsing|Dependency) Error( in \w+ \S+ \(.*\))?:?$|^Failure in |^Unhandled error while executing ")
+_HEADER = re.compile(
+    r"^(Compilation|Runtime|Database|Parsing|Dependency) Error( in \w+ \S+ \(.*\))?:?$"
+    r"|^Failure in |^Unhandled error while executing "
+)
 
 
 @dataclass

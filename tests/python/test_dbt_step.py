@@ -26,8 +26,13 @@ def model_result(index: int, node: str, status: str) -> str:
     level = "error" if status == "error" else "info"
     word = "ERROR creating" if status == "error" else "OK created"
     return event(
-        "LogModelResult", level, f"{index} of 362 {word} sql table model staging.{node} [{status}]", node,
-        index=index, total=362, status=status,
+        "LogModelResult",
+        level,
+        f"{index} of 362 {word} sql table model staging.{node} [{status}]",
+        node,
+        index=index,
+        total=362,
+        status=status,
     )
 
 
@@ -36,7 +41,8 @@ def cause_error() -> list[str]:
     return [
         event("RunResultFailure", "error", f"Failure in model {RAW_MODEL} ({path})", RAW_MODEL),
         event(
-            "RunResultError", "error",
+            "RunResultError",
+            "error",
             f"  Compilation Error in model {RAW_MODEL} ({path})\n  {CAUSE}\n  \n  > in macro live_landing_plan "
             "(macros/raw_files.sql)\n  > called by model base_live__raw_events",
             RAW_MODEL,
@@ -59,7 +65,8 @@ def test_a_neighbour_failing_after_the_cause_does_not_hide_it() -> None:
         model_result(1, RAW_MODEL, "error"),
         event("LogCancelLine", "error", "CANCEL query model.live_streaming.stg_live__coin_prices [CANCEL]"),
         event(
-            "GenericExceptionOnRun", "error",
+            "GenericExceptionOnRun",
+            "error",
             f"Unhandled error while executing target/run/stg_live__coin_prices.sql\n{echo}",
             "stg_live__coin_prices",
         ),
@@ -78,13 +85,26 @@ def test_a_neighbour_failing_after_the_cause_does_not_hide_it() -> None:
 def test_a_failing_test_is_named_before_its_words() -> None:
     lines = [
         event(
-            "LogTestResult", "error", "7 of 362 FAIL 3 not_null_fct_live_streams_stream_id [FAIL 3]",
-            "not_null_fct_live_streams_stream_id", index=7, total=362, status="fail",
+            "LogTestResult",
+            "error",
+            "7 of 362 FAIL 3 not_null_fct_live_streams_stream_id [FAIL 3]",
+            "not_null_fct_live_streams_stream_id",
+            index=7,
+            total=362,
+            status="fail",
         ),
-        event("RunResultFailure", "error", "Failure in test not_null_fct_live_streams_stream_id (models/x.yml)",
-              "not_null_fct_live_streams_stream_id"),
-        event("RunResultError", "error", "  Got 3 results, configured to fail if != 0",
-              "not_null_fct_live_streams_stream_id"),
+        event(
+            "RunResultFailure",
+            "error",
+            "Failure in test not_null_fct_live_streams_stream_id (models/x.yml)",
+            "not_null_fct_live_streams_stream_id",
+        ),
+        event(
+            "RunResultError",
+            "error",
+            "  Got 3 results, configured to fail if != 0",
+            "not_null_fct_live_streams_stream_id",
+        ),
     ]
     assert fold(lines).error == "test not_null_fct_live_streams_stream_id: Got 3 results, configured to fail if != 0"
 
