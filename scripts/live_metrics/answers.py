@@ -1,8 +1,9 @@
 """The read commands' answers, stored by the run with the data they describe, and progress on the slow path.
 
 A run (`live-metrics build` / `daily`) exports the metric tree with ``export --store-answers``: in the same
-MetricFlow session, on the same Measurement, it renders what `scorecard`, `explain` and `check` print for
-their default arguments (text and ``--json``) and stores it in the work file, in ``live_ops.answers``, after
+MetricFlow session, on the same Measurement, the export renders what `scorecard`, `explain` and `check` print
+for their default arguments (text and ``--json``; ``export.compute_answers``) and stores it here
+(``store``) in the work file, in ``live_ops.answers``, after
 the run is recorded and before the finished marker is written. The answers are published with the data in one
 rename, and the published file never changes after that, so an answer stays true for the file's whole life.
 
@@ -195,52 +196,6 @@ def require_run_work_file(path: Path) -> None:
         raise UserError(
             f"no run holds {lock}: --store-answers is a step of `live-metrics build` / `daily` (make run, make daily)"
         )
-
-
-def compute(
-    session: Any, tree: Any, measurement: Any, grain: str, rule: Any, progress: Callable[[str], None] | None = None
-) -> list[Answer]:
-    """What scorecard, explain and check print for the default arguments, from ``measurement`` (the
-    tree's values for ``grain`` under ``rule``) and ``session`` (check's validations and day/week rows)."""
-    from live_metrics import check, explain, scorecard
-
-    rule_arguments = {"anomaly_window": int(rule.window), "anomaly_sigma": float(rule.sigma)}
-    answers: list[Answer] = []
-    card = scorecard.build_scorecard(tree, measurement, [])
-    for as_json in (False, True):
-        answers.append(
-            Answer(
-                "scorecard",
-                scorecard.answer_arguments(grain, [], rule_arguments, as_json),
-                scorecard.render(card, grain, as_json),
-            )
-        )
-    answers.append(
-        Answer(
-            "explain",
-            explain.answer_arguments(grain, explain.DEFAULT_TOP, rule_arguments, as_json=False),
-            explain.render_text(tree, measurement, explain.DEFAULT_TOP),
-        )
-    )
-    document = explain.explanation_document(tree, measurement.snapshot, measurement.explanation)
-    answers.append(
-        Answer(
-            "explain",
-            explain.answer_arguments(grain, explain.DEFAULT_TOP, rule_arguments, as_json=True),
-            json.dumps(document, default=str),
-        )
-    )
-    measured = check.measure_warehouse(session, tree, rule, validate=True, progress=progress or no_progress)
-    for fail_on_breach in (False, True):
-        for fail_on_anomaly in (False, True):
-            answers.append(
-                Answer(
-                    "check",
-                    check.answer_arguments(rule_arguments, fail_on_breach, fail_on_anomaly),
-                    measured.stored(tree, fail_on_breach, fail_on_anomaly),
-                )
-            )
-    return answers
 
 
 def store(path: Path, manifest: Path, answers: list[Answer]) -> None:

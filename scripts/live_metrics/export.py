@@ -8,9 +8,11 @@ import json
 import os
 import textwrap
 import time
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
-from live_metrics import answers
+from live_metrics import answers, check, explain, scorecard
 from live_metrics.catalogue import load_catalogue
 from live_metrics.errors import UserError
 from live_metrics.exporters import EXPORT_FORMATS, attach_periods, build_document, write_all
@@ -158,7 +160,7 @@ def run(args: argparse.Namespace) -> int:
                         progress.stage,
                     )
                 if args.store_answers:
-                    stored = answers.compute(session, tree, measurement, args.grain, rule, progress=progress.stage)
+                    stored = compute_answers(session, tree, measurement, args.grain, rule, progress=progress.stage)
                 warehouse = session.duckdb_path
         if stored and warehouse is not None:  # written once the session has let go of the file
             answers.store(warehouse, paths.manifest, stored)
@@ -201,3 +203,47 @@ def run(args: argparse.Namespace) -> int:
         commands = sorted({answer.command for answer in stored})
         print(f"stored {len(stored)} answers of {', '.join(commands)} in {warehouse} ({answers.ANSWERS_TABLE})")
     return 0
+
+
+def compute_answers(
+    session: Any, tree: Any, measurement: Any, grain: str, rule: Any, progress: Callable[[str], None] | None = None
+) -> list[answers.Answer]:
+    """What scorecard, explain and check print for the default arguments, from ``measurement`` (the
+    tree's values for ``grain`` under ``rule``) and ``session`` (check's validations and day/week rows)."""
+    rule_arguments = {"anomaly_window": int(rule.window), "anomaly_sigma": float(rule.sigma)}
+    stored: list[answers.Answer] = []
+    card = scorecard.build_scorecard(tree, measurement, [])
+    for as_json in (False, True):
+        stored.append(
+            answers.Answer(
+                "scorecard",
+                scorecard.answer_arguments(grain, [], rule_arguments, as_json),
+                scorecard.render(card, grain, as_json),
+            )
+        )
+    stored.append(
+        answers.Answer(
+            "explain",
+            explain.answer_arguments(grain, explain.DEFAULT_TOP, rule_arguments, as_json=False),
+            explain.render_text(tree, measurement, explain.DEFAULT_TOP),
+        )
+    )
+    document = explain.explanation_document(tree, measurement.snapshot, measurement.explanation)
+    stored.append(
+        answers.Answer(
+            "explain",
+            explain.answer_arguments(grain, explain.DEFAULT_TOP, rule_arguments, as_json=True),
+            json.dumps(document, default=str),
+        )
+    )
+    measured = check.measure_warehouse(session, tree, rule, validate=True, progress=progress or answers.no_progress)
+    for fail_on_breach in (False, True):
+        for fail_on_anomaly in (False, True):
+            stored.append(
+                answers.Answer(
+                    "check",
+                    check.answer_arguments(rule_arguments, fail_on_breach, fail_on_anomaly),
+                    measured.stored(tree, fail_on_breach, fail_on_anomaly),
+                )
+            )
+    return stored
