@@ -114,8 +114,8 @@ class Stored:
 
 def duckdb_file(args: argparse.Namespace) -> tuple[Path, Path] | None:
     """(the DuckDB file, the semantic manifest) a read command's arguments point at; None for any other target."""
+    from live_metrics.engine.profile import duckdb_path_of, find_profile_target
     from live_metrics.options import resolve_paths
-    from live_metrics.profile import duckdb_path_of, find_profile_target
 
     paths = resolve_paths(args)
     target = find_profile_target(paths.project_dir, paths.target)

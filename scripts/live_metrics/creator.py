@@ -58,10 +58,10 @@ from live_metrics.creator_report import (
     week_rows,
 )
 from live_metrics.creator_trends import load_summary
+from live_metrics.engine.mf_engine import MISSING_WAREHOUSE_HINT, ensure_warehouse_usable, is_lock_message, lock_error
+from live_metrics.engine.profile import duckdb_path_from_profile, profiles_dir_for
 from live_metrics.errors import NO_DATA_YET, NoDataYet, UserError
-from live_metrics.mf_engine import MISSING_WAREHOUSE_HINT, ensure_warehouse_usable, is_lock_message, lock_error
 from live_metrics.options import default_project_dir, whole_number_at_least
-from live_metrics.profile import duckdb_path_from_profile, profiles_dir_for
 from live_metrics.table import format_table
 
 DEFAULT_STREAMS = 10

@@ -28,7 +28,7 @@ import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
-from live_metrics.manifest import ManifestMetric, SemanticManifest
+from live_metrics.engine.manifest import ManifestMetric, SemanticManifest
 from live_metrics.tree import MetricTree
 
 PRODUCT = "product"

@@ -18,8 +18,8 @@ from dataclasses import asdict, dataclass, field
 from typing import Any, Protocol
 
 from live_metrics.decompose import Relation, Split, find_relations, split_change
+from live_metrics.engine.manifest import SemanticManifest
 from live_metrics.errors import UserError
-from live_metrics.manifest import SemanticManifest
 from live_metrics.snapshot import MetricQuerier, Snapshot, as_date, as_number, relative_change
 from live_metrics.tree import MetricTree
 

@@ -10,6 +10,8 @@ from typing import Any
 
 from live_metrics import answers
 from live_metrics.drivers import Explanation
+from live_metrics.engine.manifest import load_manifest
+from live_metrics.engine.mf_engine import MetricFlowSession
 from live_metrics.formatting import (
     format_metric_change,
     format_share,
@@ -17,9 +19,7 @@ from live_metrics.formatting import (
     format_value,
     material_residual,
 )
-from live_metrics.manifest import load_manifest
 from live_metrics.measure import Measurement, measure, rule_from_args
-from live_metrics.mf_engine import MetricFlowSession
 from live_metrics.options import add_anomaly_arguments, add_project_arguments, resolve_paths
 from live_metrics.rules import require_valid_tags
 from live_metrics.snapshot import GRAINS, Snapshot

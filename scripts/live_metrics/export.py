@@ -14,12 +14,12 @@ from typing import Any
 
 from live_metrics import answers, check, explain, scorecard
 from live_metrics.catalogue import load_catalogue
+from live_metrics.engine.manifest import load_manifest
+from live_metrics.engine.mf_engine import MetricFlowSession
 from live_metrics.errors import UserError
 from live_metrics.exporters import EXPORT_FORMATS, attach_periods, build_document, write_all
 from live_metrics.formatting import format_node_change, format_value
-from live_metrics.manifest import load_manifest
 from live_metrics.measure import Measurement, measure, rule_from_args
-from live_metrics.mf_engine import MetricFlowSession
 from live_metrics.options import (
     add_anomaly_arguments,
     add_project_arguments,

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 from live_metrics.anomaly import AnomalyRule
 from live_metrics.drivers import DimensionQuerier, Explanation, build_explanation
-from live_metrics.manifest import SemanticManifest
+from live_metrics.engine.manifest import SemanticManifest
 from live_metrics.snapshot import Snapshot, data_span, take_snapshot
 from live_metrics.tree import MetricTree
 

@@ -19,9 +19,9 @@ from typing import Any
 from live_metrics.anomaly import AnomalyRule
 from live_metrics.decompose import find_relations
 from live_metrics.drivers import DimensionQuerier, build_explanation
+from live_metrics.engine.manifest import SemanticManifest
+from live_metrics.engine.mf_engine import QueryResult
 from live_metrics.errors import UserError
-from live_metrics.manifest import SemanticManifest
-from live_metrics.mf_engine import QueryResult
 from live_metrics.snapshot import (
     GRAINS,
     Period,

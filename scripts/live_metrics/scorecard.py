@@ -11,10 +11,10 @@ import sys
 from dataclasses import dataclass
 
 from live_metrics import answers
+from live_metrics.engine.manifest import load_manifest
+from live_metrics.engine.mf_engine import MetricFlowSession
 from live_metrics.formatting import format_metric_change, format_share, format_signed, format_threshold, format_value
-from live_metrics.manifest import load_manifest
 from live_metrics.measure import Measurement, measure, rule_from_args
-from live_metrics.mf_engine import MetricFlowSession
 from live_metrics.options import add_anomaly_arguments, add_project_arguments, check_known, resolve_paths, split_names
 from live_metrics.rules import require_valid_tags
 from live_metrics.snapshot import GRAINS, STATUS_BREACHED, Snapshot

@@ -14,7 +14,7 @@ import math
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 
-from live_metrics.manifest import ManifestMetric, SemanticManifest
+from live_metrics.engine.manifest import ManifestMetric, SemanticManifest
 
 STAKEHOLDERS = ("creators", "viewers", "platform", "advertisers")
 TIERS = ("north_star", "core", "supporting", "guardrail")

@@ -163,9 +163,9 @@ def test_odd_json_values_give_a_result_or_a_user_error() -> None:
     """Replace each field of some metrics (and of the top level) with values of other JSON types: loading,
     building the tree, the rules and every exporter either work or raise UserError, never anything else."""
     from live_metrics.catalogue import load_catalogue
+    from live_metrics.engine.manifest import parse_manifest
     from live_metrics.errors import UserError
     from live_metrics.exporters import build_document, render_html, render_markdown, render_mermaid
-    from live_metrics.manifest import parse_manifest
     from live_metrics.rules import require_valid_tags, run_rules
     from live_metrics.tree import build_tree
 

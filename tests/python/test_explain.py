@@ -22,8 +22,8 @@ from conftest import Warehouse, run_cli
 from live_metrics.anomaly import AnomalyRule, detect
 from live_metrics.decompose import PRODUCT, SUM, Relation, find_relations, log_mean, split_change
 from live_metrics.drivers import segment_changes
-from live_metrics.manifest import load_manifest
-from live_metrics.mf_engine import QueryResult
+from live_metrics.engine.manifest import load_manifest
+from live_metrics.engine.mf_engine import QueryResult
 from live_metrics.snapshot import take_snapshot
 from live_metrics.tree import MetricNode, build_tree
 

@@ -20,6 +20,8 @@ import pytest
 
 from conftest import HANG_GUARD_SECONDS
 from live_metrics.drivers import build_explanation
+from live_metrics.engine.manifest import load_manifest
+from live_metrics.engine.mf_engine import QueryResult
 from live_metrics.errors import NoDataYet, UserError
 from live_metrics.explain import contribution_rows, render_text
 from live_metrics.export import DESCRIPTION
@@ -34,9 +36,7 @@ from live_metrics.exporters import (
     write_all,
 )
 from live_metrics.formatting import change_points, format_change, format_metric_change, guardrail_table
-from live_metrics.manifest import load_manifest
 from live_metrics.measure import Measurement
-from live_metrics.mf_engine import QueryResult
 from live_metrics.scorecard import build_scorecard, print_scorecard
 from live_metrics.snapshot import Snapshot, data_span, last_data_day, take_snapshot
 from live_metrics.tree import MetricTree, build_tree
@@ -600,7 +600,7 @@ def test_shares_outside_0_to_100_percent_are_said_in_words() -> None:
 
 
 def helper_manifest() -> Any:
-    from live_metrics.manifest import parse_manifest
+    from live_metrics.engine.manifest import parse_manifest
 
     document = json.loads((FIXTURES / "manifest_good.json").read_text(encoding="utf-8"))
     for metric in document["metrics"]:

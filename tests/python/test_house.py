@@ -172,16 +172,16 @@ def test_the_package_has_no_import_cycle() -> None:
     graph = package_imports()
     assert {
         "live_metrics.cli",
-        "live_metrics.mf_engine",
-        "live_metrics.spark_client",
-        "live_metrics.profile",
+        "live_metrics.engine.mf_engine",
+        "live_metrics.engine.spark_client",
+        "live_metrics.engine.profile",
         "live_metrics.creator",
         "live_metrics.creator_html",
     } <= set(graph)
     assert len(graph) > 40  # every module, the subpackages' included
     assert cycles(graph) == []
-    assert "live_metrics.profile" in graph["live_metrics.spark_client"]
-    assert "live_metrics.mf_engine" not in graph["live_metrics.spark_client"]
+    assert "live_metrics.engine.profile" in graph["live_metrics.engine.spark_client"]
+    assert "live_metrics.engine.mf_engine" not in graph["live_metrics.engine.spark_client"]
     assert private_imports() == []
 
 

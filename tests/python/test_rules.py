@@ -15,8 +15,8 @@ from typing import Any
 import pytest
 
 from live_metrics.catalogue import CatalogueEntry, load_catalogue
+from live_metrics.engine.manifest import parse_manifest
 from live_metrics.errors import UserError
-from live_metrics.manifest import parse_manifest
 from live_metrics.rules import (
     FAIL,
     PASS,

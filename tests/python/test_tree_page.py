@@ -618,8 +618,8 @@ def test_browser_period_picker_shows_metricflows_values_for_the_period(
 ) -> None:
     import datetime as dt
 
+    from live_metrics.engine.mf_engine import MetricFlowSession
     from live_metrics.formatting import format_value
-    from live_metrics.mf_engine import MetricFlowSession
     from live_metrics.snapshot import as_date, period_containing
 
     page, document = demo_page

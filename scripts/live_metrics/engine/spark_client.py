@@ -36,8 +36,8 @@ from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from live_metrics.engine.profile import render_env_vars
 from live_metrics.errors import DEBUG_ENV_VAR, UserError
-from live_metrics.profile import render_env_vars
 
 if TYPE_CHECKING:  # imported lazily at run time: only a spark target needs them
     from metricflow.data_table.mf_table import MetricFlowDataTable

@@ -32,9 +32,7 @@ from pathlib import Path
 from types import TracebackType
 from typing import Any
 
-from live_metrics.errors import DEBUG_ENV_VAR, UserError
-from live_metrics.layout import refuse_to_write_published
-from live_metrics.profile import (
+from live_metrics.engine.profile import (
     ACCESS_MODE_OPTION,
     READ_WRITE,
     SPARK_ADAPTER_TYPE,
@@ -43,7 +41,9 @@ from live_metrics.profile import (
     load_profile_target,
     profiles_dir_for,
 )
-from live_metrics.sql_dialect import SqlDialect, dialect_for
+from live_metrics.engine.sql_dialect import SqlDialect, dialect_for
+from live_metrics.errors import DEBUG_ENV_VAR, UserError
+from live_metrics.layout import refuse_to_write_published
 
 MISSING_WAREHOUSE_HINT = "run `make run` (it builds, materializes and publishes the warehouse) first"
 
@@ -339,7 +339,7 @@ class MetricFlowSession:
 
     def _start_spark(self) -> None:
         """A PySpark session as dbt-spark's session method builds it, behind MetricFlow's SqlClient protocol."""
-        from live_metrics.spark_client import SparkSqlClient, spark_parameters
+        from live_metrics.engine.spark_client import SparkSqlClient, spark_parameters
 
         assert self.target is not None
         try:
@@ -385,7 +385,7 @@ class MetricFlowSession:
         if isinstance(error, UserError):
             return error
         if self.is_spark:
-            from live_metrics.spark_client import explain_spark_error
+            from live_metrics.engine.spark_client import explain_spark_error
 
             explained = explain_spark_error(error)
             if explained is not None:
