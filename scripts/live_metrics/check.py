@@ -9,18 +9,19 @@ from dataclasses import dataclass
 from typing import Any
 
 from live_metrics import answers
-from live_metrics.anomaly import AnomalyRule
 from live_metrics.answers import Stage, no_progress
-from live_metrics.catalogue import load_catalogue
 from live_metrics.engine.manifest import load_manifest
 from live_metrics.engine.mf_engine import MetricFlowSession
 from live_metrics.errors import NoDataYet
 from live_metrics.formatting import format_threshold, format_value
-from live_metrics.measure import rule_from_args
 from live_metrics.operations import latest_run
 from live_metrics.options import add_anomaly_arguments, add_project_arguments, resolve_paths
-from live_metrics.rules import FAIL, PASS, WARN, RuleResult, run_rules
-from live_metrics.snapshot import (
+from live_metrics.table import format_table
+from live_metrics.tree.anomaly import AnomalyRule
+from live_metrics.tree.catalogue import load_catalogue
+from live_metrics.tree.measure import rule_from_args
+from live_metrics.tree.rules import FAIL, PASS, WARN, RuleResult, run_rules
+from live_metrics.tree.snapshot import (
     STATUS_BREACHED,
     STATUS_NO_DATA,
     STATUS_OK,
@@ -29,8 +30,7 @@ from live_metrics.snapshot import (
     data_span,
     take_snapshot,
 )
-from live_metrics.table import format_table
-from live_metrics.tree import MetricTree, build_tree
+from live_metrics.tree.tree import MetricTree, build_tree
 
 RULE_VALIDATE = "MetricFlow validations (mf validate-configs)"
 

@@ -9,7 +9,6 @@ from collections.abc import Mapping
 from typing import Any
 
 from live_metrics import answers
-from live_metrics.drivers import Explanation
 from live_metrics.engine.manifest import load_manifest
 from live_metrics.engine.mf_engine import MetricFlowSession
 from live_metrics.formatting import (
@@ -19,12 +18,13 @@ from live_metrics.formatting import (
     format_value,
     material_residual,
 )
-from live_metrics.measure import Measurement, measure, rule_from_args
 from live_metrics.options import add_anomaly_arguments, add_project_arguments, resolve_paths
-from live_metrics.rules import require_valid_tags
-from live_metrics.snapshot import GRAINS, Snapshot
 from live_metrics.table import format_table
-from live_metrics.tree import MetricTree, build_tree
+from live_metrics.tree.drivers import Explanation
+from live_metrics.tree.measure import Measurement, measure, rule_from_args
+from live_metrics.tree.rules import require_valid_tags
+from live_metrics.tree.snapshot import GRAINS, Snapshot
+from live_metrics.tree.tree import MetricTree, build_tree
 
 DESCRIPTION = """\
 Explain the north star's change from the period before to the latest complete period (default: week):

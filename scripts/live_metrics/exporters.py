@@ -16,7 +16,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from live_metrics.drivers import Explanation
 from live_metrics.explain import contribution_rows, explanation_document, node_fields
 from live_metrics.formatting import (
     format_node_change,
@@ -30,9 +29,10 @@ from live_metrics.formatting import (
     period_sentence,
 )
 from live_metrics.html_page import render_html, render_period_parts, without_periods
-from live_metrics.periods import PERIOD_FIELDS, GrainPeriods, grain_series, period_payload
-from live_metrics.snapshot import MetricValue, Snapshot, latest_complete_period
-from live_metrics.tree import STAKEHOLDERS, TIERS, Edge, MetricTree
+from live_metrics.tree.drivers import Explanation
+from live_metrics.tree.periods import PERIOD_FIELDS, GrainPeriods, grain_series, period_payload
+from live_metrics.tree.snapshot import MetricValue, Snapshot, latest_complete_period
+from live_metrics.tree.tree import STAKEHOLDERS, TIERS, Edge, MetricTree
 
 TITLE = "Live-streaming metric tree"
 TIER_TITLES = {

@@ -191,7 +191,7 @@ def positive_float(text: str) -> float:
 
 def add_anomaly_arguments(parser: argparse.ArgumentParser) -> None:
     """--anomaly-window / --anomaly-sigma: the rule that flags a metric's latest period as unusual."""
-    from live_metrics.anomaly import DEFAULT_SIGMA, DEFAULT_WINDOW
+    from live_metrics.tree.anomaly import DEFAULT_SIGMA, DEFAULT_WINDOW
 
     group = parser.add_argument_group("anomalies")
     group.add_argument(

@@ -19,7 +19,6 @@ from typing import Any
 import pytest
 
 from conftest import HANG_GUARD_SECONDS
-from live_metrics.drivers import build_explanation
 from live_metrics.engine.manifest import load_manifest
 from live_metrics.engine.mf_engine import QueryResult
 from live_metrics.errors import NoDataYet, UserError
@@ -36,10 +35,11 @@ from live_metrics.exporters import (
     write_all,
 )
 from live_metrics.formatting import change_points, format_change, format_metric_change, guardrail_table
-from live_metrics.measure import Measurement
 from live_metrics.scorecard import build_scorecard, print_scorecard
-from live_metrics.snapshot import Snapshot, data_span, last_data_day, take_snapshot
-from live_metrics.tree import MetricTree, build_tree
+from live_metrics.tree.drivers import build_explanation
+from live_metrics.tree.measure import Measurement
+from live_metrics.tree.snapshot import Snapshot, data_span, last_data_day, take_snapshot
+from live_metrics.tree.tree import MetricTree, build_tree
 
 FIXTURES = Path(__file__).parent / "fixtures"
 REPO = Path(__file__).resolve().parents[2]
@@ -669,7 +669,7 @@ def test_the_page_falls_back_to_a_finer_grain_with_a_notice_in_the_first_weeks(t
     """Two weeks of data from 2026-02-16: the latest week has no complete week before it inside the data, so
     the page opens on the latest day that has its day before, and says why in one line."""
     from live_metrics.exporters import attach_periods
-    from live_metrics.periods import GrainPeriods, complete_periods
+    from live_metrics.tree.periods import GrainPeriods, complete_periods
 
     days = {
         (dt.date(2026, 2, 16) + dt.timedelta(days=k)).isoformat(): {name: 10.0 + k for name in tree.nodes}
@@ -703,7 +703,7 @@ def test_the_page_falls_back_to_a_finer_grain_with_a_notice_in_the_first_weeks(t
 
 
 def test_the_page_periods_setting_is_all_or_latest() -> None:
-    from live_metrics.periods import page_periods
+    from live_metrics.tree.periods import page_periods
 
     assert page_periods({}) == "all" and page_periods({"LIVE_EXPORT_PERIODS": " Latest "}) == "latest"
     with pytest.raises(UserError) as raised:

@@ -620,7 +620,7 @@ def test_browser_period_picker_shows_metricflows_values_for_the_period(
 
     from live_metrics.engine.mf_engine import MetricFlowSession
     from live_metrics.formatting import format_value
-    from live_metrics.snapshot import as_date, period_containing
+    from live_metrics.tree.snapshot import as_date, period_containing
 
     page, document = demo_page
     period = period_containing(dt.date.fromisoformat(start), grain)

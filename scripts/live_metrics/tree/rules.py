@@ -6,9 +6,9 @@ import math
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
-from live_metrics.catalogue import CatalogueEntry
 from live_metrics.errors import UserError
-from live_metrics.tree import DIRECTIONS, NO_THRESHOLD, STAKEHOLDERS, TIERS, MetricTree, parse_threshold
+from live_metrics.tree.catalogue import CatalogueEntry
+from live_metrics.tree.tree import DIRECTIONS, NO_THRESHOLD, STAKEHOLDERS, TIERS, MetricTree, parse_threshold
 
 PASS = "PASS"
 FAIL = "FAIL"

@@ -10,11 +10,11 @@ import argparse
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from live_metrics.anomaly import AnomalyRule
-from live_metrics.drivers import DimensionQuerier, Explanation, build_explanation
 from live_metrics.engine.manifest import SemanticManifest
-from live_metrics.snapshot import Snapshot, data_span, take_snapshot
-from live_metrics.tree import MetricTree
+from live_metrics.tree.anomaly import AnomalyRule
+from live_metrics.tree.drivers import DimensionQuerier, Explanation, build_explanation
+from live_metrics.tree.snapshot import Snapshot, data_span, take_snapshot
+from live_metrics.tree.tree import MetricTree
 
 
 @dataclass(frozen=True)

@@ -16,13 +16,13 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from live_metrics.anomaly import AnomalyRule
-from live_metrics.decompose import find_relations
-from live_metrics.drivers import DimensionQuerier, build_explanation
 from live_metrics.engine.manifest import SemanticManifest
 from live_metrics.engine.mf_engine import QueryResult
 from live_metrics.errors import UserError
-from live_metrics.snapshot import (
+from live_metrics.tree.anomaly import AnomalyRule
+from live_metrics.tree.decompose import find_relations
+from live_metrics.tree.drivers import DimensionQuerier, build_explanation
+from live_metrics.tree.snapshot import (
     GRAINS,
     Period,
     as_date,
@@ -32,7 +32,7 @@ from live_metrics.snapshot import (
     previous_period,
     take_snapshot,
 )
-from live_metrics.tree import MetricTree
+from live_metrics.tree.tree import MetricTree
 
 TIME = "metric_time"
 PERIODS_ENV = "LIVE_EXPORT_PERIODS"  # all (the default): every period in the page; latest: the latest only

@@ -17,11 +17,11 @@ from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass, field
 from typing import Any, Protocol
 
-from live_metrics.decompose import Relation, Split, find_relations, split_change
 from live_metrics.engine.manifest import SemanticManifest
 from live_metrics.errors import UserError
-from live_metrics.snapshot import MetricQuerier, Snapshot, as_date, as_number, relative_change
-from live_metrics.tree import MetricTree
+from live_metrics.tree.decompose import Relation, Split, find_relations, split_change
+from live_metrics.tree.snapshot import MetricQuerier, Snapshot, as_date, as_number, relative_change
+from live_metrics.tree.tree import MetricTree
 
 # element name -> the label shown to people
 SEGMENT_DIMENSIONS: dict[str, str] = {

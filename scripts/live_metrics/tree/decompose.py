@@ -29,7 +29,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 from live_metrics.engine.manifest import ManifestMetric, SemanticManifest
-from live_metrics.tree import MetricTree
+from live_metrics.tree.tree import MetricTree
 
 PRODUCT = "product"
 SUM = "sum"
