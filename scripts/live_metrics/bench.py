@@ -53,7 +53,7 @@ from live_metrics.dbt_step import MEMORY_LIMIT_ENV, incremental_build_env
 from live_metrics.engine.profile import ACCESS_MODE_ENV_VAR, READ_WRITE
 from live_metrics.errors import UserError
 from live_metrics.options import repo_root, writable_dir
-from live_metrics.table import format_table
+from live_metrics.render.table import format_table
 
 DEFAULT_SIZES = "1m,10m"
 QUICK_SIZES = "20k,100k"

@@ -13,10 +13,10 @@ from live_metrics.answers import Stage, no_progress
 from live_metrics.engine.manifest import load_manifest
 from live_metrics.engine.mf_engine import MetricFlowSession
 from live_metrics.errors import NoDataYet
-from live_metrics.formatting import format_threshold, format_value
 from live_metrics.operations import latest_run
 from live_metrics.options import add_anomaly_arguments, add_project_arguments, resolve_paths
-from live_metrics.table import format_table
+from live_metrics.render.formatting import format_threshold, format_value
+from live_metrics.render.table import format_table
 from live_metrics.tree.anomaly import AnomalyRule
 from live_metrics.tree.catalogue import load_catalogue
 from live_metrics.tree.measure import rule_from_args

@@ -30,7 +30,6 @@ from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import Any
 
-from live_metrics.creator_html import render_page
 from live_metrics.creator_report import (
     STREAM_HEADERS,
     TOP_SOURCES,
@@ -62,7 +61,8 @@ from live_metrics.engine.mf_engine import MISSING_WAREHOUSE_HINT, ensure_warehou
 from live_metrics.engine.profile import duckdb_path_from_profile, profiles_dir_for
 from live_metrics.errors import NO_DATA_YET, NoDataYet, UserError
 from live_metrics.options import default_project_dir, whole_number_at_least
-from live_metrics.table import format_table
+from live_metrics.render.creator_html import render_page
+from live_metrics.render.table import format_table
 
 DEFAULT_STREAMS = 10
 CLOSE_MATCHES = 5

@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from live_metrics.creator_trends import WINDOWS, Summary
-from live_metrics.formatting import change_points, format_metric_change, format_value, is_number
+from live_metrics.render.formatting import change_points, format_metric_change, format_value, is_number
 
 TOP_SOURCES = 3
 TITLE_WIDTH = 48  # the text table cuts longer titles (the JSON and the page keep them whole)

@@ -16,8 +16,6 @@ from live_metrics import answers, check, explain, scorecard
 from live_metrics.engine.manifest import load_manifest
 from live_metrics.engine.mf_engine import MetricFlowSession
 from live_metrics.errors import UserError
-from live_metrics.exporters import EXPORT_FORMATS, attach_periods, build_document, write_all
-from live_metrics.formatting import format_node_change, format_value
 from live_metrics.options import (
     add_anomaly_arguments,
     add_project_arguments,
@@ -26,7 +24,9 @@ from live_metrics.options import (
     split_names,
     writable_dir,
 )
-from live_metrics.table import format_table
+from live_metrics.render.exporters import EXPORT_FORMATS, attach_periods, build_document, write_all
+from live_metrics.render.formatting import format_node_change, format_value
+from live_metrics.render.table import format_table
 from live_metrics.tree.catalogue import load_catalogue
 from live_metrics.tree.measure import Measurement, measure, rule_from_args
 from live_metrics.tree.periods import GrainPeriods, measure_periods, page_periods

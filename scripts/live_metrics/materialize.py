@@ -15,7 +15,7 @@ from live_metrics.engine.mf_engine import MetricFlowSession
 from live_metrics.engine.sql_dialect import DUCKDB, SqlDialect
 from live_metrics.errors import NO_DATA_YET, NoDataYet, UserError
 from live_metrics.options import add_project_arguments, check_known, resolve_paths, split_names
-from live_metrics.table import format_table
+from live_metrics.render.table import format_table
 from live_metrics.tree.snapshot import data_span, first_final_start, last_final_end
 from live_metrics.tree.tree import MetricNode, MetricTree, build_tree
 

@@ -13,9 +13,15 @@ from dataclasses import dataclass
 from live_metrics import answers
 from live_metrics.engine.manifest import load_manifest
 from live_metrics.engine.mf_engine import MetricFlowSession
-from live_metrics.formatting import format_metric_change, format_share, format_signed, format_threshold, format_value
 from live_metrics.options import add_anomaly_arguments, add_project_arguments, check_known, resolve_paths, split_names
-from live_metrics.table import format_table
+from live_metrics.render.formatting import (
+    format_metric_change,
+    format_share,
+    format_signed,
+    format_threshold,
+    format_value,
+)
+from live_metrics.render.table import format_table
 from live_metrics.tree.measure import Measurement, measure, rule_from_args
 from live_metrics.tree.rules import require_valid_tags
 from live_metrics.tree.snapshot import GRAINS, STATUS_BREACHED, Snapshot

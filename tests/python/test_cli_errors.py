@@ -164,7 +164,7 @@ def test_odd_json_values_give_a_result_or_a_user_error() -> None:
     building the tree, the rules and every exporter either work or raise UserError, never anything else."""
     from live_metrics.engine.manifest import parse_manifest
     from live_metrics.errors import UserError
-    from live_metrics.exporters import build_document, render_html, render_markdown, render_mermaid
+    from live_metrics.render.exporters import build_document, render_html, render_markdown, render_mermaid
     from live_metrics.tree.catalogue import load_catalogue
     from live_metrics.tree.rules import require_valid_tags, run_rules
     from live_metrics.tree.tree import build_tree

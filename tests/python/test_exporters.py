@@ -24,7 +24,7 @@ from live_metrics.engine.mf_engine import QueryResult
 from live_metrics.errors import NoDataYet, UserError
 from live_metrics.explain import contribution_rows, render_text
 from live_metrics.export import DESCRIPTION
-from live_metrics.exporters import (
+from live_metrics.render.exporters import (
     EXPORT_FORMATS,
     build_document,
     mermaid_ids,
@@ -34,7 +34,7 @@ from live_metrics.exporters import (
     render_mermaid,
     write_all,
 )
-from live_metrics.formatting import change_points, format_change, format_metric_change, guardrail_table
+from live_metrics.render.formatting import change_points, format_change, format_metric_change, guardrail_table
 from live_metrics.scorecard import build_scorecard, print_scorecard
 from live_metrics.tree.drivers import build_explanation
 from live_metrics.tree.measure import Measurement
@@ -582,7 +582,7 @@ def test_end_to_end_on_a_tiny_warehouse(tmp_path: Path) -> None:
 
 
 def test_shares_outside_0_to_100_percent_are_said_in_words() -> None:
-    from live_metrics.formatting import format_share, material_residual
+    from live_metrics.render.formatting import format_share, material_residual
 
     # gift revenue -14.2 %: revenue per gifter pushed it down by 1.72 x the change, conversion up by 0.72 x
     assert [format_share(s) for s in (0.907, 0.0, 1.0, 1.72, -0.58, None)] == [
@@ -668,7 +668,7 @@ def test_scorecard_says_when_no_complete_period_has_data(tree: MetricTree, capsy
 def test_the_page_falls_back_to_a_finer_grain_with_a_notice_in_the_first_weeks(tree: MetricTree) -> None:
     """Two weeks of data from 2026-02-16: the latest week has no complete week before it inside the data, so
     the page opens on the latest day that has its day before, and says why in one line."""
-    from live_metrics.exporters import attach_periods
+    from live_metrics.render.exporters import attach_periods
     from live_metrics.tree.periods import GrainPeriods, complete_periods
 
     days = {

@@ -19,7 +19,7 @@ from typing import Any, Protocol
 
 from live_metrics.engine.mf_engine import QueryResult
 from live_metrics.errors import NO_DATA_YET, NoDataYet, UserError
-from live_metrics.formatting import change_points, format_value
+from live_metrics.render.formatting import change_points, format_value
 from live_metrics.tree.anomaly import Anomaly, AnomalyRule, detect
 from live_metrics.tree.tree import NO_THRESHOLD, MetricNode
 

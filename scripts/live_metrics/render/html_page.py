@@ -18,7 +18,7 @@ import json
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from live_metrics.formatting import (
+from live_metrics.render.formatting import (
     format_metric_change,
     format_node_change,
     format_share,
@@ -599,7 +599,7 @@ _JS = r"""
   var zoom = {mode: 'fit', scale: 1};
   var size = {w: 0, h: 0};
 
-  // ---- formatting (mirrors live_metrics.formatting) ----------------------------------------------
+  // ---- formatting (mirrors live_metrics.render.formatting) ----------------------------------------------
   function isNum(v) { return typeof v === 'number' && isFinite(v); }
   function group(text) {
     var parts = text.split('.');

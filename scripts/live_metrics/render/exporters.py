@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from live_metrics.explain import contribution_rows, explanation_document, node_fields
-from live_metrics.formatting import (
+from live_metrics.render.formatting import (
     format_node_change,
     format_node_value,
     format_share,
@@ -28,7 +28,7 @@ from live_metrics.formatting import (
     guardrail_table,
     period_sentence,
 )
-from live_metrics.html_page import render_html, render_period_parts, without_periods
+from live_metrics.render.html_page import render_html, render_period_parts, without_periods
 from live_metrics.tree.drivers import Explanation
 from live_metrics.tree.periods import PERIOD_FIELDS, GrainPeriods, grain_series, period_payload
 from live_metrics.tree.snapshot import MetricValue, Snapshot, latest_complete_period
