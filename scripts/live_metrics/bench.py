@@ -49,9 +49,9 @@ from pathlib import Path
 from typing import Any
 
 from live_metrics.bench_history import HistoryPlan, history_goals, history_result, run_history
-from live_metrics.dbt_step import MEMORY_LIMIT_ENV, incremental_build_env
 from live_metrics.engine.profile import ACCESS_MODE_ENV_VAR, READ_WRITE
 from live_metrics.errors import UserError
+from live_metrics.ops.dbt_step import MEMORY_LIMIT_ENV, incremental_build_env
 from live_metrics.options import repo_root, writable_dir
 from live_metrics.render.table import format_table
 

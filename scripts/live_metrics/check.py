@@ -8,12 +8,12 @@ import sys
 from dataclasses import dataclass
 from typing import Any
 
-from live_metrics import answers
-from live_metrics.answers import Stage, no_progress
 from live_metrics.engine.manifest import load_manifest
 from live_metrics.engine.mf_engine import MetricFlowSession
 from live_metrics.errors import NoDataYet
-from live_metrics.operations import latest_run
+from live_metrics.ops import answers
+from live_metrics.ops.answers import Stage, no_progress
+from live_metrics.ops.operations import latest_run
 from live_metrics.options import add_anomaly_arguments, add_project_arguments, resolve_paths
 from live_metrics.render.formatting import format_threshold, format_value
 from live_metrics.render.table import format_table

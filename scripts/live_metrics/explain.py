@@ -8,9 +8,9 @@ import time
 from collections.abc import Mapping
 from typing import Any
 
-from live_metrics import answers
 from live_metrics.engine.manifest import load_manifest
 from live_metrics.engine.mf_engine import MetricFlowSession
+from live_metrics.ops import answers
 from live_metrics.options import add_anomaly_arguments, add_project_arguments, resolve_paths
 from live_metrics.render.formatting import (
     format_metric_change,

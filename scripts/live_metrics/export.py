@@ -12,10 +12,11 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from live_metrics import answers, check, explain, scorecard
+from live_metrics import check, explain, scorecard
 from live_metrics.engine.manifest import load_manifest
 from live_metrics.engine.mf_engine import MetricFlowSession
 from live_metrics.errors import UserError
+from live_metrics.ops import answers
 from live_metrics.options import (
     add_anomaly_arguments,
     add_project_arguments,

@@ -10,9 +10,9 @@ import json
 import sys
 from dataclasses import dataclass
 
-from live_metrics import answers
 from live_metrics.engine.manifest import load_manifest
 from live_metrics.engine.mf_engine import MetricFlowSession
+from live_metrics.ops import answers
 from live_metrics.options import add_anomaly_arguments, add_project_arguments, check_known, resolve_paths, split_names
 from live_metrics.render.formatting import (
     format_metric_change,

@@ -43,7 +43,7 @@ from live_metrics.engine.profile import (
 )
 from live_metrics.engine.sql_dialect import SqlDialect, dialect_for
 from live_metrics.errors import DEBUG_ENV_VAR, UserError
-from live_metrics.layout import refuse_to_write_published
+from live_metrics.ops.layout import refuse_to_write_published
 
 MISSING_WAREHOUSE_HINT = "run `make run` (it builds, materializes and publishes the warehouse) first"
 

@@ -22,7 +22,7 @@ import shutil
 from datetime import date
 from pathlib import Path
 
-from live_metrics.layout import wal
+from live_metrics.ops.layout import wal
 
 GROWTH_LIMIT = 1.1
 RUNS_TABLE = "live_ops.runs"

@@ -32,10 +32,10 @@ import shutil
 import time
 from pathlib import Path
 
-from live_metrics import runlock
 from live_metrics.engine.mf_engine import is_lock_message
 from live_metrics.errors import UserError
-from live_metrics.layout import Layout, wal
+from live_metrics.ops import runlock
+from live_metrics.ops.layout import Layout, wal
 from live_metrics.options import default_project_dir
 
 REQUIRED_TABLES = ("marts.fct_ingestion_audit", "marts.metricflow_time_spine", "live_ops.runs")

@@ -33,13 +33,13 @@ import time
 import uuid
 from pathlib import Path
 
-from live_metrics import publish, runlock
-from live_metrics.dbt_step import incremental_build_env, run_dbt
-from live_metrics.drops import another_project, nothing_new, project_fingerprint, raw_folder, raw_inputs
 from live_metrics.errors import UserError
-from live_metrics.layout import Layout, wal
-from live_metrics.operations import compact_if_grown, record_run
-from live_metrics.options import default_project_dir
+from live_metrics.ops import publish, runlock
+from live_metrics.ops.dbt_step import incremental_build_env, run_dbt
+from live_metrics.ops.drops import another_project, nothing_new, project_fingerprint, raw_folder, raw_inputs
+from live_metrics.ops.layout import Layout, wal
+from live_metrics.ops.operations import compact_if_grown, record_run
+from live_metrics.options import default_project_dir, repo_root
 
 ACCESS_MODE_ENV = "LIVE_DUCKDB_ACCESS_MODE"
 
@@ -216,7 +216,7 @@ class Steps:
     def cli(self, subcommand: str, what: str, *args: str) -> None:
         """A subcommand of this program on the work file, in a process that holds the lock too."""
         self.step(what)
-        launcher = Path(__file__).resolve().parents[1] / "live-metrics"
+        launcher = repo_root() / "scripts" / "live-metrics"
         manifest = ["--manifest", str(self.target_path / "semantic_manifest.json")]
         process = subprocess.Popen(
             [sys.executable, str(launcher), subcommand, *args, *manifest],

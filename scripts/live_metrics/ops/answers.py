@@ -172,7 +172,7 @@ class Answer:
 
 def require_run_work_file(path: Path) -> None:
     """Answers are written only by a run, into its work file: refuse anything else in one line."""
-    from live_metrics.layout import is_work_file
+    from live_metrics.ops.layout import is_work_file
 
     if not is_work_file(path):
         raise UserError(
