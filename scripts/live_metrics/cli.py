@@ -19,8 +19,9 @@ import os
 import sys
 from collections.abc import Sequence
 
-from live_metrics import __version__, bench, check, creator, explain, export, generate, scorecard
+from live_metrics import __version__, bench, check, creator, explain, export, scorecard
 from live_metrics.errors import NoDataYet, UserError
+from live_metrics.generator import generate
 from live_metrics.ops import materialize, pipeline, publish
 
 SUBCOMMAND_MODULES = (pipeline, generate, check, export, explain, materialize, scorecard, publish, bench, creator)

@@ -26,8 +26,8 @@ from live_metrics.bench import (
     parse_sizes,
 )
 from live_metrics.errors import UserError
-from live_metrics.gen_model import GeneratorConfig
-from live_metrics.generate import generate_events, write_dataset
+from live_metrics.generator.gen_model import GeneratorConfig
+from live_metrics.generator.generate import generate_events, write_dataset
 
 # the demo step's data: a small world laid out as seeds/demo (`bench --demo`), so that the story checks the
 # demo and read steps without paying for a build of the whole committed demo (that is `make bench`'s)

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from live_metrics.gen_model import (
+from live_metrics.generator.gen_model import (
     BLOCK_REASONS,
     CATEGORIES,
     END_REASONS,

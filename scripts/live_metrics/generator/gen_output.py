@@ -23,7 +23,7 @@ import pyarrow.compute as pc
 import pyarrow.csv as pcsv
 import pyarrow.parquet as pq
 
-from live_metrics.gen_model import (
+from live_metrics.generator.gen_model import (
     ALL_EVENT_TYPE_NAMES,
     BLOCK_REASONS,
     CATEGORIES,
@@ -49,8 +49,8 @@ from live_metrics.gen_model import (
     Events,
     GeneratorConfig,
 )
-from live_metrics.gen_problems import GARBAGE_TIMESTAMPS
-from live_metrics.gen_world import AD_CAMPAIGNS, COMMENT_TEXTS, GIFTS, REPLY_TEXTS, TITLES, World
+from live_metrics.generator.gen_problems import GARBAGE_TIMESTAMPS
+from live_metrics.generator.gen_world import AD_CAMPAIGNS, COMMENT_TEXTS, GIFTS, REPLY_TEXTS, TITLES, World
 
 EVENT_COLUMN_NAMES: tuple[str, ...] = (
     "event_id",

@@ -28,17 +28,29 @@ import numpy as np
 import pyarrow as pa
 
 from live_metrics.errors import UserError
-from live_metrics.gen_hostile import HostileRecord, append_to_event_log, context_from_reference, hostile_records
-from live_metrics.gen_model import (
+from live_metrics.generator.gen_hostile import (
+    HostileRecord,
+    append_to_event_log,
+    context_from_reference,
+    hostile_records,
+)
+from live_metrics.generator.gen_model import (
     ALL_EVENT_TYPE_NAMES,
     PROBLEMS,
     Events,
     GeneratorConfig,
     counts_by,
 )
-from live_metrics.gen_output import FORMATS, PARTITIONS, EventFormatter, file_names, reference_table, write_tables
-from live_metrics.gen_problems import ProblemRate, inject_problems
-from live_metrics.gen_world import ALERT_OUTAGE_HOURS, ALERT_OUTAGE_UTC_H, CRASH_SPIKE_SHARE, build_world
+from live_metrics.generator.gen_output import (
+    FORMATS,
+    PARTITIONS,
+    EventFormatter,
+    file_names,
+    reference_table,
+    write_tables,
+)
+from live_metrics.generator.gen_problems import ProblemRate, inject_problems
+from live_metrics.generator.gen_world import ALERT_OUTAGE_HOURS, ALERT_OUTAGE_UTC_H, CRASH_SPIKE_SHARE, build_world
 from live_metrics.options import writable_dir
 
 __all__ = ["GeneratorConfig", "GeneratedData", "generate_events", "write_dataset", "register", "run"]
@@ -273,7 +285,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         help="also append hostile records to the CSV event log: damaged CSV lines, invalid "
         "UTF-8, a 3 MB record, extreme and non-finite numbers, timestamps with offsets, "
         "odd event-type casing, a viewer missing from users, real chat text "
-        "(see live_metrics/gen_hostile.py; csv only)",
+        "(see live_metrics/generator/gen_hostile.py; csv only)",
     )
     parser.add_argument(
         "--json", action="store_true", help="print the summary as JSON on stdout (progress goes to stderr)"
@@ -430,6 +442,8 @@ def render_summary(summary: dict) -> str:
     lines.append(f"{'total':<28}{_human_bytes(summary['total_bytes']):>12}")
     lines.append("")
     if summary.get("hostile_records"):
-        lines.append(f"hostile records appended: {summary['hostile_records']} (see live_metrics/gen_hostile.py)")
+        lines.append(
+            f"hostile records appended: {summary['hostile_records']} (see live_metrics/generator/gen_hostile.py)"
+        )
     lines.append("seconds: " + ", ".join(f"{k} {v:.1f}" for k, v in summary["seconds"].items()))
     return "\n".join(lines)

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from live_metrics.gen_model import (
+from live_metrics.generator.gen_model import (
     ET,
     EVENT_TYPES,
     MISSING_PROPERTY,
@@ -34,7 +34,7 @@ from live_metrics.gen_model import (
     Events,
     GeneratorConfig,
 )
-from live_metrics.gen_world import NO_END_EVENT, World
+from live_metrics.generator.gen_world import NO_END_EVENT, World
 
 # Floor per problem so every problem shows up even where its rate rounds to a handful:
 # 12 rows, scaled down for sets under 12,000 events (1 per 1,000 events, at least 1).
