@@ -13,7 +13,7 @@ from typing import Any
 
 import pytest
 
-from live_metrics.bench import (
+from live_metrics.bench.bench import (
     HISTORY_DAYS,
     HISTORY_GOAL_RATIO,
     HISTORY_VIEWERS,
@@ -24,7 +24,7 @@ from live_metrics.bench import (
     parse_sizes,
     render,
 )
-from live_metrics.bench_history import add_drops, ratio_row, simulated_day, split_drops, stage
+from live_metrics.bench.bench_history import add_drops, ratio_row, simulated_day, split_drops, stage
 from live_metrics.errors import UserError
 
 START = dt.date(2026, 1, 1)

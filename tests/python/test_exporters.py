@@ -22,8 +22,6 @@ from conftest import HANG_GUARD_SECONDS
 from live_metrics.engine.manifest import load_manifest
 from live_metrics.engine.mf_engine import QueryResult
 from live_metrics.errors import NoDataYet, UserError
-from live_metrics.explain import contribution_rows, render_text
-from live_metrics.export import DESCRIPTION
 from live_metrics.render.exporters import (
     EXPORT_FORMATS,
     build_document,
@@ -35,7 +33,9 @@ from live_metrics.render.exporters import (
     write_all,
 )
 from live_metrics.render.formatting import change_points, format_change, format_metric_change, guardrail_table
-from live_metrics.scorecard import build_scorecard, print_scorecard
+from live_metrics.report.explain import contribution_rows, render_text
+from live_metrics.report.export import DESCRIPTION
+from live_metrics.report.scorecard import build_scorecard, print_scorecard
 from live_metrics.tree.drivers import build_explanation
 from live_metrics.tree.measure import Measurement
 from live_metrics.tree.snapshot import Snapshot, data_span, last_data_day, take_snapshot

@@ -10,7 +10,7 @@ from __future__ import annotations
 import html
 from collections.abc import Sequence
 
-from live_metrics.creator_report import (
+from live_metrics.creator.creator_report import (
     STREAM_HEADERS,
     TOP_SOURCES,
     TREND_HEADERS,
@@ -29,7 +29,7 @@ from live_metrics.creator_report import (
     week_heading,
     week_rows,
 )
-from live_metrics.creator_trends import WINDOWS, Summary
+from live_metrics.creator.creator_trends import WINDOWS, Summary
 
 CHART_WIDTH = 640
 CHART_HEIGHT = 130

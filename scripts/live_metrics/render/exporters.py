@@ -16,7 +16,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from live_metrics.explain import contribution_rows, explanation_document, node_fields
 from live_metrics.render.formatting import (
     format_node_change,
     format_node_value,
@@ -29,6 +28,7 @@ from live_metrics.render.formatting import (
     period_sentence,
 )
 from live_metrics.render.html_page import render_html, render_period_parts, without_periods
+from live_metrics.report.explain import contribution_rows, explanation_document, node_fields
 from live_metrics.tree.drivers import Explanation
 from live_metrics.tree.periods import PERIOD_FIELDS, GrainPeriods, grain_series, period_payload
 from live_metrics.tree.snapshot import MetricValue, Snapshot, latest_complete_period

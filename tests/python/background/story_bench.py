@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 
 from conftest import HANG_GUARD_SECONDS, launch_clean
-from live_metrics.bench import (
+from live_metrics.bench.bench import (
     DEMO_LOG,
     HISTORY_DAYS,
     MAX_SIZE,

@@ -12,7 +12,6 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from live_metrics import check, explain, scorecard
 from live_metrics.engine.manifest import load_manifest
 from live_metrics.engine.mf_engine import MetricFlowSession
 from live_metrics.errors import UserError
@@ -28,6 +27,7 @@ from live_metrics.options import (
 from live_metrics.render.exporters import EXPORT_FORMATS, attach_periods, build_document, write_all
 from live_metrics.render.formatting import format_node_change, format_value
 from live_metrics.render.table import format_table
+from live_metrics.report import check, explain, scorecard
 from live_metrics.tree.catalogue import load_catalogue
 from live_metrics.tree.measure import Measurement, measure, rule_from_args
 from live_metrics.tree.periods import GrainPeriods, measure_periods, page_periods

@@ -30,7 +30,7 @@ from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import Any
 
-from live_metrics.creator_report import (
+from live_metrics.creator.creator_report import (
     STREAM_HEADERS,
     TOP_SOURCES,
     TREND_HEADERS,
@@ -56,7 +56,7 @@ from live_metrics.creator_report import (
     week_heading,
     week_rows,
 )
-from live_metrics.creator_trends import load_summary
+from live_metrics.creator.creator_trends import load_summary
 from live_metrics.engine.mf_engine import MISSING_WAREHOUSE_HINT, ensure_warehouse_usable, is_lock_message, lock_error
 from live_metrics.engine.profile import duckdb_path_from_profile, profiles_dir_for
 from live_metrics.errors import NO_DATA_YET, NoDataYet, UserError

@@ -48,7 +48,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from live_metrics.bench_history import HistoryPlan, history_goals, history_result, run_history
+from live_metrics.bench.bench_history import HistoryPlan, history_goals, history_result, run_history
 from live_metrics.engine.profile import ACCESS_MODE_ENV_VAR, READ_WRITE
 from live_metrics.errors import UserError
 from live_metrics.ops.dbt_step import MEMORY_LIMIT_ENV, incremental_build_env

@@ -10,7 +10,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from live_metrics.creator_trends import WINDOWS, Summary
+from live_metrics.creator.creator_trends import WINDOWS, Summary
 from live_metrics.render.formatting import change_points, format_metric_change, format_value, is_number
 
 TOP_SOURCES = 3
