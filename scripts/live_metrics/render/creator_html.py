@@ -1,6 +1,7 @@
 """The creator report (`live-metrics creator --html FILE`) as one self-contained page.
 
-Everything is inline (CSS and SVG, no script, nothing fetched), so the file opens offline and can be mailed.
+Everything is inline (CSS and SVG, no script, nothing fetched), so the file opens offline and can be mailed;
+the CSS is kept as a file beside this module (``assets/creator.css``).
 Each stream gets a card with its figures and an SVG step chart of its concurrent viewers from its start to
 its end. Every piece of text from the warehouse (titles may contain anything) is escaped.
 """
@@ -9,6 +10,7 @@ from __future__ import annotations
 
 import html
 from collections.abc import Sequence
+from importlib.resources import files
 
 from live_metrics.creator.creator_report import (
     STREAM_HEADERS,
@@ -34,6 +36,10 @@ from live_metrics.creator.creator_trends import WINDOWS, Summary
 CHART_WIDTH = 640
 CHART_HEIGHT = 130
 PAD_LEFT, PAD_RIGHT, PAD_TOP, PAD_BOTTOM = 40, 12, 12, 24
+
+
+# The page's style sheet: a file of the package (render/assets/creator.css), inlined into every page.
+CSS = (files("live_metrics.render") / "assets" / "creator.css").read_text(encoding="utf-8")
 
 
 def _e(value: object) -> str:
@@ -224,42 +230,6 @@ def render_page(report: CreatorReport) -> str:
         "<!DOCTYPE html>\n"
         '<html lang="en"><head><meta charset="utf-8">'
         '<meta name="viewport" content="width=device-width, initial-scale=1">'
-        f"<title>{_e(title)}</title><style>{_CSS}</style></head>"
+        f"<title>{_e(title)}</title><style>\n{CSS}</style></head>"
         f"<body><main><h1>{_e(headline(report))}</h1>{content}</main></body></html>\n"
     )
-
-
-_CSS = """
-:root { --ink:#212529; --muted:#6c757d; --line:#dee2e6; --bg:#f1f3f5; --accent:#1971c2; }
-* { box-sizing: border-box; }
-body { margin: 0; background: var(--bg); color: var(--ink);
-  font: 14px/1.45 system-ui, -apple-system, "Segoe UI", Roboto, sans-serif; }
-main { max-width: 1100px; margin: 0 auto; padding: 20px; }
-h1 { font-size: 22px; margin: 0 0 4px; overflow-wrap: anywhere; }
-h2 { font-size: 16px; margin: 2px 0 10px; overflow-wrap: anywhere; }
-h2.section { margin-top: 18px; }
-.muted { color: var(--muted); }
-section { background: #fff; border: 1px solid var(--line); border-radius: 8px; padding: 14px 16px;
-  margin: 0 0 14px; }
-.meta { color: var(--muted); font-size: 12px; overflow-wrap: anywhere; }
-.stats { display: grid; grid-template-columns: repeat(auto-fill, minmax(86px, 1fr)); gap: 8px; margin: 6px 0 10px; }
-.stat { background: #f8f9fa; border-radius: 6px; padding: 6px 8px; }
-.stat .v { font-size: 17px; font-weight: 600; font-variant-numeric: tabular-nums; }
-.k { color: var(--muted); font-size: 12px; }
-.sources { margin-bottom: 8px; overflow-wrap: anywhere; }
-svg.curve { display: block; max-width: 100%; height: auto; }
-svg text { font: 11px system-ui, -apple-system, "Segoe UI", Roboto, sans-serif; fill: var(--muted); }
-.axis { stroke: #adb5bd; stroke-width: 1; }
-.grid { stroke: var(--line); stroke-dasharray: 3 3; }
-.line { fill: none; stroke: var(--accent); stroke-width: 1.6; }
-.area { fill: #a5d8ff; opacity: 0.45; stroke: none; }
-table { border-collapse: collapse; width: 100%; }
-th, td { text-align: left; padding: 5px 8px; border-bottom: 1px solid var(--line); }
-th { color: var(--muted); font-weight: 600; font-size: 12px; }
-td.num { text-align: right; font-variant-numeric: tabular-nums; white-space: nowrap; }
-.better { color: #2b8a3e; font-weight: 600; } .worse { color: #c92a2a; font-weight: 600; }
-.summary section { overflow-x: auto; }
-svg.spark { display: block; }
-svg.spark polyline { fill: none; stroke: var(--accent); stroke-width: 1.4; stroke-linejoin: round; }
-svg.spark circle { fill: var(--accent); }
-"""
