@@ -22,7 +22,8 @@ from typing import TYPE_CHECKING, Any
 from live_metrics.errors import UserError
 
 if TYPE_CHECKING:
-    from live_metrics.bench.bench import Bench, Measured
+    from live_metrics.bench.measured import Measured
+    from live_metrics.bench.steps import Bench
 
 EVENTS_FOLDER = "raw_live_events"  # the event log's drops: raw_live_events/received_date=YYYY-MM-DD/
 DROP_PREFIX = "received_date="
