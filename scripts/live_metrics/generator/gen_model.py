@@ -1,8 +1,9 @@
-"""Shared vocabulary of the raw-event generator: config, event types, columnar event store.
+"""Shared vocabulary of the raw-event generator: config, event types, columnar event store, and the small
+vectorised helpers (lognormal draws, weighted choices, group expansion) the simulation's stages share.
 
 The generator works on integer columns (one NumPy array per column, one element per
 event) and only turns them into the text columns of ``raw_live_events`` when writing
-(see ``gen_output``). This module holds what the simulation (``gen_world``), the
+(see ``gen_output``). This module holds what the simulation (``gen_world`` and its stages), the
 problem injection (``gen_problems``) and the formatter share.
 """
 
@@ -29,7 +30,7 @@ class GeneratorConfig:
     viewers: int = 480
     seed: int = 7
     start: dt.date = dt.date(2026, 9, 28)
-    # planted incidents (gen_world.CRASH_SPIKE_*, ALERT_OUTAGE_*) for the demo's anomaly story: a UTC day on
+    # planted incidents (gen_streams.CRASH_SPIKE_*, ALERT_OUTAGE_*) for the demo's anomaly story: a UTC day on
     # which many streams crash, and one on which live alerts stop reaching phones for some hours; None, or a
     # day outside the simulated days, plants nothing
     crash_spike: dt.date | None = dt.date(2026, 11, 29)
@@ -294,3 +295,27 @@ def counts_by(codes: np.ndarray, names: Sequence[str]) -> dict[str, int]:
     """How many of each code, by name, in name order, zeros included."""
     counts = np.bincount(codes.astype(np.int64), minlength=len(names))
     return {name: int(counts[i]) for i, name in enumerate(names)}
+
+
+# --- small vectorised helpers (shared by the stages of the simulation) ---------------------
+
+
+def lognormal(rng: np.random.Generator, median: float, sigma: float, n: int) -> np.ndarray:
+    return median * np.exp(sigma * rng.standard_normal(n))
+
+
+def choice(rng: np.random.Generator, shares: np.ndarray | tuple[float, ...] | list[float], n: int) -> np.ndarray:
+    p = np.asarray(shares, dtype=np.float64)
+    return rng.choice(len(p), size=n, p=p / p.sum())
+
+
+def repeat_index(counts: np.ndarray) -> np.ndarray:
+    """[0,0,1,2,2,2] for counts [2,1,3]."""
+    return np.repeat(np.arange(len(counts)), counts)
+
+
+def rank_in_group(counts: np.ndarray) -> np.ndarray:
+    """Position of each expanded row inside its group: [0,1,0,0,1,2] for counts [2,1,3]."""
+    total = int(counts.sum())
+    starts = np.cumsum(counts) - counts
+    return np.arange(total) - np.repeat(starts, counts)

@@ -23,6 +23,7 @@ import pyarrow.compute as pc
 import pyarrow.csv as pcsv
 import pyarrow.parquet as pq
 
+from live_metrics.generator.gen_interactions import AD_CAMPAIGNS, COMMENT_TEXTS, GIFTS, REPLY_TEXTS
 from live_metrics.generator.gen_model import (
     ALL_EVENT_TYPE_NAMES,
     BLOCK_REASONS,
@@ -50,7 +51,8 @@ from live_metrics.generator.gen_model import (
     GeneratorConfig,
 )
 from live_metrics.generator.gen_problems import GARBAGE_TIMESTAMPS
-from live_metrics.generator.gen_world import AD_CAMPAIGNS, COMMENT_TEXTS, GIFTS, REPLY_TEXTS, TITLES, World
+from live_metrics.generator.gen_streams import TITLES
+from live_metrics.generator.gen_world import World
 
 EVENT_COLUMN_NAMES: tuple[str, ...] = (
     "event_id",

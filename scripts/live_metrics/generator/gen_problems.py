@@ -34,7 +34,8 @@ from live_metrics.generator.gen_model import (
     Events,
     GeneratorConfig,
 )
-from live_metrics.generator.gen_world import NO_END_EVENT, World
+from live_metrics.generator.gen_streams import NO_END_EVENT
+from live_metrics.generator.gen_world import World
 
 # Floor per problem so every problem shows up even where its rate rounds to a handful:
 # 12 rows, scaled down for sets under 12,000 events (1 per 1,000 events, at least 1).

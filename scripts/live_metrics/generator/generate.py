@@ -50,7 +50,8 @@ from live_metrics.generator.gen_output import (
     write_tables,
 )
 from live_metrics.generator.gen_problems import ProblemRate, inject_problems
-from live_metrics.generator.gen_world import ALERT_OUTAGE_HOURS, ALERT_OUTAGE_UTC_H, CRASH_SPIKE_SHARE, build_world
+from live_metrics.generator.gen_streams import ALERT_OUTAGE_HOURS, ALERT_OUTAGE_UTC_H, CRASH_SPIKE_SHARE
+from live_metrics.generator.gen_world import build_world
 from live_metrics.options import writable_dir
 
 __all__ = ["GeneratorConfig", "GeneratedData", "generate_events", "write_dataset", "register", "run"]
