@@ -189,7 +189,7 @@ class MeasuredRows:
         return [snapshot.as_dict() for snapshot in self.snapshots]
 
     def stored(self, tree: MetricTree, fail_on_breach: bool, fail_on_anomaly: bool) -> str:
-        """The answer a run stores for these flags (answers.py): everything but the rows about the latest run."""
+        """The answer a run stores for these flags (ops/answers.py): everything but the rows about the latest run."""
         return json.dumps(
             {
                 "validation": [_row_dict(row) for row in self.validation],
