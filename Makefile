@@ -50,7 +50,7 @@ $(VENV)/.installed: requirements.txt pyproject.toml
 
 install: $(VENV)/.installed
 
-# One run at a time, safe to kill and to run again (docs/operations.md; scripts/live_metrics/pipeline.py):
+# One run at a time, safe to kill and to run again (docs/operations.md; scripts/live_metrics/ops/pipeline.py):
 # `live-metrics build` takes the run lock, builds into warehouse/.building/<name>, materializes the metrics,
 # exports the tree beside it, records the run, writes the finished marker and renames the work file over
 # $(LIVE_DUCKDB_PATH). Readers never wait for a lock or see a half-built, failed or killed build.

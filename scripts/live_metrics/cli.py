@@ -19,20 +19,13 @@ import os
 import sys
 from collections.abc import Sequence
 
-from live_metrics import (
-    __version__,
-    bench,
-    check,
-    creator,
-    explain,
-    export,
-    generate,
-    materialize,
-    pipeline,
-    publish,
-    scorecard,
-)
+from live_metrics import __version__
+from live_metrics.bench import bench
+from live_metrics.creator import creator
 from live_metrics.errors import NoDataYet, UserError
+from live_metrics.generator import generate
+from live_metrics.ops import materialize, pipeline, publish
+from live_metrics.report import check, explain, export, scorecard
 
 SUBCOMMAND_MODULES = (pipeline, generate, check, export, explain, materialize, scorecard, publish, bench, creator)
 

@@ -102,7 +102,7 @@ def default_manifest(project_dir: Path, target: str | None) -> Path:
     dbt bakes relation names into the manifest at parse time (DuckDB's name a database, Spark's do not),
     so a Spark target has a manifest of its own; a missing one is reported with the command that makes it.
     """
-    from live_metrics.profile import SPARK_ADAPTER_TYPE, find_profile_target
+    from live_metrics.engine.profile import SPARK_ADAPTER_TYPE, find_profile_target
 
     found = find_profile_target(project_dir, target)
     if found is None or found.adapter_type != SPARK_ADAPTER_TYPE:
@@ -191,7 +191,7 @@ def positive_float(text: str) -> float:
 
 def add_anomaly_arguments(parser: argparse.ArgumentParser) -> None:
     """--anomaly-window / --anomaly-sigma: the rule that flags a metric's latest period as unusual."""
-    from live_metrics.anomaly import DEFAULT_SIGMA, DEFAULT_WINDOW
+    from live_metrics.tree.anomaly import DEFAULT_SIGMA, DEFAULT_WINDOW
 
     group = parser.add_argument_group("anomalies")
     group.add_argument(

@@ -16,8 +16,8 @@ from pathlib import Path
 REPO_ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(REPO_ROOT / "scripts"))
 
-from live_metrics.profile import load_profile_target, profiles_dir_for  # noqa: E402
-from live_metrics.spark_client import SparkSqlClient, spark_parameters  # noqa: E402
+from live_metrics.engine.profile import load_profile_target, profiles_dir_for  # noqa: E402
+from live_metrics.engine.spark_client import SparkSqlClient, spark_parameters  # noqa: E402
 
 
 def main(argv: list[str]) -> int:

@@ -13,18 +13,9 @@ from typing import Any
 
 import pytest
 
-from live_metrics.bench import (
-    HISTORY_DAYS,
-    HISTORY_GOAL_RATIO,
-    HISTORY_VIEWERS,
-    INCREMENTAL_GOAL_SHARE,
-    QUICK_HISTORY_VIEWERS,
-    goals,
-    history_plan,
-    parse_sizes,
-    render,
-)
-from live_metrics.bench_history import add_drops, ratio_row, simulated_day, split_drops, stage
+from live_metrics.bench.bench_history import add_drops, ratio_row, simulated_day, split_drops, stage
+from live_metrics.bench.report import HISTORY_GOAL_RATIO, INCREMENTAL_GOAL_SHARE, goals, render
+from live_metrics.bench.sizes import HISTORY_DAYS, HISTORY_VIEWERS, QUICK_HISTORY_VIEWERS, history_plan, parse_sizes
 from live_metrics.errors import UserError
 
 START = dt.date(2026, 1, 1)

@@ -40,9 +40,9 @@ import pytest
 
 import raw_reference as rr
 from conftest import Warehouse, run_cli, run_dbt
-from live_metrics.gen_model import GeneratorConfig
-from live_metrics.gen_output import EVENT_COLUMN_NAMES
-from live_metrics.generate import generate_events, write_dataset
+from live_metrics.generator.gen_model import GeneratorConfig
+from live_metrics.generator.gen_output import EVENT_COLUMN_NAMES
+from live_metrics.generator.generate import generate_events, write_dataset
 
 SAVED_QUERY_TABLES = (
     "creators_daily_scorecard",

@@ -14,7 +14,7 @@ import pytest
 
 from conftest import HANG_GUARD_SECONDS, PROJECT_ENV_VARS, launch_clean
 from conftest import LAUNCHER as RUN_CLI
-from live_metrics.rules import RULE_NAMES
+from live_metrics.tree.rules import RULE_NAMES
 
 FIXTURES = Path(__file__).parent / "fixtures"
 GOOD_MANIFEST = FIXTURES / "manifest_good.json"
@@ -162,12 +162,12 @@ ODD_VALUES: list[Any] = [None, 7, "text", [], {}, [1, "a"], {"name": 3}]
 def test_odd_json_values_give_a_result_or_a_user_error() -> None:
     """Replace each field of some metrics (and of the top level) with values of other JSON types: loading,
     building the tree, the rules and every exporter either work or raise UserError, never anything else."""
-    from live_metrics.catalogue import load_catalogue
+    from live_metrics.engine.manifest import parse_manifest
     from live_metrics.errors import UserError
-    from live_metrics.exporters import build_document, render_html, render_markdown, render_mermaid
-    from live_metrics.manifest import parse_manifest
-    from live_metrics.rules import require_valid_tags, run_rules
-    from live_metrics.tree import build_tree
+    from live_metrics.render.exporters import build_document, render_html, render_markdown, render_mermaid
+    from live_metrics.tree.catalogue import load_catalogue
+    from live_metrics.tree.rules import require_valid_tags, run_rules
+    from live_metrics.tree.tree import build_tree
 
     catalogue = load_catalogue(GOOD_CATALOGUE)
     good = json.loads(GOOD_MANIFEST.read_text(encoding="utf-8"))

@@ -22,7 +22,7 @@ import duckdb
 import pytest
 
 from conftest import Warehouse, launch_clean
-from live_metrics.creator import concurrency_curve, last_complete_week
+from live_metrics.creator.creator import concurrency_curve, last_complete_week
 
 RETENTION_COLUMNS = ("is_d7_retention_eligible", "streamed_again_within_7d")
 

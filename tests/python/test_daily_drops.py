@@ -17,9 +17,9 @@ import duckdb
 import pytest
 
 from conftest import dbt_process, run_dbt, same_rows
-from live_metrics.drops import another_project, nothing_new, project_fingerprint
-from live_metrics.gen_model import GeneratorConfig
-from live_metrics.generate import generate_events, write_dataset
+from live_metrics.generator.gen_model import GeneratorConfig
+from live_metrics.generator.generate import generate_events, write_dataset
+from live_metrics.ops.drops import another_project, nothing_new, project_fingerprint
 
 CONFIG = GeneratorConfig(days=3, creators=6, viewers=200, seed=3)
 

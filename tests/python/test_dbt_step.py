@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import json
 
-from live_metrics.dbt_step import DbtReport, _take_event
+from live_metrics.ops.dbt_step import DbtReport, _take_event
 
 RAW_MODEL = "base_live__raw_events"
 CAUSE = (

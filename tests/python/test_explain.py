@@ -19,13 +19,13 @@ import pytest
 
 import raw_reference as rr
 from conftest import Warehouse, run_cli
-from live_metrics.anomaly import AnomalyRule, detect
-from live_metrics.decompose import PRODUCT, SUM, Relation, find_relations, log_mean, split_change
-from live_metrics.drivers import segment_changes
-from live_metrics.manifest import load_manifest
-from live_metrics.mf_engine import QueryResult
-from live_metrics.snapshot import take_snapshot
-from live_metrics.tree import MetricNode, build_tree
+from live_metrics.engine.manifest import load_manifest
+from live_metrics.engine.mf_engine import QueryResult
+from live_metrics.tree.anomaly import AnomalyRule, detect
+from live_metrics.tree.decompose import PRODUCT, SUM, Relation, find_relations, log_mean, split_change
+from live_metrics.tree.drivers import segment_changes
+from live_metrics.tree.snapshot import take_snapshot
+from live_metrics.tree.tree import MetricNode, build_tree
 
 # ---------------------------------------------------------------------------------------------------
 # Exact splits on random data

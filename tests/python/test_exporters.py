@@ -19,11 +19,10 @@ from typing import Any
 import pytest
 
 from conftest import HANG_GUARD_SECONDS
-from live_metrics.drivers import build_explanation
+from live_metrics.engine.manifest import load_manifest
+from live_metrics.engine.mf_engine import QueryResult
 from live_metrics.errors import NoDataYet, UserError
-from live_metrics.explain import contribution_rows, render_text
-from live_metrics.export import DESCRIPTION
-from live_metrics.exporters import (
+from live_metrics.render.exporters import (
     EXPORT_FORMATS,
     build_document,
     mermaid_ids,
@@ -33,13 +32,14 @@ from live_metrics.exporters import (
     render_mermaid,
     write_all,
 )
-from live_metrics.formatting import change_points, format_change, format_metric_change, guardrail_table
-from live_metrics.manifest import load_manifest
-from live_metrics.measure import Measurement
-from live_metrics.mf_engine import QueryResult
-from live_metrics.scorecard import build_scorecard, print_scorecard
-from live_metrics.snapshot import Snapshot, data_span, last_data_day, take_snapshot
-from live_metrics.tree import MetricTree, build_tree
+from live_metrics.render.formatting import change_points, format_change, format_metric_change, guardrail_table
+from live_metrics.report.explain import contribution_rows, render_text
+from live_metrics.report.export import DESCRIPTION
+from live_metrics.report.scorecard import build_scorecard, print_scorecard
+from live_metrics.tree.drivers import build_explanation
+from live_metrics.tree.measure import Measurement
+from live_metrics.tree.snapshot import Snapshot, data_span, last_data_day, take_snapshot
+from live_metrics.tree.tree import MetricTree, build_tree
 
 FIXTURES = Path(__file__).parent / "fixtures"
 REPO = Path(__file__).resolve().parents[2]
@@ -582,7 +582,7 @@ def test_end_to_end_on_a_tiny_warehouse(tmp_path: Path) -> None:
 
 
 def test_shares_outside_0_to_100_percent_are_said_in_words() -> None:
-    from live_metrics.formatting import format_share, material_residual
+    from live_metrics.render.formatting import format_share, material_residual
 
     # gift revenue -14.2 %: revenue per gifter pushed it down by 1.72 x the change, conversion up by 0.72 x
     assert [format_share(s) for s in (0.907, 0.0, 1.0, 1.72, -0.58, None)] == [
@@ -600,7 +600,7 @@ def test_shares_outside_0_to_100_percent_are_said_in_words() -> None:
 
 
 def helper_manifest() -> Any:
-    from live_metrics.manifest import parse_manifest
+    from live_metrics.engine.manifest import parse_manifest
 
     document = json.loads((FIXTURES / "manifest_good.json").read_text(encoding="utf-8"))
     for metric in document["metrics"]:
@@ -668,8 +668,8 @@ def test_scorecard_says_when_no_complete_period_has_data(tree: MetricTree, capsy
 def test_the_page_falls_back_to_a_finer_grain_with_a_notice_in_the_first_weeks(tree: MetricTree) -> None:
     """Two weeks of data from 2026-02-16: the latest week has no complete week before it inside the data, so
     the page opens on the latest day that has its day before, and says why in one line."""
-    from live_metrics.exporters import attach_periods
-    from live_metrics.periods import GrainPeriods, complete_periods
+    from live_metrics.render.exporters import attach_periods
+    from live_metrics.tree.periods import GrainPeriods, complete_periods
 
     days = {
         (dt.date(2026, 2, 16) + dt.timedelta(days=k)).isoformat(): {name: 10.0 + k for name in tree.nodes}
@@ -703,7 +703,7 @@ def test_the_page_falls_back_to_a_finer_grain_with_a_notice_in_the_first_weeks(t
 
 
 def test_the_page_periods_setting_is_all_or_latest() -> None:
-    from live_metrics.periods import page_periods
+    from live_metrics.tree.periods import page_periods
 
     assert page_periods({}) == "all" and page_periods({"LIVE_EXPORT_PERIODS": " Latest "}) == "latest"
     with pytest.raises(UserError) as raised:

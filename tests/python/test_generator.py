@@ -16,10 +16,10 @@ import pyarrow.parquet as pq
 import pytest
 
 from live_metrics import cli
-from live_metrics.gen_model import EVENT_TYPES, PROBLEMS, UNKNOWN_EVENT_TYPES
-from live_metrics.gen_output import EVENT_COLUMN_NAMES
-from live_metrics.gen_problems import expected_rows, problem_floor
-from live_metrics.generate import GeneratedData, GeneratorConfig, generate_events, write_dataset
+from live_metrics.generator.gen_model import EVENT_TYPES, PROBLEMS, UNKNOWN_EVENT_TYPES
+from live_metrics.generator.gen_output import EVENT_COLUMN_NAMES
+from live_metrics.generator.gen_problems import expected_rows, problem_floor
+from live_metrics.generator.generate import GeneratedData, GeneratorConfig, generate_events, write_dataset
 
 REPO = Path(__file__).resolve().parents[2]
 DEMO_DIR = REPO / "seeds" / "demo"
@@ -532,7 +532,7 @@ def test_cli_rejects_bad_date_and_file_as_output(tmp_path: Path, capsys: pytest.
 
 
 def test_cli_hostile_appends_its_records_to_the_csv_log(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    from live_metrics.gen_hostile import context_from_reference, hostile_records
+    from live_metrics.generator.gen_hostile import context_from_reference, hostile_records
 
     out = tmp_path / "h"
     code = cli.main(

@@ -28,7 +28,7 @@ from typing import Any
 import pytest
 
 import raw_reference as rr
-from live_metrics.mf_engine import MetricFlowSession
+from live_metrics.engine.mf_engine import MetricFlowSession
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 CATALOGUE_CSV = REPO_ROOT / "seeds" / "metric_catalogue.csv"

@@ -16,10 +16,10 @@ import random
 import duckdb
 import pytest
 
-from live_metrics.materialize import DataSpan, definitions_select, shaped_select
-from live_metrics.operations import restated
-from live_metrics.sql_dialect import DUCKDB, SPARK, SqlDialect
-from live_metrics.tree import MetricNode, MetricTree
+from live_metrics.engine.sql_dialect import DUCKDB, SPARK, SqlDialect
+from live_metrics.ops.materialize import DataSpan, definitions_select, shaped_select
+from live_metrics.ops.operations import restated
+from live_metrics.tree.tree import MetricNode, MetricTree
 
 FIRST = dt.date(2026, 10, 3)  # a Saturday, not the 1st: the first full month is November
 LAST = dt.date(2026, 12, 9)  # the data's last day (cut off)

@@ -15,7 +15,7 @@ import duckdb
 import pytest
 
 from conftest import REPO_ROOT, Warehouse, run_against, run_cli, run_dbt
-from live_metrics.catalogue import COLUMNS
+from live_metrics.tree.catalogue import COLUMNS
 
 CATALOGUE_METRICS = 57
 SAVED_QUERIES = {

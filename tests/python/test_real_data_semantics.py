@@ -45,7 +45,7 @@ import pytest
 
 import raw_reference as rr
 from conftest import DEMO_DATA, Warehouse, run_cli, run_dbt
-from live_metrics.gen_output import EVENT_COLUMN_NAMES, REFERENCE_TABLES
+from live_metrics.generator.gen_output import EVENT_COLUMN_NAMES, REFERENCE_TABLES
 
 REFERENCE_FILES = tuple(f"{table}.csv" for table in REFERENCE_TABLES)
 DAY = dt.date(2026, 11, 2)

@@ -14,10 +14,10 @@ from typing import Any
 
 import pytest
 
-from live_metrics.catalogue import CatalogueEntry, load_catalogue
+from live_metrics.engine.manifest import parse_manifest
 from live_metrics.errors import UserError
-from live_metrics.manifest import parse_manifest
-from live_metrics.rules import (
+from live_metrics.tree.catalogue import CatalogueEntry, load_catalogue
+from live_metrics.tree.rules import (
     FAIL,
     PASS,
     RULE_CATALOGUE,
@@ -34,8 +34,14 @@ from live_metrics.rules import (
     require_valid_tags,
     run_rules,
 )
-from live_metrics.snapshot import guardrail_status, last_complete_day, latest_complete_period, previous_period, trend
-from live_metrics.tree import MetricTree, build_tree
+from live_metrics.tree.snapshot import (
+    guardrail_status,
+    last_complete_day,
+    latest_complete_period,
+    previous_period,
+    trend,
+)
+from live_metrics.tree.tree import MetricTree, build_tree
 
 FIXTURES = Path(__file__).parent / "fixtures"
 REPO = Path(__file__).resolve().parents[2]
@@ -285,8 +291,8 @@ def test_catalogue_seed_loads() -> None:
 
 
 def test_targets_and_history_needs_are_checked() -> None:
-    from live_metrics.rules import RULE_TARGETS, check_targets
-    from live_metrics.tree import MetricNode, MetricTree
+    from live_metrics.tree.rules import RULE_TARGETS, check_targets
+    from live_metrics.tree.tree import MetricNode, MetricTree
 
     def node(name: str, **extra: object) -> MetricNode:
         return MetricNode(name, name, "d", "simple", "platform", "core", "x", "increase", "o", None, **extra)  # type: ignore[arg-type]
@@ -303,9 +309,9 @@ def test_targets_and_history_needs_are_checked() -> None:
 
 def test_retention_needs_the_days_after_the_period() -> None:
     """meta needs_future (retention): a period whose days lack their 7 following days has no baseline."""
-    from live_metrics.rules import check_targets
-    from live_metrics.snapshot import Period, baseline_note, has_baseline
-    from live_metrics.tree import MetricNode, MetricTree
+    from live_metrics.tree.rules import check_targets
+    from live_metrics.tree.snapshot import Period, baseline_note, has_baseline
+    from live_metrics.tree.tree import MetricNode, MetricTree
 
     def retention(needs_future: object) -> MetricNode:
         return MetricNode(
@@ -323,8 +329,8 @@ def test_retention_needs_the_days_after_the_period() -> None:
 
 def test_a_metric_computed_from_one_that_is_not_final_is_not_final_either() -> None:
     """A composite carries the needs_history / needs_future of its inputs (at least as many days)."""
-    from live_metrics.rules import check_targets
-    from live_metrics.tree import Edge, MetricNode, MetricTree
+    from live_metrics.tree.rules import check_targets
+    from live_metrics.tree.tree import Edge, MetricNode, MetricTree
 
     def node(name: str, **extra: object) -> MetricNode:
         return MetricNode(name, name, "d", "ratio", "viewers", "core", "x", "increase", "o", None, **extra)  # type: ignore[arg-type]
@@ -344,7 +350,7 @@ def test_a_metric_computed_from_one_that_is_not_final_is_not_final_either() -> N
 
 def test_a_helper_is_used_by_its_parent_and_is_no_catalogue_metric() -> None:
     """meta `helper: true` marks a numerator or denominator of the ratio above it (shown as context)."""
-    from live_metrics.rules import check_targets
+    from live_metrics.tree.rules import check_targets
 
     document = good_document()
     for name in ("rebuffer_ms_total", "played_plus_rebuffer_total"):

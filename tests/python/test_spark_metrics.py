@@ -38,8 +38,8 @@ import pytest
 
 from conftest import REPO_ROOT, Warehouse, dbt_env, launch_clean, run_with_env
 from live_metrics import cli
-from live_metrics.profile import load_profile_target
-from live_metrics.spark_client import (
+from live_metrics.engine.profile import load_profile_target
+from live_metrics.engine.spark_client import (
     SparkQueryPlanningError,
     SparkSqlClient,
     data_table,
@@ -47,7 +47,7 @@ from live_metrics.spark_client import (
     java_executable,
     spark_parameters,
 )
-from live_metrics.sql_dialect import DUCKDB, SPARK
+from live_metrics.engine.sql_dialect import DUCKDB, SPARK
 
 SPARK_TARGET = "spark"
 SPARK_COMMANDS = ("materialize", "export", "scorecard", "explain", "check")

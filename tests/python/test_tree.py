@@ -9,9 +9,9 @@ from typing import Any
 
 import pytest
 
+from live_metrics.engine.manifest import load_manifest, parse_manifest
 from live_metrics.errors import UserError
-from live_metrics.manifest import load_manifest, parse_manifest
-from live_metrics.tree import Edge, MetricTree, build_tree, parse_threshold
+from live_metrics.tree.tree import Edge, MetricTree, build_tree, parse_threshold
 
 FIXTURES = Path(__file__).parent / "fixtures"
 GOOD_MANIFEST = FIXTURES / "manifest_good.json"

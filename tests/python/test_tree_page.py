@@ -1,4 +1,4 @@
-"""The metric-tree page (live_metrics.html_page): static checks on the rendered HTML, then a real headless
+"""The metric-tree page (live_metrics.render.html_page): static checks on the rendered HTML, then a real headless
 Chromium that runs the page's script, dumps the DOM and takes a screenshot.
 
 The browser tests fail when Chromium is missing (``make browser`` installs it on Debian); set
@@ -25,8 +25,8 @@ from typing import Any
 import pytest
 
 from conftest import HANG_GUARD_SECONDS, Warehouse, run_cli
-from live_metrics.formatting import guardrail_rows
-from live_metrics.html_page import render_html
+from live_metrics.render.formatting import guardrail_rows
+from live_metrics.render.html_page import render_html
 
 FIXTURE = Path(__file__).parent / "fixtures" / "tree_document.json"
 DATA_SCRIPT = re.compile(r'<script type="application/json" id="metric-tree-data">(.*?)</script>', re.S)
@@ -618,9 +618,9 @@ def test_browser_period_picker_shows_metricflows_values_for_the_period(
 ) -> None:
     import datetime as dt
 
-    from live_metrics.formatting import format_value
-    from live_metrics.mf_engine import MetricFlowSession
-    from live_metrics.snapshot import as_date, period_containing
+    from live_metrics.engine.mf_engine import MetricFlowSession
+    from live_metrics.render.formatting import format_value
+    from live_metrics.tree.snapshot import as_date, period_containing
 
     page, document = demo_page
     period = period_containing(dt.date.fromisoformat(start), grain)

@@ -28,9 +28,9 @@ import duckdb
 import pytest
 
 from conftest import HANG_GUARD_SECONDS, LAUNCHER, READ_ONLY, dbt_env
-from live_metrics.answers import ANSWERS_TABLE, Progress
-from live_metrics.gen_model import GeneratorConfig
-from live_metrics.generate import generate_events, write_dataset
+from live_metrics.generator.gen_model import GeneratorConfig
+from live_metrics.generator.generate import generate_events, write_dataset
+from live_metrics.ops.answers import ANSWERS_TABLE, Progress
 
 CONFIG = GeneratorConfig(days=9, creators=4, viewers=60, seed=21)
 COMMANDS = [(command, as_json) for command in ("scorecard", "explain", "check") for as_json in (False, True)]

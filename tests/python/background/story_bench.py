@@ -15,19 +15,12 @@ from pathlib import Path
 import pytest
 
 from conftest import HANG_GUARD_SECONDS, launch_clean
-from live_metrics.bench import (
-    DEMO_LOG,
-    HISTORY_DAYS,
-    MAX_SIZE,
-    MIN_SIZE,
-    QUICK_HISTORY_VIEWERS,
-    QUICK_SIZES,
-    READ_COMMANDS,
-    parse_sizes,
-)
+from live_metrics.bench.runner import DEMO_LOG
+from live_metrics.bench.sizes import HISTORY_DAYS, MAX_SIZE, MIN_SIZE, QUICK_HISTORY_VIEWERS, QUICK_SIZES, parse_sizes
+from live_metrics.bench.steps import READ_COMMANDS
 from live_metrics.errors import UserError
-from live_metrics.gen_model import GeneratorConfig
-from live_metrics.generate import generate_events, write_dataset
+from live_metrics.generator.gen_model import GeneratorConfig
+from live_metrics.generator.generate import generate_events, write_dataset
 
 # the demo step's data: a small world laid out as seeds/demo (`bench --demo`), so that the story checks the
 # demo and read steps without paying for a build of the whole committed demo (that is `make bench`'s)

@@ -28,8 +28,8 @@ import duckdb
 import pytest
 
 from conftest import dbt_process, same_rows
-from live_metrics.gen_model import GeneratorConfig
-from live_metrics.generate import generate_events, write_dataset
+from live_metrics.generator.gen_model import GeneratorConfig
+from live_metrics.generator.generate import generate_events, write_dataset
 from test_daily_drops import marts
 
 CONFIG = GeneratorConfig(days=3, creators=6, viewers=200, seed=3)

@@ -1,6 +1,6 @@
 """Hostile input (issue 7): no single record stops the warehouse, and no bad value reaches a metric.
 
-One small generated log with every hostile record of ``live_metrics.gen_hostile`` appended is
+One small generated log with every hostile record of ``live_metrics.generator.gen_hostile`` appended is
 built once (dbt build, then ``live-metrics materialize``). Each test checks one class:
 
 - the audit balances against the file itself, counted by an independent reader (Python's csv
@@ -35,10 +35,10 @@ import pyarrow.parquet as pq
 import pytest
 
 from conftest import Warehouse, dbt_process, run_cli, run_dbt
-from live_metrics.gen_hostile import CHAT_TEXTS, UNKNOWN_RECIPIENT, UNKNOWN_VIEWER, HostileRecord
-from live_metrics.gen_model import PROBLEMS, GeneratorConfig
-from live_metrics.gen_output import EVENT_COLUMN_NAMES, REFERENCE_TABLES
-from live_metrics.generate import GeneratedData, append_hostile, generate_events, write_dataset
+from live_metrics.generator.gen_hostile import CHAT_TEXTS, UNKNOWN_RECIPIENT, UNKNOWN_VIEWER, HostileRecord
+from live_metrics.generator.gen_model import PROBLEMS, GeneratorConfig
+from live_metrics.generator.gen_output import EVENT_COLUMN_NAMES, REFERENCE_TABLES
+from live_metrics.generator.generate import GeneratedData, append_hostile, generate_events, write_dataset
 
 CONFIG = GeneratorConfig(days=3, creators=6, viewers=200, seed=3)
 REFERENCE_FILES = tuple(f"{table}.csv" for table in REFERENCE_TABLES)

@@ -31,8 +31,8 @@ import duckdb
 import pytest
 
 from conftest import Warehouse, dbt_process, run_dbt, same_rows
-from live_metrics.gen_model import GeneratorConfig
-from live_metrics.generate import generate_events, write_dataset
+from live_metrics.generator.gen_model import GeneratorConfig
+from live_metrics.generator.generate import generate_events, write_dataset
 
 CONFIG = GeneratorConfig(days=10, creators=10, viewers=300, seed=11)
 DAY = [CONFIG.start + dt.timedelta(days=n - 1) for n in range(0, 12)]  # DAY[1] is day 1

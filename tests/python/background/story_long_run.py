@@ -27,8 +27,8 @@ import pytest
 import raw_reference as rr
 from background.story_incremental import format_time, parse_time, tables
 from conftest import run_dbt, same_rows
-from live_metrics.gen_model import GeneratorConfig
-from live_metrics.generate import generate_events, write_dataset
+from live_metrics.generator.gen_model import GeneratorConfig
+from live_metrics.generator.generate import generate_events, write_dataset
 
 CONFIG = GeneratorConfig(days=40, creators=6, viewers=120, seed=29)
 FIRST_LOAD = 30

@@ -27,8 +27,8 @@ import duckdb
 import pytest
 
 from conftest import HANG_GUARD_SECONDS, LAUNCHER, REPO_ROOT, dbt_env
-from live_metrics.gen_model import GeneratorConfig
-from live_metrics.generate import generate_events, write_dataset
+from live_metrics.generator.gen_model import GeneratorConfig
+from live_metrics.generator.generate import generate_events, write_dataset
 
 CONFIG = GeneratorConfig(days=9, creators=4, viewers=60, seed=21)
 OLD_CLIENT = REPO_ROOT / ".venv-duckdb14" / "bin" / "python"
