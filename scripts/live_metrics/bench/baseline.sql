@@ -60,6 +60,41 @@ typed as (
     from raw_rows
 ),
 
+-- the properties by name (the list above, in its order)
+with_properties as (
+    select
+        raw_row_number,
+        event_id,
+        event_type,
+        user_id,
+        stream_id,
+        event_at,
+        received_at,
+        is_object,
+        p[1] as property_title,
+        p[2] as property_category,
+        p[3] as property_end_reason,
+        p[4] as property_notification_id,
+        p[5] as property_creator_id,
+        p[6] as property_source,
+        p[7] as property_startup_ms,
+        p[8] as property_rebuffer_ms,
+        p[9] as property_played_ms,
+        p[10] as property_comment_id,
+        p[11] as property_text,
+        p[12] as property_count,
+        p[13] as property_channel,
+        p[14] as property_gift_txn_id,
+        p[15] as property_gift_id,
+        p[16] as property_quantity,
+        p[17] as property_reason,
+        p[18] as property_impression_id,
+        p[19] as property_campaign_id,
+        p[20] as property_action,
+        p[21] as property_target_user_id
+    from typed
+),
+
 checked as (
     select
         raw_row_number,
@@ -72,10 +107,10 @@ checked as (
         case event_type
             when 'stream_started' then stream_id
             when 'stream_ended' then stream_id
-            when 'notification_sent' then p[4]
-            when 'comment_posted' then p[10]
-            when 'gift_sent' then p[14]
-            when 'ad_impression' then p[18]
+            when 'notification_sent' then property_notification_id
+            when 'comment_posted' then property_comment_id
+            when 'gift_sent' then property_gift_txn_id
+            when 'ad_impression' then property_impression_id
         end as business_key,
         coalesce(
             event_id is not null
@@ -86,33 +121,41 @@ checked as (
             and (stream_id is not null or event_type = 'notification_opt_out')
             and is_object
             and case event_type
-                when 'stream_started' then p[1] is not null and p[2] is not null
-                when 'stream_ended' then p[3] in ('creator_ended', 'crashed', 'banned')
-                when 'notification_sent' then p[4] is not null and p[5] is not null
-                when 'notification_opened' then p[4] is not null
-                when 'notification_opt_out' then p[5] is not null
-                when 'viewer_joined'
-                    then p[6] in ('notification', 'for_you', 'following', 'profile', 'share_link', 'search')
+                when 'stream_started' then property_title is not null and property_category is not null
+                when 'stream_ended' then property_end_reason in ('creator_ended', 'crashed', 'banned')
+                when 'notification_sent'
+                    then property_notification_id is not null and property_creator_id is not null
+                when 'notification_opened' then property_notification_id is not null
+                when 'notification_opt_out' then property_creator_id is not null
+                -- a missing or unlisted source is kept as 'unknown': the join counts (contract, 2026-12-06)
+                when 'viewer_joined' then true
                 when 'viewer_left' then true
                 when 'playback_stats' then
-                    is_number_at_least(p[7], 0) and try_cast(p[7] as double) <= 600000
-                    and is_number_at_least(p[8], 0) and try_cast(p[8] as double) <= 86400000
-                    and is_number_at_least(p[9], 0) and try_cast(p[9] as double) <= 86400000
-                when 'comment_posted' then p[10] is not null and p[11] is not null
-                when 'creator_replied' then p[10] is not null and p[11] is not null
-                when 'like_sent' then is_whole_between(p[12], 1, 10000)
-                when 'stream_shared' then p[13] is not null
-                when 'creator_followed' then p[5] is not null
-                when 'gift_sent' then p[14] is not null and p[15] is not null and is_whole_between(p[16], 1, 10000)
-                when 'gift_refunded' then p[14] is not null
+                    is_number_at_least(property_startup_ms, 0)
+                    and try_cast(property_startup_ms as double) <= 600000
+                    and is_number_at_least(property_rebuffer_ms, 0)
+                    and try_cast(property_rebuffer_ms as double) <= 86400000
+                    and is_number_at_least(property_played_ms, 0)
+                    and try_cast(property_played_ms as double) <= 86400000
+                when 'comment_posted' then property_comment_id is not null and property_text is not null
+                when 'creator_replied' then property_comment_id is not null and property_text is not null
+                when 'like_sent' then is_whole_between(property_count, 1, 10000)
+                when 'stream_shared' then property_channel is not null
+                when 'creator_followed' then property_creator_id is not null
+                when 'gift_sent' then
+                    property_gift_txn_id is not null and property_gift_id is not null
+                    and is_whole_between(property_quantity, 1, 10000)
+                when 'gift_refunded' then property_gift_txn_id is not null
                 when 'gift_blocked' then
-                    p[15] is not null and is_whole_between(p[16], 1, 10000)
-                    and p[17] in ('underage', 'spending_limit', 'payment_failed')
-                when 'ad_impression' then p[18] is not null and p[19] is not null
-                when 'ad_clicked' then p[18] is not null
-                when 'stream_reported' then p[17] is not null
+                    property_gift_id is not null and is_whole_between(property_quantity, 1, 10000)
+                    and property_reason in ('underage', 'spending_limit', 'payment_failed')
+                when 'ad_impression'
+                    then property_impression_id is not null and property_campaign_id is not null
+                when 'ad_clicked' then property_impression_id is not null
+                when 'stream_reported' then property_reason is not null
                 when 'moderation_action' then
-                    p[20] in ('warn', 'mute', 'remove_viewer', 'end_stream') and p[21] is not null
+                    property_action in ('warn', 'mute', 'remove_viewer', 'end_stream')
+                    and property_target_user_id is not null
                 else false
             end,
             false
@@ -123,7 +166,7 @@ checked as (
                 then row_number() over (partition by event_id order by received_at nulls last, raw_row_number)
             else 1
         end as delivery_number
-    from typed
+    from with_properties
 ),
 
 first_copies as (
