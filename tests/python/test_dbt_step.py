@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import json
 
-from live_metrics.ops.dbt_step import DbtReport, _take_event
+from live_metrics.ops.dbt_step import DbtReport, take_event
 
 RAW_MODEL = "base_live__raw_events"
 CAUSE = (
@@ -53,7 +53,7 @@ def cause_error() -> list[str]:
 def fold(lines: list[str]) -> DbtReport:
     report = DbtReport()
     for line in lines:
-        _take_event(line, report)
+        take_event(line, report)
     return report
 
 

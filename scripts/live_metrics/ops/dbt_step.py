@@ -94,7 +94,7 @@ def run_dbt(
         try:
             assert process.stdout is not None
             for line in process.stdout:
-                text = _take_event(line, report)
+                text = take_event(line, report)
                 if text:
                     log.write(text + "\n")
                 now = time.monotonic()
@@ -126,7 +126,7 @@ def _stop(process: subprocess.Popen) -> None:
             process.wait()
 
 
-def _take_event(line: str, report: DbtReport) -> str:
+def take_event(line: str, report: DbtReport) -> str:
     """Fold one output line of dbt into ``report``; return its text for the log."""
     try:
         event = json.loads(line)
