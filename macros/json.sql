@@ -49,6 +49,35 @@
 {%- endmacro %}
 
 
+{#-
+    json_text for several keys of one column: {key: expression}. DuckDB reads every key from one
+    parse of the text (the same list expression in each, computed once per row); other engines use
+    json_text per key.
+-#}
+{% macro json_texts(column, keys) -%}
+    {{ return(adapter.dispatch('json_texts', 'live_streaming')(column, keys)) }}
+{%- endmacro %}
+
+{% macro default__json_texts(column, keys) -%}
+    {%- set texts = {} -%}
+    {%- for key in keys -%}
+        {%- do texts.update({key: json_text(column, key)}) -%}
+    {%- endfor -%}
+    {{ return(texts) }}
+{%- endmacro %}
+
+{% macro duckdb__json_texts(column, keys) -%}
+    {%- set values -%}
+        json_extract_string({{ json_safe(column) }}, ['$.{{ keys | join("', '$.") }}'])
+    {%- endset -%}
+    {%- set texts = {} -%}
+    {%- for key in keys -%}
+        {%- do texts.update({key: "nullif(" ~ values ~ "[" ~ loop.index ~ "], '')"}) -%}
+    {%- endfor -%}
+    {{ return(texts) }}
+{%- endmacro %}
+
+
 {#- the value at `key` as a whole number; null when absent, not a number or fractional -#}
 {% macro json_integer(column, key) -%}
     {{ text_whole_number(json_text(column, key)) }}

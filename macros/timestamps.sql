@@ -35,6 +35,27 @@
     end
 {%- endmacro %}
 
+{#-
+    DuckDB: one match of the pattern per value, its groups as a struct (the default's six
+    regexp_extract calls run the pattern six times: half of the gate's typing time at 2 M events).
+-#}
+{% macro duckdb__parse_utc_timestamp(column) -%}
+    {%- set groups = "regexp_extract(" ~ column ~ ", '" ~ iso_timestamp_pattern()
+        ~ "', ['day', 'clock', 'seconds', 'fraction', 'zone', 'sign', 'hours', 'minutes'])" -%}
+    {%- set local = try_cast(
+        "struct_extract(" ~ groups ~ ", 'day') || ' ' || struct_extract(" ~ groups ~ ", 'clock')",
+        api.Column.translate_type('timestamp')) -%}
+    {%- set offset_minutes -%}
+        (case struct_extract({{ groups }}, 'sign') when '-' then -1 else 1 end)
+        * (coalesce({{ try_cast("nullif(struct_extract(" ~ groups ~ ", 'hours'), '')", 'int') }}, 0) * 60
+           + coalesce({{ try_cast("nullif(struct_extract(" ~ groups ~ ", 'minutes'), '')", 'int') }}, 0))
+    {%- endset -%}
+    case
+        when struct_extract({{ groups }}, 'day') != ''
+            then {{ dbt.dateadd('minute', '-1 * ' ~ offset_minutes, local) }}
+    end
+{%- endmacro %}
+
 {#- Group `index` of the ISO pattern in `column` ('' when it does not match). -#}
 {% macro iso_timestamp_part(column, index) -%}
     regexp_extract({{ column }}, '{{ iso_timestamp_pattern() }}', {{ index }})

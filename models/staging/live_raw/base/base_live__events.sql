@@ -95,8 +95,8 @@ with_properties as (
 
     select
         *,
-        {%- for field in live_rule_properties() %}
-            {{ json_text('properties', field) }} as property__{{ field }},
+        {%- for field, text in json_texts('properties', live_rule_properties()).items() %}
+            {{ text }} as property__{{ field }},
         {%- endfor %}
         {{ json_is_object('properties') }} as is_properties_object
     from typed
