@@ -388,6 +388,11 @@ def _property_rules() -> tuple[PropertyRule, ...]:
 
 
 PROPERTY_RULES = _property_rules()
+# the same rules by event type, in order (property_failure reads only its row's type's)
+PROPERTY_RULES_BY_TYPE: dict[str, tuple[PropertyRule, ...]] = {
+    event_type: tuple(rule for rule in PROPERTY_RULES if rule.event_type == event_type)
+    for event_type in REQUIRED_PROPERTIES
+}
 
 
 def property_rule_broken(rule: PropertyRule, props: Mapping[str, Any]) -> bool:
@@ -412,8 +417,8 @@ def property_rule_broken(rule: PropertyRule, props: Mapping[str, Any]) -> bool:
 
 def property_failure(event_type: str, props: Mapping[str, Any], tables: ReferenceTables) -> str | None:
     """The first property rule the row breaks (missing_required_property .. unknown_campaign_id), if any."""
-    for rule in PROPERTY_RULES:
-        if rule.event_type == event_type and property_rule_broken(rule, props):
+    for rule in PROPERTY_RULES_BY_TYPE[event_type]:
+        if property_rule_broken(rule, props):
             return rule.reason
     if event_type in ("gift_sent", "gift_blocked") and not _is_one_of(props["gift_id"], tables.gift_coin_cost):
         return "unknown_gift_id"
