@@ -63,14 +63,7 @@ typed as (
 -- the properties by name (the list above, in its order)
 with_properties as (
     select
-        raw_row_number,
-        event_id,
-        event_type,
-        user_id,
-        stream_id,
-        event_at,
-        received_at,
-        is_object,
+        * exclude (p),
         p[1] as property_title,
         p[2] as property_category,
         p[3] as property_end_reason,

@@ -135,7 +135,7 @@ def take_event(line: str, report: DbtReport) -> str:
         return _ANSI.sub("", line.rstrip("\n"))  # not an event (a library printing directly)
     message = _ANSI.sub("", str(info.get("msg") or ""))
     name, level = info.get("name", ""), info.get("level", "")
-    node = str((data.get("node_info") or {}).get("node_name") or "") if isinstance(data, dict) else ""
+    node = str((data.get("node_info") or {}).get("node_name") or "")
     is_result = name.startswith("Log") and name.endswith("Result")
     if isinstance(data.get("total"), int) and is_result:
         report.total = data["total"]
