@@ -206,56 +206,57 @@ def warehouse(tmp_path_factory: pytest.TempPathFactory) -> Warehouse:
 
 
 # ---------------------------------------------------------------------------------------------------
-# The Spark builds (tests/python/test_spark_engine.py)
+# The Spark run (tests/python/test_spark_engine.py)
 #
-# `dbt build --target spark` takes minutes, most of them Spark planning small queries on one driver thread
-# and JVM start-ups, so the Spark builds start as soon as collection is done, in the background, and overlap
-# the DuckDB tests; the Spark tests (last in the run) wait for them. One background chain, one JVM at a time:
-# the demo's full build, then an incremental build over daily drops (tests/python/spark_incremental.py).
-# LIVE_SKIP_SPARK=1 (or no Java) skips them.
+# A `dbt build --target spark` takes minutes, most of them Spark planning small queries on one driver thread
+# and JVM start-ups, so the suite runs Spark once: tests/python/spark_incremental.py (the landing and the gate
+# from 7 daily drops, then the whole project built, tested and materialized with drop 8) starts as soon as
+# collection is done, in the background, and overlaps the DuckDB tests; the Spark tests (last in the run)
+# wait for it. LIVE_SKIP_SPARK=1 (or no Java) skips them.
 
 SPARK_TEST_MODULE = "test_spark_engine.py"
+SPARK_STEP = "incremental"
 
 
 @dataclass
 class SparkBuilds:
-    """The background chain: the demo built on Spark (its own Spark home), then the incremental run."""
+    """The background Spark run: spark_incremental.py's folder (raw drops, its Spark home, target, parquet)."""
 
     root: Path
     process: subprocess.Popen[bytes]
 
     @property
+    def run_root(self) -> Path:
+        return self.root / SPARK_STEP
+
+    @property
     def home(self) -> Path:
-        return self.root / "spark"
+        return self.run_root / "spark"
 
     @property
     def target_path(self) -> Path:
-        return self.root / "target"
+        return self.run_root / "target"
 
     @property
     def semantic_manifest(self) -> Path:
         return self.target_path / "semantic_manifest.json"
 
-    @property
-    def incremental_root(self) -> Path:
-        return self.root / "incremental"
-
     def env(self) -> dict[str, str]:
         return spark_env(self.home)
 
-    def wait_for(self, step: str, timeout: float = HANG_GUARD_SECONDS) -> None:
-        """Wait for a step of the chain (dbt-build, incremental); fail with its log's tail if it failed."""
+    def wait(self, timeout: float = HANG_GUARD_SECONDS) -> None:
+        """Wait for the run; fail with its log's tail if it failed."""
         import time
 
         deadline = time.monotonic() + timeout
-        code_file = self.root / f"{step}.rc"
+        code_file = self.root / f"{SPARK_STEP}.rc"
         while not code_file.exists() and self.process.poll() is None and time.monotonic() < deadline:
             time.sleep(2)
         code = code_file.read_text().strip() if code_file.exists() else "no exit code"
         if code != "0":
-            log = self.root / f"{step}.log"
+            log = self.root / f"{SPARK_STEP}.log"
             tail = "\n".join(log.read_text(errors="replace").splitlines()[-40:]) if log.exists() else "(no log)"
-            pytest.fail(f"the background Spark step {step} failed ({code}):\n{tail}", pytrace=False)
+            pytest.fail(f"the background Spark run failed ({code}):\n{tail}", pytrace=False)
 
 
 def spark_env(home: Path) -> dict[str, str]:
@@ -432,17 +433,10 @@ def start_spark_builds(session: pytest.Session) -> None:
     if spark_unavailable() or not any(item.path.name == SPARK_TEST_MODULE for item in session.items):
         return
     root = Path(tempfile.mkdtemp(prefix="live-spark-"))
-    dbt = Path(sys.executable).parent / "dbt"
-    build = [str(dbt), "build", "--target", "spark", "--target-path", str(root / "target")]
-    build += ["--log-path", str(root / "logs")]
-    incremental = [sys.executable, str(Path(__file__).parent / "spark_incremental.py"), str(root / "incremental")]
-    steps = [("dbt-build", build), ("incremental", incremental)]
-    script = "; ".join(
-        f"{shlex.join(command)} > {shlex.quote(str(root / f'{step}.log'))} 2>&1; "
-        f"echo $? > {shlex.quote(str(root / f'{step}.rc'))}"
-        for step, command in steps
-    )
-    process = subprocess.Popen(["sh", "-c", script], cwd=REPO_ROOT, env=spark_env(root / "spark"))
+    command = [sys.executable, str(Path(__file__).parent / "spark_incremental.py"), str(root / SPARK_STEP)]
+    log, code = (shlex.quote(str(root / f"{SPARK_STEP}.{suffix}")) for suffix in ("log", "rc"))
+    script = f"{shlex.join(command)} > {log} 2>&1; echo $? > {code}"
+    process = subprocess.Popen(["sh", "-c", script], cwd=REPO_ROOT, env=spark_env(root / SPARK_STEP / "spark"))
     session.config.stash[SPARK_BUILDS_KEY] = SparkBuilds(root=root, process=process)
 
 
@@ -478,6 +472,6 @@ def spark_builds(request: pytest.FixtureRequest) -> SparkBuilds:
 
 @pytest.fixture(scope="session")
 def spark_build(spark_builds: SparkBuilds) -> SparkBuilds:
-    """The demo built on Spark, finished and passed."""
-    spark_builds.wait_for("dbt-build")
+    """The Spark run, finished and passed."""
+    spark_builds.wait()
     return spark_builds

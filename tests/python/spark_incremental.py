@@ -1,4 +1,4 @@
-"""An incremental build on Spark over daily drops with late events, for the cross-engine tests.
+"""The suite's one Spark run: an incremental build over daily drops with late events, for the cross-engine tests.
 
     python tests/python/spark_incremental.py ROOT
 
@@ -6,12 +6,20 @@ Writes ROOT/raw_7 (the drops of days 1-7) and ROOT/raw_8 (days 1-8) from the gen
 background/story_incremental.py, its stragglers planted (in drop 8: a late stream_started, a late leave, the end
 of a stream across midnight, a copy of a day-7 event), and ROOT/planted.json; damages one record of
 drop 7 (a .csv.gz: too many fields) and one of drop 8 (written as a plain CSV: bare quotes), each after
-a record spanning two lines, so that the quarantine's line and text are compared too; builds the landing
-(with its per-file record, base_live__raw_files) and the gate on Spark (LIVE_SPARK_HOME=ROOT/spark) from
-drops 1-7, then incrementally with drop 8 together with every other model (on Spark the models after the
-gate are tables, built whole from the incremental gate); and writes the three and every mart to
-ROOT/parquet/<schema>/<model>/ (spark_tables.py) for DuckDB, whose marts after drop 8 are incremental, to
-compare.
+a record spanning two lines, so that the quarantine's line and text are compared too. Then, on Spark
+(LIVE_SPARK_HOME=ROOT/spark):
+
+1. the landing (with its per-file record, base_live__raw_files) and the gate from drops 1-7;
+2. `dbt build` of the whole project with drop 8: the landing and the gate incrementally, every other model
+   (on Spark the models after the gate are tables, built whole from the incremental gate), the seeds, every
+   data test and every unit test (ROOT/target/run_results.json);
+3. `live-metrics materialize --target spark` (ROOT/materialized.json, its --json summary);
+4. the three, every mart and every metrics table to ROOT/parquet/<schema>/<table>/ (spark_tables.py), for
+   DuckDB to compare with the same drops built there.
+
+One run serves every Spark test of test_spark_engine.py: a build of the project on Spark costs minutes of
+JVM and query planning, and this one covers what a build of the demo did (every node, every mart, every
+metric) plus the incremental path.
 """
 
 from __future__ import annotations
@@ -96,10 +104,17 @@ def main(argv: list[str]) -> int:
     env = {**os.environ, "LIVE_SPARK_HOME": str(root / "spark"), "TZ": "UTC"}
     paths = ["--target-path", str(root / "target"), "--log-path", str(root / "logs")]
     run([dbt, "run", "--target", "spark", "--select", *MODELS, *paths], {**env, "LIVE_RAW_DATA_PATH": str(raw["7"])})
-    # drop 8: the landing and the gate incrementally, then every model after them (the seeds too; no test)
-    every_model = ["build", "--target", "spark", "--exclude-resource-type", "test", "unit_test", *paths]
-    run([dbt, *every_model], {**env, "LIVE_RAW_DATA_PATH": str(raw["8"])})
-    tables = [f"staging.{model}" for model in MODELS] + ["marts"]
+    # drop 8: the landing and the gate incrementally, then every other node of the project
+    run([dbt, "build", "--target", "spark", *paths], {**env, "LIVE_RAW_DATA_PATH": str(raw["8"])})
+    launcher = [sys.executable, str(REPO_ROOT / "scripts" / "live-metrics")]
+    manifest = str(root / "target" / "semantic_manifest.json")
+    materialize = [*launcher, "materialize", "--target", "spark", "--manifest", manifest, "--json"]
+    print("$", " ".join(materialize), flush=True)
+    materialized = subprocess.run(materialize, cwd=REPO_ROOT, env=env, check=False, capture_output=True, text=True)
+    if materialized.returncode != 0:
+        raise SystemExit(f"failed (exit {materialized.returncode}): {materialized.stderr[-2000:]}")
+    (root / "materialized.json").write_text(materialized.stdout)
+    tables = [f"staging.{model}" for model in MODELS] + ["marts", "metrics"]
     run([sys.executable, str(HERE / "spark_tables.py"), str(root / "parquet"), *tables], env)
     return 0
 

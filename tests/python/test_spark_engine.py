@@ -1,30 +1,34 @@
-"""The same project on Spark: the demo built with `dbt build --target spark` equals the DuckDB build.
+"""The same project on Spark: built over daily drops with `dbt build --target spark`, it equals the DuckDB build.
 
-The Spark build (conftest ``spark_build``) runs every model, seed, data test and unit test of the project
-on local PySpark, in the background while the DuckDB tests run. Then:
+The suite runs Spark once (conftest ``spark_build``, tests/python/spark_incremental.py, in the background while
+the DuckDB tests run): the landing and the gate from drops 1-7 (stragglers planted, a damaged record in drop 7's
+.csv.gz and in drop 8's plain CSV), then the whole project with drop 8: every model (the landing and the gate
+incrementally), seed, data test and unit test, then ``live-metrics materialize --target spark``. The same two
+builds run on DuckDB (``dbt run`` with drops 1-7, then with drops 1-8: the models after the gate incremental
+there), then ``live-metrics materialize``. Then:
 
-- the two builds ran the same nodes, and every one passed on both engines;
+- the Spark build ran the nodes of the DuckDB build (the session's demo warehouse), and every one passed;
 - every mart (and the time spine) holds the same rows on both engines: the same row count and, row for
   row, the same values in every column (rows paired on every column but the doubles, both ways; money,
-  counts, keys and times exactly, doubles to a relative 1e-9, well inside minutes to 1e-6);
-- what was landed per raw file (staging.base_live__raw_files: size, modification time to the millisecond, md5,
-  record count) is the same, but for its source_file: the demo's single file is known by its absolute path,
-  which Spark spells as a file: URI;
-- every catalogue metric by day is the same: ``live-metrics materialize --target spark`` runs the saved
-  queries (all 57 catalogue metrics by day, MetricFlow's Databricks SQL on Spark) and the tables equal
-  those of ``live-metrics materialize`` on the DuckDB warehouse, the same way.
+  counts, keys and times exactly, doubles to a relative 1e-9, well inside minutes to 1e-6): DuckDB's,
+  recomputed only for the streams and days drop 8 touched, equal Spark's, built whole from its incremental gate;
+- the landing, its per-file record (size, modification time to the millisecond, md5, record count, each file
+  known by its drop key) and the gate are the same, but for the build, folder and time of each row;
+- the damaged records are quarantined on Spark with their physical line and text, and the late stream_started
+  lets its stream's events in;
+- every catalogue metric by day is the same: ``materialize --target spark`` runs the saved queries (all 57
+  catalogue metrics by day, MetricFlow's Databricks SQL on Spark) and the tables equal DuckDB's, the same way.
 
 The Spark tables are read through parquet files written by Spark (tests/python/spark_tables.py), which
 DuckDB compares with the DuckDB warehouse. The comparison itself is checked on a changed copy, so that
-it cannot pass for nothing.
+it cannot pass for nothing. The demo's single file (no drop folders) is landed on Spark by `make run-spark`,
+not here: its landing differs from a drop's only in the file key (test_daily_drops compares the two on DuckDB).
 """
 
 from __future__ import annotations
 
 import gzip
 import json
-import shutil
-import sys
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -34,7 +38,7 @@ import pytest
 import yaml
 
 from background.story_incremental import DAY
-from conftest import REPO_ROOT, SparkBuilds, Warehouse, dbt_process, launch, run_cli, run_with_env
+from conftest import REPO_ROOT, SparkBuilds, Warehouse, dbt_process, run_cli
 
 MARTS = sorted(
     path.stem for path in (REPO_ROOT / "models" / "marts").rglob("*.sql") if path.stem.startswith(("fct_", "dim_"))
@@ -49,11 +53,15 @@ RELATIVE_TOLERANCE = 1e-9  # doubles: the same sums taken in another order
 
 @dataclass(frozen=True)
 class Engines:
-    """The DuckDB warehouse (metrics materialized in a copy) and the Spark tables as parquet files."""
+    """The Spark run (spark_incremental.py's folder) and the same drops built on DuckDB, metrics materialized."""
 
+    run: Path  # raw_7, raw_8, planted.json, target/, materialized.json, parquet/<schema>/<table>/
     duckdb_path: Path
-    parquet_dir: Path
     materialized: dict[str, dict]  # each engine's `materialize --json` summary, by engine
+
+    @property
+    def parquet_dir(self) -> Path:
+        return self.run / "parquet"
 
 
 def run_ok(completed: object, what: str) -> None:
@@ -64,35 +72,22 @@ def run_ok(completed: object, what: str) -> None:
 
 
 @pytest.fixture(scope="module")
-def engines(warehouse: Warehouse, spark_build: SparkBuilds, tmp_path_factory: pytest.TempPathFactory) -> Engines:
-    root = tmp_path_factory.mktemp("engines")
-    duckdb_copy = root / "live.duckdb"
-    shutil.copy(warehouse.duckdb_path, duckdb_copy)
-    on_duckdb = run_cli(
-        Warehouse(duckdb_copy, warehouse.target_path, warehouse.raw_data_path, 0.0), "materialize", "--json"
-    )
+def engines(spark_build: SparkBuilds, tmp_path_factory: pytest.TempPathFactory) -> Engines:
+    run = spark_build.run_root
+    work = tmp_path_factory.mktemp("duckdb")
+    duckdb_path, target_path = work / "live.duckdb", work / "target"
+    for day in (7, 8):  # every model: after drop 8 the models after the gate are incremental on DuckDB
+        run_ok(
+            dbt_process(["run"], duckdb_path, run / f"raw_{day}", target_path, work / "logs"),
+            f"dbt run on DuckDB, drops 1-{day}",
+        )
+    on_duckdb = run_cli(Warehouse(duckdb_path, target_path, run / "raw_8", 0.0), "materialize", "--json")
     run_ok(on_duckdb, "live-metrics materialize (DuckDB)")
-    spark_env = spark_build.env()
-    manifest = str(spark_build.semantic_manifest)
-    on_spark = launch(spark_env, "materialize", "--target", "spark", "--manifest", manifest, "--json")
-    run_ok(on_spark, "live-metrics materialize --target spark")
-    parquet_dir = root / "spark"
-    run_ok(
-        run_with_env(
-            [
-                sys.executable,
-                str(REPO_ROOT / "tests" / "python" / "spark_tables.py"),
-                str(parquet_dir),
-                "marts",
-                "metrics",
-                "staging.base_live__raw_files",
-            ],
-            spark_env,
-        ),
-        "writing the Spark tables to parquet",
-    )
-    materialized = {"duckdb": json.loads(on_duckdb.stdout), "spark": json.loads(on_spark.stdout)}
-    return Engines(duckdb_path=duckdb_copy, parquet_dir=parquet_dir, materialized=materialized)
+    materialized = {
+        "duckdb": json.loads(on_duckdb.stdout),
+        "spark": json.loads((run / "materialized.json").read_text()),
+    }
+    return Engines(run=run, duckdb_path=duckdb_path, materialized=materialized)
 
 
 def comparing_connection(duckdb_path: Path, catalog: str) -> Iterator[duckdb.DuckDBPyConnection]:
@@ -188,6 +183,8 @@ def compare(
 
 
 def test_spark_build_runs_every_node_and_all_pass(warehouse: Warehouse, spark_build: SparkBuilds) -> None:
+    """The build with drop 8 ran every node of the demo's DuckDB build (seeds, models, data and unit tests)."""
+
     def results(run_results_file: Path) -> dict[str, str]:
         run_results = json.loads(run_results_file.read_text())
         return {result["unique_id"]: result["status"] for result in run_results["results"]}
@@ -210,14 +207,10 @@ def test_spark_build_runs_every_node_and_all_pass(warehouse: Warehouse, spark_bu
 
 @pytest.mark.parametrize("table", MARTS)
 def test_mart_is_the_same_on_both_engines(connection: duckdb.DuckDBPyConnection, engines: Engines, table: str) -> None:
+    """DuckDB's marts after drop 8, recomputed only for the streams and days it touched, equal Spark's,
+    built whole from Spark's incremental gate."""
     problems = compare(connection, "marts", table, engines.parquet_dir)
-    assert not problems, f"marts.{table}: " + "; ".join(problems)
-
-
-def test_landed_files_are_the_same_on_both_engines(connection: duckdb.DuckDBPyConnection, engines: Engines) -> None:
-    """The demo's one file: the same bytes, time (to the millisecond), md5 and records; its path is spelt per engine."""
-    problems = compare(connection, "staging", "base_live__raw_files", engines.parquet_dir, ignored=("source_file",))
-    assert not problems, "staging.base_live__raw_files: " + "; ".join(problems)
+    assert not problems, f"marts.{table} after drop 8: " + "; ".join(problems)
 
 
 @pytest.mark.parametrize("table", SAVED_QUERIES + ["metric_definitions"])
@@ -266,10 +259,9 @@ def test_the_comparison_sees_a_changed_value(
 
 
 # ---------------------------------------------------------------------------------------------------
-# Incremental on Spark: the landing and the gate built from drops 1-7, then with drop 8 appended
-# (tests/python/spark_incremental.py, in the background), equal the same two builds on DuckDB, whose
-# incremental result equals a full refresh (test_incremental.py). The straggler that lands in drop 8
-# shows on Spark: a late stream_started lets its stream's events in. The per-file record of the landing
+# The landing and the gate: built from drops 1-7, then with drop 8 appended, equal on both engines (DuckDB's
+# incremental result equals a full refresh: background/story_incremental.py). The straggler that lands in
+# drop 8 shows on Spark: a late stream_started lets its stream's events in. The per-file record of the landing
 # (base_live__raw_files) is compared whole: both engines read the same files, known by their drop key;
 # drop 7 (a .csv.gz) and drop 8 (a plain CSV) each hold a damaged record, whose line and text are compared.
 
@@ -278,69 +270,25 @@ LOAD_COLUMNS = ("load_id", "source_file", "decided_at")  # the build, the folder
 IGNORED = {"base_live__raw_files": ()}  # its source_file is the drop key (received_date=.../part-0.csv)
 
 
-@dataclass(frozen=True)
-class IncrementalRun:
-    root: Path  # spark_incremental.py's folder: raw_7, raw_8, planted.json, parquet/
-    duckdb_path: Path  # the same two builds on DuckDB
-
-
-@pytest.fixture(scope="module")
-def incremental(spark_builds: SparkBuilds, tmp_path_factory: pytest.TempPathFactory) -> IncrementalRun:
-    spark_builds.wait_for("incremental")
-    root = spark_builds.incremental_root
-    work = tmp_path_factory.mktemp("incremental_duckdb")
-    duckdb_path = work / "live.duckdb"
-    for day in (7, 8):  # every model: after drop 8 the models after the gate are incremental on DuckDB
-        run_ok(
-            dbt_process(["run"], duckdb_path, root / f"raw_{day}", work / "target", work / "logs"),
-            f"dbt run on DuckDB, drops 1-{day}",
-        )
-    return IncrementalRun(root=root, duckdb_path=duckdb_path)
-
-
-@pytest.fixture()
-def incremental_connection(incremental: IncrementalRun) -> Iterator[duckdb.DuckDBPyConnection]:
-    yield from comparing_connection(incremental.duckdb_path, "incremental")
-
-
 @pytest.mark.parametrize("table", GATE_MODELS)
-def test_incremental_build_on_spark_equals_duckdb(
-    incremental_connection: duckdb.DuckDBPyConnection, incremental: IncrementalRun, table: str
+def test_landing_and_gate_after_drop_8_are_the_same_on_both_engines(
+    connection: duckdb.DuckDBPyConnection, engines: Engines, table: str
 ) -> None:
-    problems = compare(
-        incremental_connection,
-        "staging",
-        table,
-        incremental.root / "parquet",
-        catalog="incremental",
-        ignored=IGNORED.get(table, LOAD_COLUMNS),
-    )
+    problems = compare(connection, "staging", table, engines.parquet_dir, ignored=IGNORED.get(table, LOAD_COLUMNS))
     assert not problems, f"staging.{table} after drop 8: " + "; ".join(problems)
 
 
-@pytest.mark.parametrize("table", MARTS[:-1])  # the time spine is compared on the demo build
-def test_every_mart_after_an_incremental_drop_is_the_same_on_both_engines(
-    incremental_connection: duckdb.DuckDBPyConnection, incremental: IncrementalRun, table: str
-) -> None:
-    """DuckDB's marts after drop 8, recomputed only for the streams and days it touched, equal Spark's,
-    built whole from Spark's incremental gate."""
-    problems = compare(
-        incremental_connection, "marts", table, incremental.root / "parquet", catalog="incremental", ignored=()
-    )
-    assert not problems, f"marts.{table} after drop 8: " + "; ".join(problems)
-
-
 def test_spark_quarantined_the_damaged_records_with_their_line_and_text(
-    incremental_connection: duckdb.DuckDBPyConnection, incremental: IncrementalRun
+    connection: duckdb.DuckDBPyConnection, engines: Engines
 ) -> None:
     """Drop 8's bare quotes keep their own text and physical line (its file counted line by line); drop 7's
     record with too many fields, in a .csv.gz, its place in the file plus one, as DuckDB numbers it there."""
-    landing = f"read_parquet('{incremental.root}/parquet/staging/base_live__raw_events/*.parquet')"
-    rows = incremental_connection.execute(
+    landing = f"read_parquet('{engines.run}/parquet/staging/base_live__raw_events/*.parquet')"
+    rows = connection.execute(
         f"select cast(drop_date as varchar), read_error, source_line, raw_record from {landing}"
         " where read_error is not null order by drop_date"
     ).fetchall()
-    plain = next((incremental.root / "raw_8" / "raw_live_events").glob("received_date=*/part-0.csv"))
+    plain = next((engines.run / "raw_8" / "raw_live_events").glob("received_date=*/part-0.csv"))
     content = plain.read_bytes()
     damaged = next(line for line in content.split(b"\n") if line.startswith(b'"hx_quote"'))
     assert [row[:2] for row in rows] == [
@@ -348,7 +296,7 @@ def test_spark_quarantined_the_damaged_records_with_their_line_and_text(
         (DAY[8].isoformat(), "malformed_csv_row"),
     ]
     assert rows[1][2:] == (content[: content.index(damaged)].count(b"\n") + 1, damaged.decode())
-    drop_7 = incremental.root / "raw_8" / "raw_live_events" / f"received_date={DAY[7].isoformat()}" / "part-0.csv.gz"
+    drop_7 = engines.run / "raw_8" / "raw_live_events" / f"received_date={DAY[7].isoformat()}" / "part-0.csv.gz"
     packed = gzip.decompress(drop_7.read_bytes())
     before, inside = packed[: packed.index(b'"hx_extra"')], False
     records_before = 0
@@ -359,18 +307,18 @@ def test_spark_quarantined_the_damaged_records_with_their_line_and_text(
 
 
 def test_spark_landed_drop_8_alone_and_let_the_late_stream_in(
-    incremental_connection: duckdb.DuckDBPyConnection, incremental: IncrementalRun
+    connection: duckdb.DuckDBPyConnection, engines: Engines
 ) -> None:
-    parquet = incremental.root / "parquet" / "staging"
+    parquet = engines.run / "parquet" / "staging"
     landing = f"read_parquet('{parquet}/base_live__raw_events/*.parquet')"
     gate = f"read_parquet('{parquet}/base_live__events/*.parquet')"
-    loads = incremental_connection.execute(
+    loads = connection.execute(
         f"select cast(max(drop_date) as varchar), count(*) from {landing} group by load_id order by 1"
     ).fetchall()
     assert [day for day, _ in loads] == [DAY[7].isoformat(), DAY[8].isoformat()], "drops 1-7, then drop 8 alone"
-    stream = json.loads((incremental.root / "planted.json").read_text())["late_stream_started_stream"]
+    stream = json.loads((engines.run / "planted.json").read_text())["late_stream_started_stream"]
     outcomes = dict(
-        incremental_connection.execute(
+        connection.execute(
             f"select ingestion_outcome, count(*) from {gate} where stream_id = ? group by 1", [stream]
         ).fetchall()
     )
