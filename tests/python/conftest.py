@@ -142,19 +142,53 @@ def dbt_process(
 
     A `build` leaves out the unit tests unless ``unit_tests``: they test the code, not the data, and the
     session's demo warehouse (the ``warehouse`` fixture) and the Spark build run every one of them.
+
+    dbt runs in the DuckDB file's folder with the file named relative to it (``live.duckdb``), so that the
+    profile, which dbt's saved parse must match, is the same for every warehouse of that name: the session's
+    shared parse (PARSE_SEED_ENV) then spares each build most of its parse.
     """
     dbt = Path(sys.executable).parent / "dbt"
-    command = [str(dbt), *args, "--target-path", str(target_path), "--log-path", str(log_path)]
+    duckdb_path = Path(duckdb_path).resolve()
+    command = [str(dbt), *args, "--project-dir", str(REPO_ROOT)]
+    command += ["--target-path", str(Path(target_path).resolve()), "--log-path", str(Path(log_path).resolve())]
     if args[:1] == ["build"] and not unit_tests:
         command += ["--exclude-resource-type", "unit_test"]
+    duckdb_path.parent.mkdir(parents=True, exist_ok=True)
     return subprocess.run(
         command,
-        cwd=REPO_ROOT,
-        env=dbt_env(duckdb_path, raw_data_path),
+        cwd=duckdb_path.parent,
+        env=dbt_env(Path(duckdb_path.name), Path(raw_data_path).resolve()),
         capture_output=True,
         text=True,
         check=False,
     )
+
+
+# dbt's saved parse (partial_parse.msgpack) of the project for a warehouse named live.duckdb opened read-write,
+# made once per test session and read by every dbt the suite starts (dbt's DBT_PARTIAL_PARSE_FILE_PATH; dbt still
+# writes its own into each target folder). dbt checks it against the project's files and the profile, and
+# parses again whatever differs, so a build whose profile differs (another file name, the Spark target, the
+# incremental memory limit) simply parses in full, as without it. A full parse costs ~8 CPU-s; the suite
+# runs about a hundred builds.
+PARSE_SEED_ENV = "DBT_PARTIAL_PARSE_FILE_PATH"
+
+
+def seed_dbt_parse() -> Path | None:
+    """Parse the project once into a temporary folder and point PARSE_SEED_ENV at it; the folder (None when
+    PARSE_SEED_ENV was set already, by the pytest that started this one)."""
+    import tempfile
+
+    if os.environ.get(PARSE_SEED_ENV):
+        return None
+    root = Path(tempfile.mkdtemp(prefix="live-parse-"))
+    completed = dbt_process(["parse"], root / "live.duckdb", DEMO_DATA, root / "target", root / "logs")
+    seed = root / "target" / "partial_parse.msgpack"
+    if completed.returncode == 0 and seed.is_file():
+        os.environ[PARSE_SEED_ENV] = str(seed)
+    return root
+
+
+PARSE_SEED_KEY = pytest.StashKey[Path]()
 
 
 def run_dbt(
@@ -422,6 +456,10 @@ def background_stories(request: pytest.FixtureRequest) -> BackgroundStories:
 
 
 def pytest_collection_finish(session: pytest.Session) -> None:
+    if any(item.get_closest_marker(mark) for item in session.items for mark in ("warehouse", "slow", "spark")):
+        seed = seed_dbt_parse()  # before the background runs start: they inherit it
+        if seed is not None:
+            session.config.stash[PARSE_SEED_KEY] = seed
     start_background_stories(session)
     start_spark_builds(session)
 
@@ -442,6 +480,11 @@ def start_spark_builds(session: pytest.Session) -> None:
 
 def pytest_sessionfinish(session: pytest.Session) -> None:
     import shutil
+
+    seed = session.config.stash.get(PARSE_SEED_KEY, None)
+    if seed is not None:
+        os.environ.pop(PARSE_SEED_ENV, None)
+        shutil.rmtree(seed, ignore_errors=True)
 
     stories = session.config.stash.get(BACKGROUND_KEY, None)
     for chain in stories.chains if stories is not None else []:

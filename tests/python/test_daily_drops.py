@@ -54,9 +54,10 @@ def test_drops_build_the_same_warehouse_as_one_file(tmp_path: Path) -> None:
     write_dataset(data, single, "csv")
     sizes = write_dataset(data, drops, "csv", partition_by="received_date")
     assert len([name for name in sizes if name.startswith("raw_live_events/received_date=")]) >= 3
+    built = {name: tmp_path / f"{name}_warehouse" / "live.duckdb" for name in ("single", "drops")}
     for name, folder in (("single", single), ("drops", drops)):
-        run_dbt(["run"], tmp_path / f"{name}.duckdb", folder, tmp_path / f"{name}_target", tmp_path / "logs")
-    expected, actual = marts(tmp_path / "single.duckdb"), marts(tmp_path / "drops.duckdb")
+        run_dbt(["run"], built[name], folder, tmp_path / f"{name}_target", tmp_path / "logs")
+    expected, actual = marts(built["single"]), marts(built["drops"])
     assert sorted(actual) == sorted(expected) and len(expected) >= 15
     for table, rows in expected.items():
         assert same_rows(actual[table], rows), table

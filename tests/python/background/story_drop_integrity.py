@@ -177,7 +177,7 @@ def scenario(tmp_path_factory: pytest.TempPathFactory) -> Scenario:
         first = landing()
         assert first.completed.returncode == 0, first.completed.stdout[-2000:]
         # the full build of the finished files, beside the rest (after the first parse: they would contend)
-        full = pool.submit(dbt, ["run"], root / "full.duckdb", finished)
+        full = pool.submit(dbt, ["run"], root / "full" / "live.duckdb", finished)
         landed_before_cut = per_drop(root / "live.duckdb")
 
         third = contents[key(drops[2])]
@@ -236,7 +236,7 @@ def scenario(tmp_path_factory: pytest.TempPathFactory) -> Scenario:
         landed_at_end=landed_at_end,
         files_after_build=files_after_build,
         incremental_marts=marts(root / "live.duckdb"),
-        full_marts=marts(root / "full.duckdb"),
+        full_marts=marts(root / "full" / "live.duckdb"),
     )
 
 

@@ -260,7 +260,7 @@ def stages(drops: Drops, tmp_path_factory: pytest.TempPathFactory) -> dict[int, 
         output = run_dbt(["build"], warehouse, raw, root / "target", root / "logs")
         snapshot = root / f"incremental_{day}.duckdb"
         shutil.copyfile(warehouse, snapshot)
-        full = root / f"full_{day}.duckdb"
+        full = root / f"full_{day}" / "live.duckdb"  # named as every build: dbt's saved parse fits
         run_dbt(["run", "--full-refresh"], full, raw, root / "target_full", root / "logs")
         result[day] = Stage(snapshot, full, output)
     return result

@@ -157,7 +157,7 @@ def long_run(tmp_path_factory: pytest.TempPathFactory) -> tuple[list[Step], Path
         streams, days = warehouse_figures(warehouse)
         expected_streams, expected_days = reference_figures(run.write_single_file(root / f"single_{day}", day))
         steps.append(Step(day, streams, expected_streams, days, expected_days))
-    full = root / "full.duckdb"
+    full = root / "full" / "live.duckdb"  # named as every build: dbt's saved parse fits
     run_dbt(["run", "--full-refresh"], full, raw, root / "target_full", root / "logs")
     return steps, warehouse, full
 
