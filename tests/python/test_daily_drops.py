@@ -2,7 +2,8 @@
 
 A warehouse built from the drops equals, table for table and row for row, one built from the same events
 as a single file; Parquet drops in hive folders are read; drops whose headers differ, or drops beside a
-single file, stop the build with one line naming the files.
+single file, stop the build with one line naming the files. With one raw file (the demo) a second build
+lands it again and decides it all again: the same warehouse.
 """
 
 from __future__ import annotations
@@ -16,7 +17,8 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from conftest import dbt_process, run_dbt, same_rows
+from background.story_incremental import tables
+from conftest import Warehouse, dbt_process, run_dbt, same_rows
 from live_metrics.generator.gen_model import GeneratorConfig
 from live_metrics.generator.generate import generate_events, write_dataset
 from live_metrics.ops.drops import another_project, nothing_new, project_fingerprint
@@ -203,3 +205,17 @@ def test_daily_rebuilds_from_every_drop_after_the_project_changed(tmp_path: Path
     changed = another_project(current, "def")
     assert changed is not None and changed.startswith("the project's models, macros or seeds changed")
     assert nothing_new(current, inputs, "def") is None
+
+
+def test_a_single_file_is_landed_again_and_gives_the_full_result(warehouse: Warehouse, tmp_path: Path) -> None:
+    """With one raw file nothing tells new rows from old: a second build lands it again and decides it all again."""
+    again = tmp_path / "live.duckdb"
+    shutil.copyfile(warehouse.duckdb_path, again)
+    run_dbt(["run"], again, warehouse.raw_data_path, tmp_path / "target", tmp_path / "logs")
+    before, after = tables(warehouse.duckdb_path), tables(again)
+    assert sorted(before) == sorted(after)
+    assert not [name for name in before if not same_rows(before[name], after[name])]
+    with duckdb.connect(str(again), read_only=True) as connection:
+        loads = connection.execute("select count(distinct load_id) from staging.base_live__raw_events").fetchone()
+        gate_loads = connection.execute("select count(distinct load_id) from staging.base_live__events").fetchone()
+    assert loads == gate_loads == (1,)  # the first build's rows are gone from the landing and from the gate

@@ -30,7 +30,7 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from conftest import Warehouse, dbt_process, run_dbt, same_rows
+from conftest import dbt_process, run_dbt, same_rows
 from live_metrics.generator.gen_model import GeneratorConfig
 from live_metrics.generator.generate import generate_events, write_dataset
 
@@ -457,17 +457,3 @@ def test_an_event_beyond_the_window_is_held_then_counted_by_a_full_refresh(
     run_dbt(["build", "--full-refresh"], warehouse, raw, tmp_path / "target", tmp_path / "logs")
     assert one(warehouse, held[1], late["event_id"]) == (1,)
     assert one(warehouse, held[0], late["event_id"]) is None
-
-
-def test_a_single_file_is_landed_again_and_gives_the_full_result(warehouse: Warehouse, tmp_path: Path) -> None:
-    """With one raw file nothing tells new rows from old: a second build lands it again and decides it all again."""
-    again = tmp_path / "live.duckdb"
-    shutil.copyfile(warehouse.duckdb_path, again)
-    run_dbt(["run"], again, warehouse.raw_data_path, tmp_path / "target", tmp_path / "logs")
-    before, after = tables(warehouse.duckdb_path), tables(again)
-    assert sorted(before) == sorted(after)
-    assert not [name for name in before if not same_rows(before[name], after[name])]
-    with duckdb.connect(str(again), read_only=True) as connection:
-        loads = connection.execute("select count(distinct load_id) from staging.base_live__raw_events").fetchone()
-        gate_loads = connection.execute("select count(distinct load_id) from staging.base_live__events").fetchone()
-    assert loads == gate_loads == (1,)  # the first build's rows are gone from the landing and from the gate
