@@ -250,6 +250,10 @@ def warehouse(tmp_path_factory: pytest.TempPathFactory) -> Warehouse:
 
 SPARK_TEST_MODULE = "test_spark_engine.py"
 SPARK_STEP = "incremental"
+# The run's JVMs (two dbt builds, materialize, the parquet copy) each live a minute or two: the client JIT compiler
+# only and the serial garbage collector spend less CPU on such short runs than the server defaults (measured on
+# the run alone: 384 CPU-s against 468, the same wall time), CPU the rest of the suite uses meanwhile.
+SHORT_RUN_JVM_OPTIONS = "-XX:TieredStopAtLevel=1 -XX:+UseSerialGC"
 
 
 @dataclass
@@ -474,7 +478,8 @@ def start_spark_builds(session: pytest.Session) -> None:
     command = [sys.executable, str(Path(__file__).parent / "spark_incremental.py"), str(root / SPARK_STEP)]
     log, code = (shlex.quote(str(root / f"{SPARK_STEP}.{suffix}")) for suffix in ("log", "rc"))
     script = f"{shlex.join(command)} > {log} 2>&1; echo $? > {code}"
-    process = subprocess.Popen(["sh", "-c", script], cwd=REPO_ROOT, env=spark_env(root / SPARK_STEP / "spark"))
+    env = {**spark_env(root / SPARK_STEP / "spark"), "JAVA_TOOL_OPTIONS": SHORT_RUN_JVM_OPTIONS}
+    process = subprocess.Popen(["sh", "-c", script], cwd=REPO_ROOT, env=env)
     session.config.stash[SPARK_BUILDS_KEY] = SparkBuilds(root=root, process=process)
 
 
